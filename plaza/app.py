@@ -1,0 +1,102 @@
+"""The ASGI application: one :class:`Plaza` (settings, database, limits) and the interface
+layers — the Mastodon client API with OAuth, and the web pages — mounted on it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from plaza import i18n
+from plaza.config import Settings, load_settings
+from plaza.errors import PlazaError, RateLimited
+from plaza.ratelimit import RateLimits
+from plaza.storage.db import Database
+from plaza.storage.engine import make_engine
+
+log = logging.getLogger("plaza")
+
+
+@dataclass
+class Plaza:
+    """A running instance: what every request handler reaches through ``request.app.state.plaza``."""
+
+    settings: Settings
+    db: Database
+    limits: RateLimits
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Plaza:
+        return cls(
+            settings=settings,
+            db=Database(make_engine(settings)),
+            limits=RateLimits(settings.rate_limits, {
+                "sign_in": settings.rate_limit_sign_in,
+                "sign_up": settings.rate_limit_sign_up,
+                "posting": settings.rate_limit_posting,
+            }),
+        )
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/"))
+
+
+def request_locale(request: Request) -> str:
+    account = getattr(request.state, "account", None)
+    preferred = request.query_params.get("lang") or request.cookies.get("plaza_lang") or (
+        account.locale if account is not None and getattr(account, "locale", None) else None)
+    return i18n.negotiate(request.headers.get("accept-language"), preferred)
+
+
+async def plaza_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PlazaError)
+    locale = request_locale(request)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    if wants_json(request) or not hasattr(request.app.state, "render_error"):
+        body: dict[str, object] = {"error": exc.message(locale)}
+        if exc.key.startswith("oauth_"):
+            body = {"error": exc.key.removeprefix("oauth_"), "error_description": exc.message(locale)}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+    response: Response = await request.app.state.render_error(request, exc, locale)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": i18n.gettext("server_error", request_locale(request))}, status_code=500)
+
+
+def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:
+    """Build the application for ``settings`` (read from the environment when omitted)."""
+    from plaza.api import mastodon
+    from plaza.web import routes as web_routes
+
+    if plaza is None:
+        plaza = Plaza.from_settings(settings or load_settings())
+    settings = plaza.settings
+    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    routes = [
+        *mastodon.routes(),
+        Mount("/media", app=StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
+        *web_routes.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SessionMiddleware, secret_key=settings.secret_key,
+                               session_cookie="plaza_session", same_site="lax", max_age=30 * 24 * 3600)],
+        exception_handlers={PlazaError: plaza_error, Exception: server_error},
+    )
+    app.state.plaza = plaza
+    web_routes.install(app)
+    return app

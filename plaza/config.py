@@ -1,0 +1,106 @@
+"""Configuration in one place: every setting is a ``PLAZA_*`` environment variable (see README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept a plain ``postgresql://user@host:port/db`` and pick Plaza's driver (psycopg 3)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Plaza reads from its environment, resolved once at start-up."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = ""
+    max_post_chars: int = 2000
+    rate_limits: bool = True
+    #: limits-style strings ("10/minute"); see README.
+    rate_limit_sign_in: str = "10/minute"
+    rate_limit_sign_up: str = "5/hour"
+    rate_limit_posting: str = "300/hour"
+    password_grant: bool = True
+    approval_required: bool = False
+    registrations_open: bool = True
+    max_image_bytes: int = 8 * 1024 * 1024
+    sqlite_synchronous: str = "NORMAL"
+    public_url: str = ""
+    default_locale: str = "zh-CN"
+    instance_title: str = "Plaza 政务广场"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret(data_dir: Path) -> str:
+    """A per-instance secret kept in the data folder, so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read ``PLAZA_*`` variables (or ``env``) into :class:`Settings`; keyword overrides win."""
+    e = dict(os.environ if env is None else env)
+    data_dir = Path(e.get("PLAZA_DATA_DIR", "data")).expanduser().resolve()
+    if "data_dir" in overrides:
+        data_dir = Path(str(overrides.pop("data_dir"))).resolve()
+    database_url = e.get("PLAZA_DATABASE_URL") or f"sqlite:///{data_dir / 'plaza.db'}"
+    values: dict[str, object] = dict(
+        host=e.get("PLAZA_HOST", "127.0.0.1"),
+        port=int(e.get("PLAZA_PORT", "8000")),
+        data_dir=data_dir,
+        database_url=normalise_database_url(database_url),
+        secret_key=e.get("PLAZA_SECRET_KEY", ""),
+        max_post_chars=int(e.get("PLAZA_MAX_POST_CHARS", "2000")),
+        rate_limits=e.get("PLAZA_RATE_LIMITS", "on").strip().lower() not in {"off", "0", "false", "no"},
+        rate_limit_sign_in=e.get("PLAZA_RATE_LIMIT_SIGN_IN", "10/minute"),
+        rate_limit_sign_up=e.get("PLAZA_RATE_LIMIT_SIGN_UP", "5/hour"),
+        rate_limit_posting=e.get("PLAZA_RATE_LIMIT_POSTING", "300/hour"),
+        password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
+        approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
+        registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),
+        max_image_bytes=int(e.get("PLAZA_MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
+        sqlite_synchronous=e.get("PLAZA_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+        public_url=e.get("PLAZA_PUBLIC_URL", ""),
+        default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
+    )
+    values.update(overrides)
+    if "database_url" in overrides:
+        values["database_url"] = normalise_database_url(str(overrides["database_url"]))
+    if not values["secret_key"]:
+        values["secret_key"] = _secret(data_dir)
+    return Settings(**values)  # type: ignore[arg-type]

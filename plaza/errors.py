@@ -1,0 +1,56 @@
+"""Errors a person can act on: each carries a message key (translated by :mod:`plaza.i18n`) and
+the HTTP status the interface layers answer with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PlazaError(Exception):
+    """Base of every error a user may see. ``key`` names a message in the catalogue."""
+
+    status = 400
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self, locale: str | None = None) -> str:
+        from plaza.i18n import gettext
+
+        return gettext(self.key, locale, **self.params)
+
+
+class Invalid(PlazaError):
+    """The input breaks a rule (422)."""
+
+    status = 422
+
+
+class BadRequest(PlazaError):
+    status = 400
+
+
+class Unauthorized(PlazaError):
+    status = 401
+
+
+class Forbidden(PlazaError):
+    status = 403
+
+
+class NotFound(PlazaError):
+    status = 404
+
+
+class Conflict(PlazaError):
+    status = 409
+
+
+class RateLimited(PlazaError):
+    status = 429
+
+    def __init__(self, key: str = "rate_limited", retry_after: int = 60, **params: Any) -> None:
+        super().__init__(key, retry_after=retry_after, **params)
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""Who is asking: password hashing, access tokens, OAuth 2 apps and grants, sessions' helpers."""

@@ -1,0 +1,1 @@
+"""The square: accounts, posts, topics, follows, notifications, timelines and search."""

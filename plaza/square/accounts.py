@@ -1,0 +1,360 @@
+"""Accounts of the square: citizens, government accounts (政务号), media and organisations.
+
+Usernames are ASCII (URLs, Mastodon ``acct``); display names may be Chinese and are unique, as on
+Weibo, so ``@重庆发布`` in a post resolves to one account.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from plaza import regions
+from plaza.clock import utcnow
+from plaza.errors import Conflict, Invalid, NotFound
+from plaza.identity.passwords import hash_password, needs_rehash, verify_password
+from plaza.storage.db import Database
+from plaza.storage.ids import new_id
+from plaza.storage.schema import accounts
+
+KINDS = ("citizen", "government", "media", "organisation")
+#: Administrative levels (行政级别).
+LEVELS: dict[str, tuple[str, str]] = {
+    "national": ("国家级", "National"),
+    "provincial": ("省级", "Provincial"),
+    "prefecture": ("地市级", "Prefecture"),
+    "county": ("区县级", "County"),
+    "township": ("乡镇级", "Township"),
+}
+#: Department types (部门类型) of government accounts.
+DEPARTMENT_TYPES: dict[str, tuple[str, str]] = {
+    "publicity": ("发布/宣传", "Publicity"),
+    "public_security": ("公安", "Public security"),
+    "culture_tourism": ("文旅", "Culture & tourism"),
+    "emergency_management": ("应急管理", "Emergency management"),
+    "meteorology": ("气象", "Meteorology"),
+    "procuratorate": ("检察", "Procuratorate"),
+    "court": ("法院", "Court"),
+    "youth_league": ("共青团", "Youth League"),
+    "museum": ("博物馆", "Museum"),
+    "flood_control": ("防汛", "Flood control"),
+    "fire_rescue": ("消防", "Fire & rescue"),
+    "transport": ("交通", "Transport"),
+    "health": ("卫健", "Health"),
+    "ecology_environment": ("生态环境", "Ecology & environment"),
+    "other": ("其他", "Other"),
+}
+ORGANISATION_TYPES: dict[str, tuple[str, str]] = {
+    "ngo": ("社会组织", "NGO"),
+    "rescue_team": ("救援队", "Rescue team"),
+    "charity": ("慈善机构", "Charity"),
+}
+#: National bodies have no division code of their own; this marks them (not in GB/T 2260).
+NATIONAL_REGION = "000000"
+ROLES = ("user", "moderator", "admin")
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
+RESERVED = frozenset({"admin", "administrator", "root", "api", "oauth", "settings", "topics", "tags",
+                      "search", "hot", "about", "static", "media", "web", "plaza", "system", "support",
+                      "login", "logout", "signup", "sign_in", "sign_up", "notifications", "explore"})
+
+
+def username_key(username: str) -> str:
+    return username.lower()
+
+
+def display_name_key(name: str) -> str:
+    """Uniqueness key of a display name: NFKC, case-folded (Ａ and a collide, as people read them)."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def validate_username(username: str) -> str:
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise Invalid("username_invalid")
+    if username_key(username) in RESERVED:
+        raise Invalid("username_reserved")
+    return username
+
+
+def validate_display_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not 1 <= len(name) <= 30 or any(
+        c in "@#" or (unicodedata.category(c)[0] in "CZ" and c != " ") for c in name
+    ):
+        raise Invalid("display_name_invalid")
+    return name
+
+
+def validate_city(code: str | None) -> str:
+    code = (code or "").strip()
+    city = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+    if city is None:
+        raise Invalid("city_invalid", code=code)
+    return city
+
+
+def validate_password(password: str) -> str:
+    if len(password or "") < 8:
+        raise Invalid("password_too_short")
+    if len(password) > 128:
+        raise Invalid("password_too_long")
+    return password
+
+
+@dataclass(frozen=True)
+class GovernmentProfile:
+    """What verifies a government account: agency, division, level, department type, parent."""
+
+    agency: str
+    region_code: str
+    level: str
+    department_type: str
+    parent_username: str | None = None
+
+
+def _check_government(profile: GovernmentProfile) -> None:
+    if not profile.agency.strip() or not profile.region_code:
+        raise Invalid("government_fields_required")
+    if profile.region_code != NATIONAL_REGION and not regions.is_place(profile.region_code):
+        raise Invalid("region_invalid", code=profile.region_code)
+    if profile.level not in LEVELS:
+        raise Invalid("level_invalid", level=profile.level)
+    if profile.department_type not in DEPARTMENT_TYPES:
+        raise Invalid("department_type_invalid", value=profile.department_type)
+
+
+def _resolve_parent(conn: Connection, username: str | None) -> int | None:
+    if not username:
+        return None
+    row = conn.execute(select(accounts.c.id, accounts.c.kind)
+                       .where(accounts.c.username_key == username_key(username))).first()
+    if row is None:
+        raise NotFound("account_not_found")
+    if row.kind != "government":
+        raise Invalid("parent_not_government")
+    return int(row.id)
+
+
+def create(
+    db: Database,
+    *,
+    username: str,
+    display_name: str | None = None,
+    password: str | None,
+    home_city: str,
+    email: str | None = None,
+    kind: str = "citizen",
+    note: str = "",
+    locale: str = "zh-CN",
+    role: str = "user",
+    approved: bool = True,
+    government: GovernmentProfile | None = None,
+    organisation_type: str | None = None,
+    created_at: datetime | None = None,
+    password_hash: str | None = None,
+) -> Row[Any]:
+    """Create an account after validating every field; government accounts are verified at once
+    (only administrators create them)."""
+    username = validate_username(username)
+    display = validate_display_name(display_name or username)
+    city = validate_city(home_city)
+    if kind not in KINDS:
+        raise Invalid("kind_invalid", kind=kind)
+    if email:
+        email = email.strip().lower()
+        if not EMAIL_RE.match(email):
+            raise Invalid("email_invalid")
+    if password_hash is None and password is not None:
+        password_hash = hash_password(validate_password(password))
+    if kind == "government":
+        if government is None:
+            raise Invalid("government_fields_required")
+        _check_government(government)
+    if organisation_type is not None and organisation_type not in ORGANISATION_TYPES:
+        raise Invalid("parameter_invalid", name="organisation_type")
+    now = created_at or utcnow()
+    values: dict[str, Any] = dict(
+        id=new_id(int(now.timestamp() * 1000)) if created_at else new_id(),
+        username=username, username_key=username_key(username), display_name=display,
+        display_name_key=display_name_key(display), kind=kind, note=note or "", home_city=city,
+        locale=locale, email=email or None, password_hash=password_hash, role=role,
+        approved=approved, suspended=False, bot=False, organisation_type=organisation_type,
+        followers_count=0, following_count=0, statuses_count=0, created_at=now, updated_at=now,
+    )
+    try:
+        with db.write() as conn:
+            _check_unique(conn, username, display, email)
+            if government is not None and kind == "government":
+                values.update(agency=government.agency.strip(), region_code=government.region_code,
+                              level=government.level, department_type=government.department_type,
+                              parent_id=_resolve_parent(conn, government.parent_username),
+                              verified_at=now)
+            conn.execute(insert(accounts).values(**values))
+            return conn.execute(select(accounts).where(accounts.c.id == values["id"])).one()
+    except IntegrityError as exc:  # lost a race with another sign-up of the same name
+        raise Conflict("username_taken") from exc
+
+
+def _check_unique(conn: Connection, username: str, display: str, email: str | None,
+                  exclude_id: int | None = None) -> None:
+    def taken(column: Any, value: str) -> bool:
+        stmt = select(accounts.c.id).where(column == value)
+        if exclude_id is not None:
+            stmt = stmt.where(accounts.c.id != exclude_id)
+        return conn.execute(stmt).first() is not None
+
+    if username and taken(accounts.c.username_key, username_key(username)):
+        raise Invalid("username_taken")
+    if display and taken(accounts.c.display_name_key, display_name_key(display)):
+        raise Invalid("display_name_taken")
+    if email and taken(accounts.c.email, email):
+        raise Invalid("email_taken")
+
+
+def get(db: Database, account_id: int) -> Row[Any]:
+    with db.read() as conn:
+        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    if row is None:
+        raise NotFound("account_not_found")
+    return row
+
+
+def get_many(conn: Connection, ids: set[int] | list[int]) -> dict[int, Row[Any]]:
+    if not ids:
+        return {}
+    rows = conn.execute(select(accounts).where(accounts.c.id.in_(list(ids)))).all()
+    return {r.id: r for r in rows}
+
+
+def find_by_username(db: Database, username: str) -> Row[Any] | None:
+    with db.read() as conn:
+        return conn.execute(select(accounts).where(
+            accounts.c.username_key == username_key(username.lstrip("@").split("@", 1)[0]))).first()
+
+
+def resolve_names(conn: Connection, names: list[str]) -> dict[str, Row[Any]]:
+    """Resolve mention names (usernames or display names) to accounts; unknown names are absent."""
+    if not names:
+        return {}
+    keys = {n: display_name_key(n) for n in names}
+    rows = conn.execute(select(accounts).where(or_(
+        accounts.c.username_key.in_([username_key(n) for n in names]),
+        accounts.c.display_name_key.in_(list(keys.values()))))).all()
+    by_user = {r.username_key: r for r in rows}
+    by_display = {r.display_name_key: r for r in rows}
+    found: dict[str, Row[Any]] = {}
+    for name in names:
+        row = by_display.get(keys[name]) or by_user.get(username_key(name))
+        if row is not None and not row.suspended:
+            found[name] = row
+    return found
+
+
+def authenticate(db: Database, login: str, password: str) -> Row[Any] | None:
+    """The account for a username or e-mail and password, or None (same time either way)."""
+    login = (login or "").strip()
+    with db.read() as conn:
+        row = conn.execute(select(accounts).where(or_(
+            accounts.c.username_key == username_key(login),
+            accounts.c.email == login.lower()))).first()
+    if not verify_password(row.password_hash if row else None, password or ""):
+        return None
+    assert row is not None
+    if needs_rehash(row.password_hash):
+        with db.write() as conn:
+            conn.execute(update(accounts).where(accounts.c.id == row.id)
+                         .values(password_hash=hash_password(password)))
+    return row
+
+
+EDITABLE = ("display_name", "note", "home_city", "locale", "avatar", "header", "bot")
+
+
+def update_profile(db: Database, account_id: int, **changes: Any) -> Row[Any]:
+    """Edit one's own profile; only :data:`EDITABLE` fields, each validated."""
+    values: dict[str, Any] = {}
+    for field, value in changes.items():
+        if value is None or field not in EDITABLE:
+            continue
+        if field == "display_name":
+            values["display_name"] = validate_display_name(value)
+            values["display_name_key"] = display_name_key(values["display_name"])
+        elif field == "home_city":
+            values["home_city"] = validate_city(value)
+        elif field == "note":
+            if len(value) > 500:
+                raise Invalid("text_too_long", limit=500, length=len(value))
+            values["note"] = value
+        elif field == "locale":
+            from plaza.i18n import normalise
+
+            values["locale"] = normalise(value)
+        else:
+            values[field] = value
+    with db.write() as conn:
+        if "display_name" in values:
+            _check_unique(conn, "", values["display_name"], None, exclude_id=account_id)
+        if values:
+            values["updated_at"] = utcnow()
+            conn.execute(update(accounts).where(accounts.c.id == account_id).values(**values))
+        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    if row is None:
+        raise NotFound("account_not_found")
+    return row
+
+
+def set_password(db: Database, account_id: int, password: str) -> None:
+    with db.write() as conn:
+        conn.execute(update(accounts).where(accounts.c.id == account_id)
+                     .values(password_hash=hash_password(validate_password(password)), updated_at=utcnow()))
+
+
+def verify_government(db: Database, account_id: int, profile: GovernmentProfile) -> Row[Any]:
+    """Administrators: turn an account into a verified government account (or correct one)."""
+    _check_government(profile)
+    with db.write() as conn:
+        parent_id = _resolve_parent(conn, profile.parent_username)
+        if parent_id == account_id:
+            raise Invalid("parameter_invalid", name="parent")
+        conn.execute(update(accounts).where(accounts.c.id == account_id).values(
+            kind="government", agency=profile.agency.strip(), region_code=profile.region_code,
+            level=profile.level, department_type=profile.department_type, parent_id=parent_id,
+            verified_at=utcnow(), updated_at=utcnow()))
+        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    if row is None:
+        raise NotFound("account_not_found")
+    return row
+
+
+def set_flags(db: Database, account_id: int, **flags: Any) -> None:
+    """Administrators: role, approval, suspension."""
+    allowed = {k: v for k, v in flags.items() if k in {"role", "approved", "suspended"} and v is not None}
+    if "role" in allowed and allowed["role"] not in ROLES:
+        raise Invalid("parameter_invalid", name="role")
+    if allowed:
+        with db.write() as conn:
+            conn.execute(update(accounts).where(accounts.c.id == account_id).values(**allowed, updated_at=utcnow()))
+
+
+def list_accounts(db: Database, *, kind: str | None = None, pending: bool | None = None,
+                  limit: int = 50, offset: int = 0) -> list[Row[Any]]:
+    stmt = select(accounts).order_by(accounts.c.id.desc()).limit(limit).offset(offset)
+    if kind:
+        stmt = stmt.where(accounts.c.kind == kind)
+    if pending is not None:
+        stmt = stmt.where(accounts.c.approved.is_(not pending))
+    with db.read() as conn:
+        return list(conn.execute(stmt).all())
+
+
+def count(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(accounts)).scalar_one())

@@ -1,0 +1,346 @@
+"""Posts (微博 / statuses): create with topics and mentions, reply, repost (reblog), like
+(favourite), delete — each one durable transaction committed before the caller answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from plaza import regions
+from plaza.clock import utcnow
+from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.square import accounts as accounts_service
+from plaza.square import search, text
+from plaza.square.notifications import notify
+from plaza.storage.db import Database
+from plaza.storage.ids import new_id
+from plaza.storage.schema import (
+    accounts,
+    favourites,
+    follows,
+    idempotency_keys,
+    media_attachments,
+    mentions,
+    status_topics,
+    statuses,
+    topics,
+)
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+MAX_MEDIA = 4
+
+
+@dataclass(frozen=True)
+class NewStatus:
+    """What a person submits when they post."""
+
+    text: str
+    visibility: str = "public"
+    in_reply_to_id: int | None = None
+    media_ids: tuple[int, ...] = ()
+    sensitive: bool = False
+    spoiler_text: str = ""
+    language: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def validate(new: NewStatus, max_chars: int) -> None:
+    if new.visibility not in VISIBILITIES:
+        raise Invalid("visibility_invalid", value=new.visibility)
+    length = len(new.text)
+    if length > max_chars:
+        raise Invalid("text_too_long", limit=max_chars, length=length)
+    if not new.text.strip() and not new.media_ids:
+        raise Invalid("text_empty")
+    if len(new.media_ids) > MAX_MEDIA:
+        raise Invalid("too_many_media")
+    if len(new.spoiler_text) > 255:
+        raise Invalid("text_too_long", limit=255, length=len(new.spoiler_text))
+    if new.city is not None and regions.city_code(new.city) is None:
+        raise Invalid("city_invalid", code=new.city)
+    if (new.latitude is None) != (new.longitude is None) or (
+        new.latitude is not None and not (-90 <= new.latitude <= 90 and -180 <= new.longitude <= 180)  # type: ignore[operator]
+    ):
+        raise Invalid("coordinates_invalid")
+
+
+def topic_ids(conn: Connection, names: list[str], now: datetime) -> dict[str, int]:
+    """Ids of the named topics, creating those that are new (name kept as first written)."""
+    if not names:
+        return {}
+    keys = {text.topic_key(n): n for n in names}
+    found = {r.key: r.id for r in conn.execute(select(topics.c.id, topics.c.key)
+                                                .where(topics.c.key.in_(list(keys))))}
+    for key, name in keys.items():
+        if key not in found:
+            topic_id = new_id()
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(topics).values(id=topic_id, name=name[:100], key=key, created_at=now))
+                found[key] = topic_id
+            except IntegrityError:  # another process created it a moment ago
+                found[key] = conn.execute(select(topics.c.id).where(topics.c.key == key)).scalar_one()
+    return {name: found[text.topic_key(name)] for name in names}
+
+
+def can_see(conn: Connection, status: Row[Any], viewer_id: int | None) -> bool:
+    """Visibility rules: public and unlisted for all; followers-only for the author, followers and
+    those mentioned; direct for the author and those mentioned."""
+    if status.visibility in ("public", "unlisted") or status.account_id == viewer_id:
+        return True
+    if viewer_id is None:
+        return False
+    mentioned = conn.execute(select(mentions.c.status_id).where(
+        mentions.c.status_id == status.id, mentions.c.account_id == viewer_id)).first()
+    if mentioned:
+        return True
+    if status.visibility == "private":
+        return conn.execute(select(follows.c.id).where(
+            follows.c.account_id == viewer_id, follows.c.target_account_id == status.account_id)).first() is not None
+    return False
+
+
+def get_visible(conn: Connection, status_id: int, viewer_id: int | None) -> Row[Any]:
+    row = conn.execute(select(statuses).where(statuses.c.id == status_id)).first()
+    if row is None or not can_see(conn, row, viewer_id):
+        raise NotFound("status_not_found")
+    return row
+
+
+def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2000,
+           idempotency_key: str | None = None, created_at: datetime | None = None) -> int:
+    """Publish a post and return its id. With an ``Idempotency-Key`` a retried request returns the
+    first post instead of making a second one."""
+    validate(new, max_chars)
+    now = created_at or utcnow()
+    spans = text.parse(new.text)
+    topic_names = text.topics(new.text)
+    mention_names = text.mentions(new.text)
+    with db.write() as conn:
+        if idempotency_key:
+            done = conn.execute(select(idempotency_keys.c.status_id).where(
+                idempotency_keys.c.account_id == author.id, idempotency_keys.c.key == idempotency_key[:128])).first()
+            if done is not None:
+                return int(done.status_id)
+        parent = None
+        if new.in_reply_to_id is not None:
+            parent = conn.execute(select(statuses).where(statuses.c.id == new.in_reply_to_id)).first()
+            if parent is None or parent.reblog_of_id is not None or not can_see(conn, parent, author.id):
+                raise Invalid("reply_target_missing")
+        status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
+        city = regions.city_code(new.city) if new.city else author.home_city
+        conn.execute(insert(statuses).values(
+            id=status_id, account_id=author.id, text=new.text, spoiler_text=new.spoiler_text,
+            sensitive=new.sensitive or bool(new.spoiler_text), visibility=new.visibility,
+            language=new.language, in_reply_to_id=parent.id if parent else None,
+            in_reply_to_account_id=parent.account_id if parent else None, reblog_of_id=None,
+            city=city, latitude=new.latitude, longitude=new.longitude, replies_count=0,
+            reblogs_count=0, favourites_count=0, created_at=now))
+        if new.media_ids:
+            attached = conn.execute(update(media_attachments).where(
+                media_attachments.c.id.in_(list(new.media_ids)), media_attachments.c.account_id == author.id,
+                media_attachments.c.status_id.is_(None)).values(status_id=status_id)).rowcount
+            if attached != len(set(new.media_ids)):
+                raise Invalid("media_invalid", id=",".join(map(str, new.media_ids)))
+        ids = topic_ids(conn, topic_names, now)
+        if ids:
+            public = new.visibility in ("public", "unlisted")
+            conn.execute(insert(status_topics), [
+                {"topic_id": tid, "status_id": status_id, "public": public} for tid in set(ids.values())])
+        resolved = accounts_service.resolve_names(conn, mention_names)
+        mentioned = {row.id for row in resolved.values()}
+        if mentioned:
+            conn.execute(insert(mentions), [{"status_id": status_id, "account_id": a} for a in mentioned])
+        for account_id in mentioned - {author.id}:
+            notify(conn, account_id, author.id, "mention", status_id, now)
+        if parent is not None:
+            conn.execute(update(statuses).where(statuses.c.id == parent.id)
+                         .values(replies_count=statuses.c.replies_count + 1))
+            if parent.account_id != author.id and parent.account_id not in mentioned:
+                notify(conn, parent.account_id, author.id, "reply", status_id, now)
+        conn.execute(update(accounts).where(accounts.c.id == author.id).values(
+            statuses_count=accounts.c.statuses_count + 1, last_status_at=now))
+        if idempotency_key:
+            conn.execute(insert(idempotency_keys).values(
+                account_id=author.id, key=idempotency_key[:128], status_id=status_id, created_at=now))
+        search.index_status(conn, status_id, new.text, spans)
+    return status_id
+
+
+def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "public",
+           created_at: datetime | None = None) -> int:
+    """Repost (转发) a post; reposting twice returns the first repost."""
+    now = created_at or utcnow()
+    with db.write() as conn:
+        original = get_visible(conn, status_id, account.id)
+        if original.reblog_of_id is not None:
+            original = get_visible(conn, original.reblog_of_id, account.id)
+        if original.visibility not in ("public", "unlisted"):
+            raise Forbidden("reblog_not_allowed")
+        existing = conn.execute(select(statuses.c.id).where(
+            statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).first()
+        if existing is not None:
+            return int(existing.id)
+        reblog_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
+        conn.execute(insert(statuses).values(
+            id=reblog_id, account_id=account.id, text="", spoiler_text="", sensitive=False,
+            visibility=visibility if visibility in VISIBILITIES[:3] else "public", reblog_of_id=original.id,
+            city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now))
+        # Reposts carry the topics of the original: they count as discussion (讨论量).
+        topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()
+        if topic_rows:
+            conn.execute(insert(status_topics), [
+                {"topic_id": r.topic_id, "status_id": reblog_id, "public": True} for r in topic_rows])
+        conn.execute(update(statuses).where(statuses.c.id == original.id)
+                     .values(reblogs_count=statuses.c.reblogs_count + 1))
+        conn.execute(update(accounts).where(accounts.c.id == account.id).values(
+            statuses_count=accounts.c.statuses_count + 1, last_status_at=now))
+        if original.account_id != account.id:
+            notify(conn, original.account_id, account.id, "reblog", original.id, now)
+    return reblog_id
+
+
+def unreblog(db: Database, account: Row[Any], status_id: int) -> int:
+    """Undo a repost; returns the original's id."""
+    with db.write() as conn:
+        original = get_visible(conn, status_id, account.id)
+        if original.reblog_of_id is not None:
+            original = get_visible(conn, original.reblog_of_id, account.id)
+        removed = conn.execute(delete(statuses).where(
+            statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).rowcount
+        if removed:
+            conn.execute(update(statuses).where(statuses.c.id == original.id)
+                         .values(reblogs_count=statuses.c.reblogs_count - removed))
+            conn.execute(update(accounts).where(accounts.c.id == account.id)
+                         .values(statuses_count=accounts.c.statuses_count - removed))
+    return int(original.id)
+
+
+def favourite(db: Database, account: Row[Any], status_id: int, created_at: datetime | None = None) -> int:
+    """Like (点赞) a post; liking twice is a no-op."""
+    now = created_at or utcnow()
+    with db.write() as conn:
+        status = get_visible(conn, status_id, account.id)
+        if status.reblog_of_id is not None:
+            status = get_visible(conn, status.reblog_of_id, account.id)
+        exists = conn.execute(select(favourites.c.id).where(
+            favourites.c.account_id == account.id, favourites.c.status_id == status.id)).first()
+        if exists is None:
+            conn.execute(insert(favourites).values(id=new_id(), account_id=account.id,
+                                                   status_id=status.id, created_at=now))
+            conn.execute(update(statuses).where(statuses.c.id == status.id)
+                         .values(favourites_count=statuses.c.favourites_count + 1))
+            if status.account_id != account.id:
+                notify(conn, status.account_id, account.id, "favourite", status.id, now)
+    return int(status.id)
+
+
+def unfavourite(db: Database, account: Row[Any], status_id: int) -> int:
+    with db.write() as conn:
+        status = get_visible(conn, status_id, account.id)
+        if status.reblog_of_id is not None:
+            status = get_visible(conn, status.reblog_of_id, account.id)
+        removed = conn.execute(delete(favourites).where(
+            favourites.c.account_id == account.id, favourites.c.status_id == status.id)).rowcount
+        if removed:
+            conn.execute(update(statuses).where(statuses.c.id == status.id)
+                         .values(favourites_count=statuses.c.favourites_count - removed))
+    return int(status.id)
+
+
+def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
+    """Delete a post (its author, or a moderator). Returns the deleted row (for delete-and-redraft)."""
+    with db.write() as conn:
+        status = conn.execute(select(statuses).where(statuses.c.id == status_id)).first()
+        if status is None or not can_see(conn, status, actor.id):
+            raise NotFound("status_not_found")
+        if status.account_id != actor.id and actor.role not in ("moderator", "admin"):
+            raise Forbidden("forbidden")
+        reblogs = conn.execute(select(statuses.c.account_id).where(statuses.c.reblog_of_id == status.id)).all()
+        for r in reblogs:
+            conn.execute(update(accounts).where(accounts.c.id == r.account_id)
+                         .values(statuses_count=accounts.c.statuses_count - 1))
+        conn.execute(delete(statuses).where(statuses.c.reblog_of_id == status.id))
+        conn.execute(delete(statuses).where(statuses.c.id == status.id))
+        if status.in_reply_to_id is not None:
+            conn.execute(update(statuses).where(statuses.c.id == status.in_reply_to_id)
+                         .values(replies_count=statuses.c.replies_count - 1))
+        if status.reblog_of_id is not None:
+            conn.execute(update(statuses).where(statuses.c.id == status.reblog_of_id)
+                         .values(reblogs_count=statuses.c.reblogs_count - 1))
+        conn.execute(update(accounts).where(accounts.c.id == status.account_id)
+                     .values(statuses_count=accounts.c.statuses_count - 1))
+        search.remove_status(conn, status.id)
+    return status
+
+
+def context(db: Database, status_id: int, viewer_id: int | None) -> tuple[list[int], list[int]]:
+    """Ancestors (oldest first) and descendants (in thread order) visible to the viewer."""
+    with db.read() as conn:
+        status = get_visible(conn, status_id, viewer_id)
+        ancestors: list[int] = []
+        parent_id = status.in_reply_to_id
+        while parent_id is not None and len(ancestors) < 100:
+            parent = conn.execute(select(statuses).where(statuses.c.id == parent_id)).first()
+            if parent is None:
+                break
+            if can_see(conn, parent, viewer_id):
+                ancestors.append(parent.id)
+            parent_id = parent.in_reply_to_id
+        ancestors.reverse()
+        descendants: list[int] = []
+        frontier = [status.id]
+        while frontier and len(descendants) < 500:
+            children = conn.execute(select(statuses).where(statuses.c.in_reply_to_id.in_(frontier))
+                                    .order_by(statuses.c.id)).all()
+            frontier = []
+            for child in children:
+                if can_see(conn, child, viewer_id):
+                    descendants.append(child.id)
+                    frontier.append(child.id)
+        # Depth-first thread order, as Mastodon returns it.
+        order = _thread_order(conn, status.id, set(descendants))
+    return ancestors, order
+
+
+def _thread_order(conn: Connection, root: int, members: set[int]) -> list[int]:
+    if not members:
+        return []
+    rows = conn.execute(select(statuses.c.id, statuses.c.in_reply_to_id)
+                        .where(statuses.c.id.in_(list(members)))).all()
+    children: dict[int, list[int]] = {}
+    for r in rows:
+        children.setdefault(r.in_reply_to_id, []).append(r.id)
+    out: list[int] = []
+    stack = sorted(children.get(root, []), reverse=True)
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(sorted(children.get(node, []), reverse=True))
+    return out
+
+
+def favourited_by(db: Database, status_id: int, viewer_id: int | None, limit: int = 40) -> list[int]:
+    with db.read() as conn:
+        get_visible(conn, status_id, viewer_id)
+        return [r.account_id for r in conn.execute(
+            select(favourites.c.account_id).where(favourites.c.status_id == status_id)
+            .order_by(favourites.c.id.desc()).limit(limit))]
+
+
+def reblogged_by(db: Database, status_id: int, viewer_id: int | None, limit: int = 40) -> list[int]:
+    with db.read() as conn:
+        get_visible(conn, status_id, viewer_id)
+        return [r.account_id for r in conn.execute(
+            select(statuses.c.account_id).where(statuses.c.reblog_of_id == status_id)
+            .order_by(statuses.c.id.desc()).limit(limit))]
+
+
+__all__ = ["NewStatus", "VISIBILITIES", "create", "reblog", "unreblog", "favourite", "unfavourite",
+           "delete_status", "context", "get_visible", "can_see"]

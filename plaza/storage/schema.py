@@ -1,0 +1,237 @@
+"""The tables of every capability, in one metadata so Alembic sees the whole database.
+
+Ids are 64-bit time-ordered integers (:mod:`plaza.storage.ids`); times are UTC.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite's INTEGER is 64-bit and the rowid
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("username", String(30), nullable=False),
+    Column("username_key", String(30), nullable=False, unique=True),
+    Column("display_name", String(30), nullable=False),
+    Column("display_name_key", String(60), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False, default="citizen"),
+    Column("note", Text, nullable=False, default=""),
+    Column("home_city", String(6), nullable=False),
+    Column("locale", String(10), nullable=False, default="zh-CN"),
+    Column("email", String(254), nullable=True, unique=True),
+    Column("password_hash", String(255), nullable=True),
+    Column("role", String(16), nullable=False, default="user"),
+    Column("approved", Boolean, nullable=False, default=True),
+    Column("suspended", Boolean, nullable=False, default=False),
+    Column("bot", Boolean, nullable=False, default=False),
+    Column("avatar", String(255), nullable=True),
+    Column("header", String(255), nullable=True),
+    # Government accounts (政务号): the verified agency and its place in the matrix tree.
+    Column("agency", String(100), nullable=True),
+    Column("region_code", String(6), nullable=True),
+    Column("level", String(16), nullable=True),
+    Column("department_type", String(32), nullable=True),
+    Column("parent_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("verified_at", DateTime(timezone=True), nullable=True),
+    Column("organisation_type", String(32), nullable=True),
+    Column("followers_count", Integer, nullable=False, default=0),
+    Column("following_count", Integer, nullable=False, default=0),
+    Column("statuses_count", Integer, nullable=False, default=0),
+    Column("last_status_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "home_city"),
+    Index(None, "parent_id"),
+    Index(None, "kind", "region_code"),
+)
+
+oauth_apps = Table(
+    "oauth_apps",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("website", String(255), nullable=True),
+    Column("redirect_uris", Text, nullable=False),
+    Column("scopes", String(255), nullable=False),
+    Column("client_id", String(64), nullable=False, unique=True),
+    # The secret is shown once at registration and kept only as a hash.
+    Column("client_secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("app_id", ID, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("scopes", String(255), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(10), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("app_id", ID, ForeignKey("oauth_apps.id", ondelete="CASCADE"), nullable=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    Column("scopes", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index(None, "account_id"),
+)
+
+statuses = Table(
+    "statuses",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("spoiler_text", String(255), nullable=False, default=""),
+    Column("sensitive", Boolean, nullable=False, default=False),
+    Column("visibility", String(10), nullable=False),
+    Column("language", String(10), nullable=True),
+    Column("in_reply_to_id", ID, nullable=True),
+    Column("in_reply_to_account_id", ID, nullable=True),
+    Column("reblog_of_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), nullable=True),
+    Column("city", String(6), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("replies_count", Integer, nullable=False, default=0),
+    Column("reblogs_count", Integer, nullable=False, default=0),
+    Column("favourites_count", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True), nullable=True),
+    Index(None, "account_id", "id"),
+    Index(None, "in_reply_to_id"),
+    Index(None, "reblog_of_id", "account_id"),
+    Index(None, "city", "id"),
+    Index(None, "visibility", "id"),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+status_topics = Table(
+    "status_topics",
+    metadata,
+    Column("topic_id", ID, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
+    Column("public", Boolean, nullable=False),
+    Index(None, "status_id"),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "account_id", "status_id"),
+)
+
+favourites = Table(
+    "favourites",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "status_id"),
+    Index(None, "status_id"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("target_account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "target_account_id"),
+    Index(None, "target_account_id", "id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("from_account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "account_id", "id"),
+)
+
+media_attachments = Table(
+    "media_attachments",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="SET NULL"), nullable=True),
+    Column("type", String(10), nullable=False),
+    Column("content_type", String(40), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_size", Integer, nullable=False),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "status_id"),
+    Index(None, "account_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("status_id", ID, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Segmented text for full-text search (jieba tokens joined by spaces); indexed by FTS5 on
+#: SQLite and by a GIN tsvector index on PostgreSQL (created in the migration).
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
+    Column("tokens", Text, nullable=False),
+)

@@ -1,0 +1,121 @@
+"""The square's rules, exercised through its services on both database backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.square import accounts, follows, notifications, posts, search, timelines, views
+from plaza.square.pagination import Page
+from tests.factories import citizen, government, post
+
+
+def test_post_with_topic_and_mention_reaches_followers_home_at_once(plaza) -> None:
+    cq = government(plaza, "cq_fabu", "重庆发布")
+    reader = citizen(plaza, "shancheng", "山城小李")
+    follows.follow(plaza.db, reader.id, cq.id)
+    status_id = post(plaza, cq, "#重庆山火各处明火均已扑灭# 感谢所有救援队员 @山城小李")
+    assert timelines.home(plaza.db, reader.id, Page()) == [status_id]
+    [view] = views.load(plaza.db, [status_id], reader.id, "http://x")
+    assert view.topics == ("重庆山火各处明火均已扑灭",)
+    assert [m.username for m in view.mentions] == ["shancheng"]
+    assert 'href="http://x/@shancheng"' in view.html
+    kinds = [n.type for n in notifications.list_for(plaza.db, reader.id, Page())]
+    assert kinds == ["mention"]
+
+
+def test_followers_only_post_is_hidden_from_strangers(plaza) -> None:
+    author = citizen(plaza)
+    friend = citizen(plaza)
+    stranger = citizen(plaza)
+    follows.follow(plaza.db, friend.id, author.id)
+    status_id = post(plaza, author, "只给粉丝看", visibility="private")
+    with plaza.db.read() as conn:
+        assert posts.get_visible(conn, status_id, friend.id).id == status_id
+        with pytest.raises(NotFound):
+            posts.get_visible(conn, status_id, stranger.id)
+        with pytest.raises(NotFound):
+            posts.get_visible(conn, status_id, None)
+
+
+def test_over_long_post_is_refused_with_its_length(plaza) -> None:
+    author = citizen(plaza)
+    with pytest.raises(Invalid) as err:
+        post(plaza, author, "长" * 2001)
+    assert err.value.params == {"limit": 2000, "length": 2001}
+    assert "2001" in err.value.message("zh-CN") and "2001" in err.value.message("en")
+
+
+def test_retried_post_with_same_idempotency_key_makes_one_post(plaza) -> None:
+    author = citizen(plaza)
+    new = posts.NewStatus(text="只发一次")
+    first = posts.create(plaza.db, author, new, idempotency_key="k-1")
+    second = posts.create(plaza.db, author, new, idempotency_key="k-1")
+    assert first == second
+    assert accounts.get(plaza.db, author.id).statuses_count == 1
+
+
+def test_reply_reblog_favourite_update_counters_and_notify(plaza) -> None:
+    author = citizen(plaza)
+    fan = citizen(plaza)
+    original = post(plaza, author, "原帖")
+    reply = post(plaza, fan, "回复", in_reply_to_id=original)
+    posts.reblog(plaza.db, fan, original)
+    posts.favourite(plaza.db, fan, original)
+    posts.favourite(plaza.db, fan, original)  # twice is once
+    [view] = views.load(plaza.db, [original], fan.id)
+    assert (view.status.replies_count, view.status.reblogs_count, view.status.favourites_count) == (1, 1, 1)
+    assert view.favourited and view.reblogged
+    assert sorted(n.type for n in notifications.list_for(plaza.db, author.id, Page())) == [
+        "favourite", "reblog", "reply"]
+    ancestors, descendants = posts.context(plaza.db, reply, None)
+    assert ancestors == [original] and descendants == []
+
+
+def test_only_author_or_moderator_may_delete(plaza) -> None:
+    author = citizen(plaza)
+    other = citizen(plaza)
+    status_id = post(plaza, author, "要删除的微博")
+    with pytest.raises(Forbidden):
+        posts.delete_status(plaza.db, other, status_id)
+    posts.delete_status(plaza.db, author, status_id)
+    assert timelines.account(plaza.db, author.id, author.id, Page()) == []
+
+
+def test_city_feed_holds_posts_made_in_that_city(plaza) -> None:
+    chongqing = citizen(plaza, home_city="500000")
+    shanghai = citizen(plaza, home_city="310000")
+    a = post(plaza, chongqing, "解放碑今天人很多")
+    b = post(plaza, shanghai, "外滩风很大")
+    c = post(plaza, shanghai, "出差到重庆了", city="500103")
+    assert timelines.city(plaza.db, "500000", Page()) == [c, a]
+    assert timelines.city(plaza.db, "310000", Page()) == [b]
+
+
+def test_pages_walk_the_timeline_without_gaps(plaza) -> None:
+    author = citizen(plaza)
+    made = [post(plaza, author, f"第{i}条") for i in range(7)]
+    seen: list[int] = []
+    page = Page(limit=3)
+    while True:
+        ids = timelines.public(plaza.db, page)
+        if not ids:
+            break
+        seen += ids
+        page = Page(max_id=ids[-1], limit=3)
+    assert seen == list(reversed(made))
+    newer = timelines.public(plaza.db, Page(min_id=made[2], limit=2))
+    assert newer == [made[4], made[3]]
+
+
+def test_search_finds_a_word_inside_chinese_text(plaza) -> None:
+    author = citizen(plaza)
+    status_id = post(plaza, author, "感谢所有救援队员")
+    post(plaza, author, "今天天气不错")
+    assert search.search_statuses(plaza.db, "救援", None) == [status_id]
+
+
+def test_display_names_are_unique_ignoring_width_and_case(plaza) -> None:
+    citizen(plaza, "a1", "Plaza")
+    with pytest.raises(Invalid):
+        citizen(plaza, "a2", "ＰＬＡＺＡ")
