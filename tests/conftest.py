@@ -112,3 +112,52 @@ def client(app):  # type: ignore[no-untyped-def]
 
     with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         yield c
+
+
+class LiveServer:
+    """A real Plaza HTTP server on a free loopback port, for real clients (mastodon-py, toot,
+    Chromium)."""
+
+    def __init__(self, app, plaza: Plaza) -> None:  # type: ignore[no-untyped-def]
+        import socket
+        import threading
+
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.plaza = plaza
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(plaza: Plaza) -> Iterator[LiveServer]:
+    """A served Plaza whose public URL is the server's own address."""
+    from dataclasses import replace
+
+    server = LiveServer(None, plaza)
+    plaza.settings = replace(plaza.settings, port=server.port, public_url=server.url)
+    server.server.config.app = create_app(plaza=plaza)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,1 @@
+"""Server-rendered web pages in Simplified Chinese (English on request)."""
