@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from plaza.square.pagination import Page
 from plaza.square.text import topic_key
@@ -65,6 +65,15 @@ def topic(db: Database, name: str, page: Page) -> list[int]:
     return page.finish([r[0] for r in rows])
 
 
+def topic_count(db: Database, name: str) -> int:
+    """How many public posts and reposts carry a topic (its discussions, 讨论量)."""
+    topic_id = select(topics.c.id).where(topics.c.key == topic_key(name)).scalar_subquery()
+    stmt = select(func.count()).select_from(status_topics).where(
+        status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True))
+    with db.read() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
 def account(db: Database, account_id: int, viewer_id: int | None, page: Page, *,
             exclude_replies: bool = False, exclude_reblogs: bool = False, only_media: bool = False,
             viewer_follows: bool = False) -> list[int]:
@@ -96,4 +105,4 @@ def direct_mentions(db: Database, account_id: int, page: Page) -> list[int]:
     return _ids(db, stmt, page)
 
 
-__all__ = ["home", "public", "city", "topic", "account", "direct_mentions"]
+__all__ = ["home", "public", "city", "topic", "topic_count", "account", "direct_mentions"]

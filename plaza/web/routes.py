@@ -1,12 +1,62 @@
-"""Web page routes (placeholder until the web UI lands)."""
+"""The web pages' URL map, and how the web layer hooks into the application (error pages,
+security headers, static files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from plaza.web import admin, auth, feeds, oauth_pages, people, posting
+from plaza.web.errors import SignInRequired, http_error, render_error, sign_in_required
+from plaza.web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
 
 
 def routes() -> list[BaseRoute]:
-    return []
+    return [
+        Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        Route("/", feeds.square, name="square"),
+        Route("/home", feeds.home, name="home"),
+        Route("/city", feeds.city_index, name="city_index"),
+        Route("/city/{code}", feeds.city, name="city"),
+        Route("/topics/{name:path}", feeds.topic, name="topic"),
+        Route("/search", feeds.search_page, name="search"),
+        Route("/signup", auth.sign_up_form, name="sign_up"),
+        Route("/signup", auth.sign_up_submit, methods=["POST"]),
+        Route("/signin", auth.sign_in_form, name="sign_in"),
+        Route("/signin", auth.sign_in_submit, methods=["POST"]),
+        Route("/signout", auth.sign_out_submit, methods=["POST"], name="sign_out"),
+        Route("/compose", posting.compose, name="compose"),
+        Route("/statuses", posting.create_status, methods=["POST"], name="create_status"),
+        Route("/statuses/{status_id}/favourite", posting.favourite, methods=["POST"]),
+        Route("/statuses/{status_id}/unfavourite", posting.unfavourite, methods=["POST"]),
+        Route("/statuses/{status_id}/reblog", posting.reblog, methods=["POST"]),
+        Route("/statuses/{status_id}/unreblog", posting.unreblog, methods=["POST"]),
+        Route("/statuses/{status_id}/delete", posting.delete, methods=["POST"]),
+        Route("/notifications", people.notifications_page, name="notifications"),
+        Route("/settings", people.settings_form, name="settings"),
+        Route("/settings", people.settings_submit, methods=["POST"]),
+        Route("/admin", admin.admin_page, name="admin"),
+        Route("/admin/verify", admin.verify_government, methods=["POST"]),
+        Route("/admin/accounts/{account_id}/{action}", admin.account_action, methods=["POST"]),
+        Route("/oauth/authorize", oauth_pages.authorize_form, name="oauth_authorize"),
+        Route("/oauth/authorize", oauth_pages.authorize_submit, methods=["POST"]),
+        Route("/@{username}", people.profile, name="profile"),
+        Route("/@{username}/follow", people.follow, methods=["POST"]),
+        Route("/@{username}/unfollow", people.unfollow, methods=["POST"]),
+        Route("/@{username}/{status_id}", posting.status_page, name="status"),
+    ]
 
 
 def install(app: Starlette) -> None:
-    """Hook the web layer into the app (error pages, template globals)."""
+    """Hook the web layer into the app: HTML error pages (the JSON handler still answers /api),
+    the sign-in redirect, and security headers on every page."""
+    app.state.render_error = render_error
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_middleware(SecurityHeaders)

@@ -1,0 +1,103 @@
+"""The administration page (管理): approve, suspend and promote accounts, and verify government
+accounts (政务号认证). Moderators and administrators only; only administrators change roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from plaza.app import request_locale
+from plaza.errors import Forbidden, NotFound, PlazaError
+from plaza.square import accounts
+from plaza.square.accounts import GovernmentProfile
+from plaza.web.common import path_id, plaza_of, require_viewer
+from plaza.web.rendering import render
+from plaza.web.sessions import checked_form
+
+STAFF = ("moderator", "admin")
+PAGE = 50
+#: action → (flags to set, needs the admin role).
+ACTIONS: dict[str, tuple[dict[str, Any], bool]] = {
+    "approve": ({"approved": True}, False),
+    "suspend": ({"suspended": True}, False),
+    "unsuspend": ({"suspended": False}, False),
+    "make_moderator": ({"role": "moderator"}, True),
+    "remove_moderator": ({"role": "user"}, True),
+}
+GOVERNMENT_FIELDS = ("username", "agency", "region_code", "level", "department_type", "parent_username")
+
+
+def require_staff(request: Request) -> Row[Any]:
+    viewer = require_viewer(request)
+    if viewer.role not in STAFF:
+        raise Forbidden("forbidden")
+    return viewer
+
+
+def _offset(request: Request) -> int:
+    raw = request.query_params.get("offset", "0")
+    return max(0, min(int(raw), 1_000_000)) if raw.isdigit() else 0
+
+
+def _admin_page(request: Request, *, verify: dict[str, str] | None = None, error: str | None = None,
+                status_code: int = 200) -> Response:
+    offset = _offset(request)
+    pending = request.query_params.get("pending") == "1"
+    rows = accounts.list_accounts(plaza_of(request).db, pending=True if pending else None,
+                                  limit=PAGE, offset=offset)
+    return render(request, "admin.html", {
+        "accounts": rows, "offset": offset, "more": len(rows) == PAGE, "pending": pending,
+        "verify": verify or dict.fromkeys(GOVERNMENT_FIELDS, ""), "error": error,
+        "verified": request.query_params.get("verified", "")[:30],
+    }, status_code=status_code)
+
+
+async def admin_page(request: Request) -> Response:
+    require_staff(request)
+    return _admin_page(request)
+
+
+async def account_action(request: Request) -> Response:
+    viewer = require_staff(request)
+    await checked_form(request)
+    action = request.path_params["action"]
+    if action not in ACTIONS:
+        raise NotFound("not_found")
+    flags, needs_admin = ACTIONS[action]
+    account_id = path_id(request, "account_id")
+    target = accounts.get(plaza_of(request).db, account_id)
+    if target.id == viewer.id or (needs_admin and viewer.role != "admin") or (
+        target.role in STAFF and viewer.role != "admin"
+    ):
+        raise Forbidden("forbidden")
+    accounts.set_flags(plaza_of(request).db, target.id, **flags)
+    return RedirectResponse("/admin", status_code=303)
+
+
+def _fields(form: FormData) -> dict[str, str]:
+    return {name: (value.strip()[:100] if isinstance(value := form.get(name), str) else "")
+            for name in GOVERNMENT_FIELDS}
+
+
+async def verify_government(request: Request) -> Response:
+    """Turn an account into a verified government account: agency, division code, level,
+    department type and (optionally) its parent in the matrix."""
+    require_staff(request)
+    form = await checked_form(request)
+    values = _fields(form)
+    db = plaza_of(request).db
+    try:
+        target = accounts.find_by_username(db, values["username"]) if values["username"] else None
+        if target is None:
+            raise NotFound("account_not_found")
+        accounts.verify_government(db, target.id, GovernmentProfile(
+            agency=values["agency"], region_code=values["region_code"], level=values["level"],
+            department_type=values["department_type"], parent_username=values["parent_username"] or None))
+    except PlazaError as exc:
+        return _admin_page(request, verify=values, error=exc.message(request_locale(request)),
+                           status_code=exc.status)
+    return RedirectResponse(f"/admin?verified={target.username}", status_code=303)

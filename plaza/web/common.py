@@ -1,0 +1,60 @@
+"""Small helpers shared by the page handlers: the instance, the signed-in viewer, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from starlette.requests import Request
+
+from plaza.app import Plaza
+from plaza.errors import NotFound
+from plaza.square import views
+from plaza.square.pagination import Page, parse_id, parse_page
+from plaza.web.errors import SignInRequired
+from plaza.web.sessions import current_account
+
+PAGE_SIZE = 20
+
+
+def plaza_of(request: Request) -> Plaza:
+    return request.app.state.plaza  # type: ignore[no-any-return]
+
+
+def require_viewer(request: Request) -> Row[Any]:
+    viewer = current_account(request)
+    if viewer is None:
+        raise SignInRequired()
+    return viewer
+
+
+def page_of(request: Request) -> Page:
+    """Newest first, below ``max_id`` (the "older" link); the web pages use no other cursor."""
+    return parse_page({"max_id": request.query_params.get("max_id"), "limit": str(PAGE_SIZE)})
+
+
+def older_than(ids: list[int], page: Page) -> int | None:
+    """The ``max_id`` of the next (older) page, when this one was full."""
+    return ids[-1] if ids and len(ids) >= page.limit else None
+
+
+def load(request: Request, ids: list[int]) -> list[views.StatusView]:
+    viewer = current_account(request)
+    return views.load(plaza_of(request).db, ids, viewer.id if viewer else None, "")
+
+
+def form_id(value: Any, name: str = "id") -> int | None:
+    return parse_id(value if isinstance(value, str) else None, name)
+
+
+def path_id(request: Request, name: str = "status_id") -> int:
+    """A numeric id from the URL path; anything else is a page that does not exist."""
+    raw = request.path_params[name]
+    if not raw.isdigit() or len(raw) > 19 or int(raw) >= 2**63:
+        raise NotFound("not_found")
+    return int(raw)
+
+
+def timeline(request: Request, ids: list[int], page: Page) -> dict[str, Any]:
+    """The template values of a list of posts with its "older" link."""
+    return {"statuses": load(request, ids), "older_max_id": older_than(ids, page)}

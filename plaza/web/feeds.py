@@ -1,0 +1,79 @@
+"""Pages that list posts: the square, home, a city's feed (同城), a topic, search results."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from plaza import regions
+from plaza.errors import NotFound
+from plaza.square import search, timelines
+from plaza.web.common import load, page_of, plaza_of, require_viewer, timeline
+from plaza.web.rendering import render
+from plaza.web.sessions import current_account
+
+#: Cities a visitor (no home city yet) is shown first.
+DEFAULT_CITY = "110000"
+
+
+async def square(request: Request) -> Response:
+    """The square (广场): every public post, newest first — the front page for visitors."""
+    page = page_of(request)
+    ids = timelines.public(plaza_of(request).db, page)
+    return render(request, "square.html", timeline(request, ids, page))
+
+
+async def home(request: Request) -> Response:
+    """Home (首页): one's own posts and those of followed accounts, with a compose box."""
+    viewer = require_viewer(request)
+    page = page_of(request)
+    ids = timelines.home(plaza_of(request).db, viewer.id, page)
+    return render(request, "home.html", timeline(request, ids, page))
+
+
+async def city_index(request: Request) -> Response:
+    """``/city``: the viewer's home city, or a picker-chosen one (``?code=``)."""
+    chosen = request.query_params.get("code")
+    viewer = current_account(request)
+    code = chosen or (viewer.home_city if viewer is not None else DEFAULT_CITY)
+    return RedirectResponse(f"/city/{code}", status_code=303)
+
+
+async def city(request: Request) -> Response:
+    """A city's feed (同城): public posts made in the city."""
+    code = request.path_params["code"]
+    city_code = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+    if city_code is None:
+        raise NotFound("city_not_found")
+    if city_code != code:  # a county: show the city it belongs to
+        return RedirectResponse(f"/city/{city_code}", status_code=303)
+    page = page_of(request)
+    ids = timelines.city(plaza_of(request).db, code, page)
+    return render(request, "city.html", {"city_code": code, **timeline(request, ids, page)})
+
+
+async def topic(request: Request) -> Response:
+    """A topic (话题): its posts and reposts, newest first, with how many there are."""
+    name = request.path_params["name"].strip().strip("#").strip()
+    if not name:
+        raise NotFound("not_found")
+    db = plaza_of(request).db
+    page = page_of(request)
+    ids = timelines.topic(db, name, page)
+    return render(request, "topic.html", {"topic": name, "count": timelines.topic_count(db, name),
+                                          **timeline(request, ids, page)})
+
+
+async def search_page(request: Request) -> Response:
+    """Search (搜索): posts (Chinese word segmentation), accounts and topics."""
+    query = request.query_params.get("q", "").strip()[:100]
+    db = plaza_of(request).db
+    viewer = current_account(request)
+    found_statuses, found_accounts, found_topics = [], [], []
+    if query:
+        found_statuses = load(request, search.search_statuses(db, query, viewer.id if viewer else None))
+        found_accounts = search.search_accounts(db, query, limit=10)
+        found_topics = search.search_topics(db, query, limit=10)
+    return render(request, "search.html", {
+        "query": query, "statuses": found_statuses, "accounts": found_accounts,
+        "topics": found_topics, "older_max_id": None})

@@ -1,0 +1,113 @@
+"""People: profiles (with the government badge and agency card), follow / unfollow, one's own
+settings and notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from plaza import i18n
+from plaza.app import request_locale
+from plaza.errors import NotFound, PlazaError
+from plaza.square import accounts, follows, notifications, timelines
+from plaza.square.views import account_path
+from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
+from plaza.web.rendering import LANG_COOKIE, render
+from plaza.web.sessions import checked_form, current_account
+
+
+def _account(request: Request) -> Row[Any]:
+    """The account named in the path; suspended accounts are hidden from all but staff."""
+    account = accounts.find_by_username(plaza_of(request).db, request.path_params["username"])
+    if account is None:
+        raise NotFound("account_not_found")
+    viewer = current_account(request)
+    if account.suspended and (viewer is None or viewer.role not in ("moderator", "admin")):
+        raise NotFound("account_suspended")
+    return account
+
+
+async def profile(request: Request) -> Response:
+    account = _account(request)
+    db = plaza_of(request).db
+    viewer = current_account(request)
+    following = False
+    if viewer is not None and viewer.id != account.id:
+        [relationship] = follows.relationships(db, viewer.id, [account.id])
+        following = relationship.following
+    page = page_of(request)
+    ids = timelines.account(db, account.id, viewer.id if viewer else None, page, viewer_follows=following)
+    parent = None
+    if account.parent_id is not None:
+        try:
+            parent = accounts.get(db, account.parent_id)
+        except NotFound:
+            parent = None
+    return render(request, "profile.html", {
+        "account": account, "following": following, "parent": parent,
+        "statuses": load(request, ids), "older_max_id": older_than(ids, page)})
+
+
+async def follow(request: Request) -> Response:
+    viewer = require_viewer(request)
+    await checked_form(request)
+    account = _account(request)
+    follows.follow(plaza_of(request).db, viewer.id, account.id)
+    return RedirectResponse(account_path(account.username), status_code=303)
+
+
+async def unfollow(request: Request) -> Response:
+    viewer = require_viewer(request)
+    await checked_form(request)
+    account = _account(request)
+    follows.unfollow(plaza_of(request).db, viewer.id, account.id)
+    return RedirectResponse(account_path(account.username), status_code=303)
+
+
+def _settings_page(request: Request, values: dict[str, Any], error: str | None = None,
+                   saved: bool = False, status_code: int = 200) -> Response:
+    return render(request, "settings.html", {"form": values, "error": error, "saved": saved},
+                  status_code=status_code)
+
+
+async def settings_form(request: Request) -> Response:
+    viewer = require_viewer(request)
+    values = {"display_name": viewer.display_name, "note": viewer.note, "home_city": viewer.home_city,
+              "locale": i18n.normalise(viewer.locale)}
+    return _settings_page(request, values, saved=request.query_params.get("saved") == "1")
+
+
+async def settings_submit(request: Request) -> Response:
+    viewer = require_viewer(request)
+    form = await checked_form(request)
+    values = {name: (form.get(name) if isinstance(form.get(name), str) else "")
+              for name in ("display_name", "note", "home_city", "locale")}
+    values["note"] = str(values["note"]).replace("\r\n", "\n")
+    try:
+        accounts.update_profile(plaza_of(request).db, viewer.id, **{k: str(v).strip() if k != "note" else v
+                                                                    for k, v in values.items()})
+    except PlazaError as exc:
+        return _settings_page(request, values, error=exc.message(request_locale(request)),
+                              status_code=exc.status)
+    response = RedirectResponse("/settings?saved=1", status_code=303)
+    # The language cookie outranks the account setting, so it follows the new choice.
+    response.set_cookie(LANG_COOKIE, i18n.normalise(str(values["locale"])), max_age=365 * 24 * 3600,
+                        samesite="lax", httponly=True)
+    return response
+
+
+async def notifications_page(request: Request) -> Response:
+    viewer = require_viewer(request)
+    db = plaza_of(request).db
+    page = page_of(request)
+    rows = notifications.list_for(db, viewer.id, page)
+    with db.read() as conn:
+        people = accounts.get_many(conn, {r.from_account_id for r in rows})
+    status_views = {v.status.id: v for v in load(request, [r.status_id for r in rows if r.status_id])}
+    items = [{"notification": r, "from": people.get(r.from_account_id), "view": status_views.get(r.status_id)}
+             for r in rows if r.from_account_id in people]
+    return render(request, "notifications.html", {
+        "items": items, "older_max_id": older_than([r.id for r in rows], page)})
