@@ -119,3 +119,45 @@ def test_display_names_are_unique_ignoring_width_and_case(plaza) -> None:
     citizen(plaza, "a1", "Plaza")
     with pytest.raises(Invalid):
         citizen(plaza, "a2", "ＰＬＡＺＡ")
+
+
+def test_new_follow_brings_recent_posts_and_unfollow_takes_them_away(plaza) -> None:
+    author = citizen(plaza)
+    reader = citizen(plaza)
+    earlier = post(plaza, author, "关注之前发的")
+    follows.follow(plaza.db, reader.id, author.id)
+    assert timelines.home(plaza.db, reader.id, Page()) == [earlier]
+    follows.unfollow(plaza.db, reader.id, author.id)
+    assert timelines.home(plaza.db, reader.id, Page()) == []
+
+
+def test_posts_of_a_very_large_account_are_pulled_into_home_at_read_time(plaza, monkeypatch) -> None:
+    from plaza.square import feeds
+
+    monkeypatch.setattr(feeds, "PULL_THRESHOLD", 2)
+    star = government(plaza, "cq_fabu", "重庆发布")
+    fans = [citizen(plaza) for _ in range(3)]
+    friend = citizen(plaza)
+    for fan in fans:
+        follows.follow(plaza.db, fan.id, star.id)
+    follows.follow(plaza.db, fans[0].id, friend.id)
+    assert accounts.get(plaza.db, star.id).pull_feed
+    mixed = []
+    for i in range(5):
+        mixed.append(post(plaza, star, f"#一起守护这座城# 第{i}条通报"))
+        mixed.append(post(plaza, friend, f"朋友的第{i}条"))
+    first = timelines.home(plaza.db, fans[0].id, Page(limit=4))
+    second = timelines.home(plaza.db, fans[0].id, Page(max_id=first[-1], limit=4))
+    third = timelines.home(plaza.db, fans[0].id, Page(max_id=second[-1], limit=4))
+    assert first + second + third == list(reversed(mixed))
+    assert timelines.home(plaza.db, fans[1].id, Page(min_id=mixed[4], limit=2)) == [mixed[8], mixed[6]]
+
+
+def test_direct_message_reaches_only_the_named_recipient_home(plaza) -> None:
+    sender = citizen(plaza, "sender1", "寄信人")
+    recipient = citizen(plaza, "receiver1", "收信人")
+    follower = citizen(plaza)
+    follows.follow(plaza.db, follower.id, sender.id)
+    dm = post(plaza, sender, "@收信人 私信内容", visibility="direct")
+    assert timelines.home(plaza.db, recipient.id, Page()) == [dm]
+    assert timelines.home(plaza.db, follower.id, Page()) == []

@@ -8,6 +8,7 @@ from sqlalchemy import delete, insert, select, update
 
 from plaza.clock import utcnow
 from plaza.errors import Invalid, NotFound
+from plaza.square import feeds
 from plaza.square.notifications import notify
 from plaza.square.pagination import Page
 from plaza.storage.db import Database
@@ -34,6 +35,7 @@ def follow(db: Database, follower_id: int, target_id: int, created_at: datetime 
         conn.execute(update(accounts).where(accounts.c.id == target_id)
                      .values(followers_count=accounts.c.followers_count + 1))
         notify(conn, target_id, follower_id, "follow", None, now)
+        feeds.on_follow(conn, follower_id, target_id)
     return True
 
 
@@ -46,6 +48,7 @@ def unfollow(db: Database, follower_id: int, target_id: int) -> bool:
                          .values(following_count=accounts.c.following_count - 1))
             conn.execute(update(accounts).where(accounts.c.id == target_id)
                          .values(followers_count=accounts.c.followers_count - 1))
+            feeds.on_unfollow(conn, follower_id, target_id)
     return bool(removed)
 
 

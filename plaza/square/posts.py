@@ -14,7 +14,7 @@ from plaza import regions
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import accounts as accounts_service
-from plaza.square import search, text
+from plaza.square import feeds, search, text
 from plaza.square.notifications import notify
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
@@ -170,6 +170,7 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
             conn.execute(insert(idempotency_keys).values(
                 account_id=author.id, key=idempotency_key[:128], status_id=status_id, created_at=now))
         search.index_status(conn, status_id, new.text, spans)
+        feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
     return status_id
 
 
@@ -188,9 +189,10 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
         if existing is not None:
             return int(existing.id)
         reblog_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
+        shown_to = visibility if visibility in VISIBILITIES[:3] else "public"
         conn.execute(insert(statuses).values(
             id=reblog_id, account_id=account.id, text="", spoiler_text="", sensitive=False,
-            visibility=visibility if visibility in VISIBILITIES[:3] else "public", reblog_of_id=original.id,
+            visibility=shown_to, reblog_of_id=original.id,
             city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now))
         # Reposts carry the topics of the original: they count as discussion (讨论量).
         topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()
@@ -203,6 +205,7 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
             statuses_count=accounts.c.statuses_count + 1, last_status_at=now))
         if original.account_id != account.id:
             notify(conn, original.account_id, account.id, "reblog", original.id, now)
+        feeds.fan_out(conn, account, reblog_id, shown_to)
     return reblog_id
 
 

@@ -1,63 +1,357 @@
-"""Chinese full-text search over posts, accounts and topics (jieba word segmentation)."""
+"""Chinese full-text search over posts, accounts and topics.
+
+Posts
+-----
+A post is turned into *tokens* in Python, once, when it is written (:func:`index_status`), and the
+tokens are stored space-separated in ``search_documents.tokens``. Both engines then only ever split
+that string on spaces, so the meaning of a search is decided here and is the same on both:
+
+* SQLite: the FTS5 table ``search_fts`` (external content over ``search_documents``, kept in sync by
+  triggers; migration 0002). Its ``unicode61`` tokenizer is configured so that every character a
+  token may hold is a token character, i.e. it splits on the spaces only.
+* PostgreSQL: a GIN index on ``array_to_tsvector(string_to_array(tokens, ' '))`` (give or take an
+  ``array_remove`` of empty strings; migration 0002): the lexemes are exactly our tokens. ``to_tsvector('simple', …)`` would run PostgreSQL's own word
+  parser over them a second time, whose notion of a word (hosts, numbers, letters per ``lc_ctype``)
+  is not FTS5's; skipping it keeps the two engines identical.
+
+Tokens: the text is NFKC-normalised and case-folded; runs of Chinese characters are segmented by
+jieba (documents with ``cut_for_search``, the fine-grained mode: 重庆蓝天救援队 → 重庆 蓝天 救援 救援队
+蓝天救援队; queries with the precise ``cut``); runs of other letters, digits and marks (Latin, Cyrillic,
+…) are one token each (``COVID-19`` → ``covid`` ``19``); punctuation, symbols and emoji are dropped.
+A post's topics and mentions also give one whole token each (``#重庆山火#`` → ``重庆山火``,
+``@重庆发布`` → ``重庆发布``).
+
+A query matches a post when **every** query token is one of the post's tokens (AND, any order, whole
+tokens only: 和尚 does not match 结婚的和尚未结婚的, ``chong`` does not match ``chongqing``). A
+``#topic#`` or ``@name`` inside a query asks for that whole topic or name token. Results are public
+original posts (no reposts, nothing followers-only or direct), **newest first**: on a microblog
+recency is what people want from a word search, and it lets both engines stop after ``limit`` rows
+read off the index in id order instead of scoring every match.
+
+Changing the segmentation (``FIELD_TERMS``, jieba's version, the rules below) changes the tokens of
+new posts only; old posts keep theirs until they are indexed again.
+
+Accounts and topics are small tables: they are matched with ``LIKE`` on their normalised keys.
+"""
 
 from __future__ import annotations
 
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import jieba
-from sqlalchemy import Connection, Row, delete, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 
+from plaza.square import text as post_text
+from plaza.square.accounts import display_name_key
+from plaza.square.pagination import MAX_LIMIT
 from plaza.square.text import Span
 from plaza.storage.db import Database
-from plaza.storage.schema import accounts, search_documents, statuses, topics
+from plaza.storage.schema import accounts, search_documents, status_topics, statuses, topics
 
-jieba.setLogLevel(60)
+__all__ = [
+    "FIELD_TERMS",
+    "index_status",
+    "query_tokens",
+    "remove_status",
+    "search_accounts",
+    "search_statuses",
+    "search_topics",
+    "segment",
+]
+
+#: Words of the square that jieba's general dictionary would split; each segments as one word
+#: (cut_for_search still adds the words inside them: 蓝天救援队 → 蓝天, 救援, 救援队, 蓝天救援队).
+FIELD_TERMS: tuple[str, ...] = (
+    "政务微博", "政务号", "城市服务台", "热搜", "同城", "转办", "办结", "回访", "留言板",
+    "救援队", "蓝天救援队", "救援队员", "山火", "防汛", "抗洪", "台风", "暴雨", "丁真",
+    "文旅局", "应急管理局", "网信办", "共青团中央",
+)
+
+#: jieba frequency given to each field term (at least): enough to win in context (丁真的世界 → 丁真 的
+#: 世界, not 丁 真的 世界) without stealing from common words (不同城市 stays 不同 城市).
+FIELD_TERM_FREQUENCY = 3000
+#: Longer tokens are cut to this many characters (documents and queries alike, so they still meet).
+MAX_TOKEN_LENGTH = 64
+#: Query tokens beyond this many are ignored (each one narrows the result; this bounds the work).
+MAX_QUERY_TOKENS = 16
+#: The FTS5 table of migration 0002 (SQLite).
+FTS_TABLE = "search_fts"
+
+jieba.setLogLevel(60)  # jieba logs "Building prefix dict…" to stderr at DEBUG/INFO; silence it
+_jieba = jieba.Tokenizer()  # our own instance: FIELD_TERMS stay out of the process-wide dictionary
+_jieba_ready = False
+_jieba_lock = threading.Lock()
+
+
+def _segmenter() -> jieba.Tokenizer:
+    """jieba with its dictionary loaded (about a second, once per process) and FIELD_TERMS added."""
+    global _jieba_ready
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                _jieba.initialize()
+                for word in FIELD_TERMS:
+                    _jieba.add_word(word, max(_jieba.suggest_freq(word, False), FIELD_TERM_FREQUENCY))
+                _jieba_ready = True
+    return _jieba
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+# Chinese characters (〇, CJK unified ideographs and extensions A–H, compatibility ideographs).
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+# Variation selectors pick a glyph, not a word: 葛󠄀 is 葛.
+_IGNORED = dict.fromkeys([*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)])
+
+
+def _is_word_char(ch: str) -> bool:
+    # Letters, marks and numbers: FTS5's tokenizer is set up (migration 0002) to treat exactly
+    # these as token characters, so a token never splits there.
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _normalise(body: str) -> str:
+    """NFKC (全角 ＡＢＣ → abc, compatibility ideographs), case-folded, NFKC again (as topic keys)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", body).casefold())
+    return folded.translate(_IGNORED)
+
+
+def _words(chunk: str) -> Iterator[str]:
+    """Maximal runs of word characters in a stretch without Chinese characters."""
+    start = None
+    for i, ch in enumerate(chunk):
+        if _is_word_char(ch):
+            if start is None:
+                start = i
+        elif start is not None:
+            yield chunk[start:i]
+            start = None
+    if start is not None:
+        yield chunk[start:]
+
+
+def _runs(normalised: str) -> Iterator[tuple[bool, str]]:
+    """(is_han, run): runs of Chinese characters, and runs of other word characters between them."""
+    pos = 0
+    for match in _HAN_RUN.finditer(normalised):
+        for word in _words(normalised[pos:match.start()]):
+            yield False, word
+        yield True, match.group()
+        pos = match.end()
+    for word in _words(normalised[pos:]):
+        yield False, word
+
+
+def _tokens(body: str, *, fine: bool) -> Iterator[str]:
+    for han, run in _runs(_normalise(body)):
+        if not han:
+            if any(unicodedata.category(c)[0] in "LN" for c in run):  # not a lone stray mark
+                yield run[:MAX_TOKEN_LENGTH]
+            continue
+        seg = _segmenter()
+        # The run is Chinese characters only, so jieba's pieces are too (it returns characters
+        # outside its own range one by one).
+        for word in (seg.cut_for_search(run) if fine else seg.cut(run)):
+            if word:
+                yield word[:MAX_TOKEN_LENGTH]
+
+
+def _distinct(tokens: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(tokens))
+
+
+def _whole(name: str) -> str:
+    """One token for a whole topic or mention name: its word characters, normalised."""
+    return "".join(c for c in _normalise(name) if _is_word_char(c))[:MAX_TOKEN_LENGTH]
 
 
 def segment(body: str) -> list[str]:
-    """Search-engine segmentation: 感谢所有救援队员 → 感谢 所有 救援 队员 救援队员 …"""
-    return [t.strip().lower() for t in jieba.cut_for_search(body) if t.strip()]
+    """Index tokens of a text, fine-grained, in order (repeats kept).
+
+    感谢所有救援队员 → 感谢 所有 救援 队员; 重庆蓝天救援队 → 重庆 蓝天 救援 救援队 蓝天救援队;
+    ``Plaza 3.0!`` → plaza 3 0. Never raises; punctuation-only text gives ``[]``.
+    """
+    return list(_tokens(body, fine=True))
+
+
+def query_tokens(query: str) -> list[str]:
+    """The tokens a post must all hold to match ``query`` (precise segmentation, distinct, capped).
+
+    ``#topic#`` and ``@name`` ask for the whole topic or name; everything else is segmented.
+    """
+    parts: list[str] = []
+    pos = 0
+    for span in post_text.parse(query):
+        if span.kind in ("topic", "mention"):
+            parts.extend(_tokens(query[pos:span.start], fine=False))
+            whole = _whole(span.value)
+            if whole:
+                parts.append(whole)
+            pos = span.end
+    parts.extend(_tokens(query[pos:], fine=False))
+    return _distinct(parts)[:MAX_QUERY_TOKENS]
+
+
+def document_tokens(body: str, spans: list[Span] | None = None) -> list[str]:
+    """What :func:`index_status` stores: the text's tokens, then each topic and mention whole."""
+    spans = post_text.parse(body) if spans is None else spans
+    extra: list[str] = []
+    for span in spans:
+        if span.kind in ("topic", "mention"):
+            extra.append(_whole(span.value))
+            extra.extend(segment(span.value))
+    return _distinct(t for t in [*segment(body), *extra] if t)
+
+
+# --- posts ---------------------------------------------------------------------------------------
 
 
 def index_status(conn: Connection, status_id: int, body: str, spans: list[Span] | None = None) -> None:
-    if body.strip():
-        conn.execute(insert(search_documents).values(status_id=status_id, tokens=" ".join(segment(body))))
+    """(Re)index a post inside the caller's transaction; a text without words is not indexed."""
+    remove_status(conn, status_id)
+    tokens = document_tokens(body, spans)
+    if tokens:
+        conn.execute(insert(search_documents).values(status_id=status_id, tokens=" ".join(tokens)))
 
 
 def remove_status(conn: Connection, status_id: int) -> None:
+    # On SQLite a trigger removes the FTS5 entry too; deleting the status cascades here as well.
     conn.execute(delete(search_documents).where(search_documents.c.status_id == status_id))
 
 
+_fts = table(FTS_TABLE, column("rowid", Integer))
+# Must stay the expression of the GIN index of migration 0002, or PostgreSQL cannot use the index.
+# The constants are rendered inline (not bound) so the planner sees the very same expression.
+# array_remove: a stray double space would make an empty lexeme, which array_to_tsvector rejects.
+_LEXEMES = func.array_to_tsvector(func.array_remove(
+    func.string_to_array(search_documents.c.tokens, literal_column("' '")), literal_column("''")))
+
+
+def _fts5_query(tokens: list[str]) -> str:
+    """An FTS5 query requiring every token: each one a quoted string, so nothing is an operator."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+def _tsquery(tokens: list[str]) -> str:
+    """A tsquery requiring every token, each one a quoted lexeme (taken as is, not parsed)."""
+    return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
+
+
+def _matches(dialect: str, tokens: list[str]) -> ColumnElement[bool]:
+    """The full-text condition: the document holds every token (answered by the index)."""
+    if dialect == "sqlite":
+        return literal_column(FTS_TABLE).op("MATCH")(_fts5_query(tokens))
+    return _LEXEMES.op("@@")(cast(literal(_tsquery(tokens)), TSQUERY))
+
+
+def _status_query(dialect: str, tokens: list[str], limit: int, offset: int) -> Select[Any]:
+    if dialect == "sqlite":
+        stmt = select(statuses.c.id).select_from(_fts.join(statuses, statuses.c.id == _fts.c.rowid))
+        newest_first = _fts.c.rowid.desc()
+    else:
+        stmt = (select(statuses.c.id)
+                .select_from(search_documents.join(statuses, statuses.c.id == search_documents.c.status_id)))
+        newest_first = search_documents.c.status_id.desc()
+    return (stmt.where(_matches(dialect, tokens), statuses.c.visibility == "public",
+                       statuses.c.reblog_of_id.is_(None))
+            .order_by(newest_first).limit(limit).offset(offset))
+
+
+def _window(limit: int, offset: int) -> tuple[int, int]:
+    return max(0, min(int(limit), MAX_LIMIT)), max(0, int(offset))
+
+
 def search_statuses(db: Database, query: str, viewer_id: int | None, limit: int = 20, offset: int = 0) -> list[int]:
-    words = segment(query)
-    if not words:
+    """Ids of public original posts holding every token of ``query``, newest first.
+
+    ``viewer_id`` is accepted for when search grows to the viewer's own and followed posts; today
+    everyone sees the same public results.
+    """
+    tokens = query_tokens(query or "")
+    limit, offset = _window(limit, offset)
+    if not tokens or not limit:
         return []
-    stmt = (select(search_documents.c.status_id)
-            .join(statuses, statuses.c.id == search_documents.c.status_id)
-            .where(statuses.c.visibility == "public"))
-    for w in words:
-        stmt = stmt.where(search_documents.c.tokens.contains(w))
     with db.read() as conn:
-        return [r[0] for r in conn.execute(stmt.order_by(search_documents.c.status_id.desc())
-                                           .limit(limit).offset(offset))]
+        stmt = _status_query(conn.dialect.name, tokens, limit, offset)
+        return [r[0] for r in conn.execute(stmt)]
+
+
+# --- accounts and topics -------------------------------------------------------------------------
+
+
+def _printable(query: str | None) -> str:
+    """``query`` without control characters: no name or topic holds one (and PostgreSQL refuses
+    NUL in text)."""
+    return "".join(c for c in (query or "") if unicodedata.category(c) != "Cc")
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _rank(columns: list[Any], key: str) -> tuple[Any, Any]:
+    """(where, order): a key containing ``key``; exact matches first, then prefixes, then the rest."""
+    escaped = _like_escape(key)
+    exact = or_(*(c == key for c in columns))
+    prefix = or_(*(c.like(escaped + "%", escape="\\") for c in columns))
+    contains = or_(*(c.like("%" + escaped + "%", escape="\\") for c in columns))
+    return contains, case((exact, 0), (prefix, 1), else_=2)
 
 
 def search_accounts(db: Database, query: str, limit: int = 20, offset: int = 0) -> list[Row[Any]]:
-    q = query.strip().lstrip("@").lower()
-    if not q:
+    """Accounts whose username or display name contains ``query`` (``@`` optional; width and case
+    ignored): exact matches first, then prefixes, then the rest; most followed first within each.
+    Suspended accounts and sign-ups still awaiting approval are left out."""
+    # "@name" is "name"; "name@elsewhere" matches nothing (names hold no "@"): this square only.
+    key = display_name_key(_printable(query).strip().lstrip("@").strip())  # = username_key for ASCII
+    limit, offset = _window(limit, offset)
+    if not key or not limit:
         return []
-    stmt = (select(accounts).where(or_(accounts.c.username_key.contains(q),
-                                       accounts.c.display_name_key.contains(q)))
-            .where(accounts.c.suspended.is_(False))
-            .order_by(accounts.c.followers_count.desc()).limit(limit).offset(offset))
+    where, rank = _rank([accounts.c.username_key, accounts.c.display_name_key], key)
+    stmt = (select(accounts)
+            .where(where, accounts.c.suspended.is_(False), accounts.c.approved.is_(True))
+            .order_by(rank, accounts.c.followers_count.desc(), accounts.c.id)
+            .limit(limit).offset(offset))
     with db.read() as conn:
         return list(conn.execute(stmt).all())
 
 
 def search_topics(db: Database, query: str, limit: int = 20, offset: int = 0) -> list[Row[Any]]:
-    q = query.strip().strip("#").lower()
-    if not q:
+    """Topics whose name contains ``query`` (``#山火``, ``#山火#`` and ``山火`` alike): exact first,
+    then prefixes, then the rest; newest topic first within each. A topic only ever used in
+    followers-only or direct posts is not shown (its name would leak them)."""
+    key = post_text.topic_key(_printable(query).strip().strip("#"))
+    limit, offset = _window(limit, offset)
+    if not key or not limit:
         return []
+    where, rank = _rank([topics.c.key], key)
+    used_in_public = exists().where(and_(status_topics.c.topic_id == topics.c.id, status_topics.c.public.is_(True)))
+    stmt = (select(topics).where(where, used_in_public)
+            .order_by(rank, topics.c.id.desc()).limit(limit).offset(offset))
     with db.read() as conn:
-        return list(conn.execute(select(topics).where(topics.c.key.contains(q))
-                                 .order_by(topics.c.id.desc()).limit(limit).offset(offset)).all())
+        return list(conn.execute(stmt).all())

@@ -1,7 +1,7 @@
 """Timelines: home, the public square, a city's feed (同城), a topic, an account.
 
-Home is assembled when read (fan-out on read) from the follow table and the ``(account_id, id)``
-index, so a post is in every follower's home timeline the moment its transaction commits.
+Home is read from the materialised feed (:mod:`plaza.square.feeds`), written in each post's own
+transaction, so a post is in every follower's home timeline the moment its create returns.
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
+from plaza.square import feeds
 from plaza.square.pagination import Page
 from plaza.square.text import topic_key
 from plaza.storage.db import Database
-from plaza.storage.schema import follows, mentions, status_topics, statuses, topics
-
-VISIBLE_TO_FOLLOWERS = ("public", "unlisted", "private")
-
+from plaza.storage.schema import mentions, status_topics, statuses, topics
 
 def _ids(db: Database, stmt: Select[Any], page: Page) -> list[int]:
     with db.read() as conn:
@@ -26,14 +24,8 @@ def _ids(db: Database, stmt: Select[Any], page: Page) -> list[int]:
 
 def home(db: Database, account_id: int, page: Page) -> list[int]:
     """Own posts and those of followed accounts (not their direct messages), newest first."""
-    followed = select(follows.c.target_account_id).where(follows.c.account_id == account_id)
-    stmt = select(statuses.c.id).where(
-        or_(statuses.c.account_id == account_id,
-            statuses.c.account_id.in_(followed) & statuses.c.visibility.in_(VISIBLE_TO_FOLLOWERS)))
     with db.read() as conn:
-        # Per-author index range scans merged in Python beat a planner's guess on both engines.
-        ids = [r[0] for r in conn.execute(page.apply(stmt, statuses.c.id)).all()]
-    return page.finish(ids)
+        return feeds.read(conn, account_id, page)
 
 
 def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:

@@ -65,6 +65,9 @@ accounts = Table(
     Column("following_count", Integer, nullable=False, default=0),
     Column("statuses_count", Integer, nullable=False, default=0),
     Column("last_status_at", DateTime(timezone=True), nullable=True),
+    # Accounts with very many followers are not fanned out on write; followers pull their posts
+    # when they read their home timeline (see plaza.square.feeds). Sticky once set.
+    Column("pull_feed", Boolean, nullable=False, default=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "home_city"),
@@ -234,4 +237,14 @@ search_documents = Table(
     metadata,
     Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
     Column("tokens", Text, nullable=False),
+)
+
+#: Materialised home timelines (fan-out on write): one row per post per follower, written in the
+#: post's own transaction, so a post is in its followers' home timelines once the create returns.
+home_feed = Table(
+    "home_feed",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "status_id"),
 )
