@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, literal, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from plaza.square.pagination import Page
 from plaza.storage.schema import accounts, follows, home_feed, statuses
@@ -25,26 +25,27 @@ BACKFILL = 40
 VISIBLE_TO_FOLLOWERS = ("public", "unlisted", "private")
 
 
+_INSERT = insert(home_feed)
+_PULL_MODE = select(accounts.c.pull_feed).where(accounts.c.id == bindparam("id"))
+_TO_FOLLOWERS = insert(home_feed).from_select(
+    ["account_id", "status_id"],
+    select(follows.c.account_id, bindparam("status_id", type_=home_feed.c.status_id.type))
+    .where(follows.c.target_account_id == bindparam("author")))
+
+
 def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
             mentioned: Iterable[int] = ()) -> None:
     """Put a new post into the author's own feed, its followers' feeds (unless the author is in
     pull mode or the post is direct) and, for a direct message, the feeds of those it names."""
-    conn.execute(insert(home_feed).values(account_id=author.id, status_id=status_id))
+    conn.execute(_INSERT, {"account_id": author.id, "status_id": status_id})
     if visibility == "direct":
         recipients = [a for a in set(mentioned) if a != author.id]
         if recipients:
-            conn.execute(insert(home_feed), [{"account_id": a, "status_id": status_id} for a in recipients])
+            conn.execute(_INSERT, [{"account_id": a, "status_id": status_id} for a in recipients])
         return
-    if visibility in VISIBLE_TO_FOLLOWERS and not _pull_mode(conn, author.id):
-        conn.execute(insert(home_feed).from_select(
-            ["account_id", "status_id"],
-            select(follows.c.account_id, literal(status_id, type_=home_feed.c.status_id.type))
-            .where(follows.c.target_account_id == author.id)))
-
-
-def _pull_mode(conn: Connection, account_id: int) -> bool:
-    # Read fresh: the author row a request carries may predate the switch.
-    return bool(conn.execute(select(accounts.c.pull_feed).where(accounts.c.id == account_id)).scalar())
+    # Read fresh: the author row a request carries may predate the switch to pull mode.
+    if visibility in VISIBLE_TO_FOLLOWERS and not conn.execute(_PULL_MODE, {"id": author.id}).scalar():
+        conn.execute(_TO_FOLLOWERS, {"status_id": status_id, "author": author.id})
 
 
 def on_follow(conn: Connection, follower_id: int, target_id: int) -> None:

@@ -17,11 +17,13 @@ from plaza.storage.schema import notifications
 TYPES = ("mention", "reply", "reblog", "favourite", "follow")
 
 
+_INSERT = insert(notifications)
+
+
 def notify(conn: Connection, account_id: int, from_account_id: int, type_: str,
            status_id: int | None, now: datetime) -> None:
-    conn.execute(insert(notifications).values(
-        id=new_id(), account_id=account_id, from_account_id=from_account_id, type=type_,
-        status_id=status_id, created_at=now))
+    conn.execute(_INSERT, dict(id=new_id(), account_id=account_id, from_account_id=from_account_id,
+                               type=type_, status_id=status_id, created_at=now))
 
 
 def list_for(db: Database, account_id: int, page: Page, types: list[str] | None = None,

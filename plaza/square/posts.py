@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
@@ -107,10 +107,24 @@ def can_see(conn: Connection, status: Row[Any], viewer_id: int | None) -> bool:
 
 
 def get_visible(conn: Connection, status_id: int, viewer_id: int | None) -> Row[Any]:
-    row = conn.execute(select(statuses).where(statuses.c.id == status_id)).first()
+    row = conn.execute(_STATUS, {"id": status_id}).first()
     if row is None or not can_see(conn, row, viewer_id):
         raise NotFound("status_not_found")
     return row
+
+
+# The posting path runs these on every post: built once, they cost a fraction of building anew.
+_STATUS = select(statuses).where(statuses.c.id == bindparam("id"))
+_INSERT_STATUS = insert(statuses)
+_INSERT_STATUS_TOPIC = insert(status_topics)
+_INSERT_MENTION = insert(mentions)
+_INSERT_IDEMPOTENT = insert(idempotency_keys)
+_IDEMPOTENT = select(idempotency_keys.c.status_id).where(
+    idempotency_keys.c.account_id == bindparam("account"), idempotency_keys.c.key == bindparam("key"))
+_COUNT_REPLY = update(statuses).where(statuses.c.id == bindparam("b_id")).values(
+    replies_count=statuses.c.replies_count + 1)
+_COUNT_POST = update(accounts).where(accounts.c.id == bindparam("b_id")).values(
+    statuses_count=accounts.c.statuses_count + 1, last_status_at=bindparam("now"))
 
 
 def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2000,
@@ -124,24 +138,23 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
     mention_names = text.mentions(new.text)
     with db.write() as conn:
         if idempotency_key:
-            done = conn.execute(select(idempotency_keys.c.status_id).where(
-                idempotency_keys.c.account_id == author.id, idempotency_keys.c.key == idempotency_key[:128])).first()
+            done = conn.execute(_IDEMPOTENT, {"account": author.id, "key": idempotency_key[:128]}).first()
             if done is not None:
                 return int(done.status_id)
         parent = None
         if new.in_reply_to_id is not None:
-            parent = conn.execute(select(statuses).where(statuses.c.id == new.in_reply_to_id)).first()
+            parent = conn.execute(_STATUS, {"id": new.in_reply_to_id}).first()
             if parent is None or parent.reblog_of_id is not None or not can_see(conn, parent, author.id):
                 raise Invalid("reply_target_missing")
         status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         city = regions.city_code(new.city) if new.city else author.home_city
-        conn.execute(insert(statuses).values(
+        conn.execute(_INSERT_STATUS, dict(
             id=status_id, account_id=author.id, text=new.text, spoiler_text=new.spoiler_text,
             sensitive=new.sensitive or bool(new.spoiler_text), visibility=new.visibility,
             language=new.language, in_reply_to_id=parent.id if parent else None,
             in_reply_to_account_id=parent.account_id if parent else None, reblog_of_id=None,
             city=city, latitude=new.latitude, longitude=new.longitude, replies_count=0,
-            reblogs_count=0, favourites_count=0, created_at=now))
+            reblogs_count=0, favourites_count=0, created_at=now, edited_at=None))
         if new.media_ids:
             attached = conn.execute(update(media_attachments).where(
                 media_attachments.c.id.in_(list(new.media_ids)), media_attachments.c.account_id == author.id,
@@ -151,23 +164,21 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
         ids = topic_ids(conn, topic_names, now)
         if ids:
             public = new.visibility in ("public", "unlisted")
-            conn.execute(insert(status_topics), [
+            conn.execute(_INSERT_STATUS_TOPIC, [
                 {"topic_id": tid, "status_id": status_id, "public": public} for tid in set(ids.values())])
         resolved = accounts_service.resolve_names(conn, mention_names)
         mentioned = {row.id for row in resolved.values()}
         if mentioned:
-            conn.execute(insert(mentions), [{"status_id": status_id, "account_id": a} for a in mentioned])
+            conn.execute(_INSERT_MENTION, [{"status_id": status_id, "account_id": a} for a in mentioned])
         for account_id in mentioned - {author.id}:
             notify(conn, account_id, author.id, "mention", status_id, now)
         if parent is not None:
-            conn.execute(update(statuses).where(statuses.c.id == parent.id)
-                         .values(replies_count=statuses.c.replies_count + 1))
+            conn.execute(_COUNT_REPLY, {"b_id": parent.id})
             if parent.account_id != author.id and parent.account_id not in mentioned:
                 notify(conn, parent.account_id, author.id, "reply", status_id, now)
-        conn.execute(update(accounts).where(accounts.c.id == author.id).values(
-            statuses_count=accounts.c.statuses_count + 1, last_status_at=now))
+        conn.execute(_COUNT_POST, {"b_id": author.id, "now": now})
         if idempotency_key:
-            conn.execute(insert(idempotency_keys).values(
+            conn.execute(_INSERT_IDEMPOTENT, dict(
                 account_id=author.id, key=idempotency_key[:128], status_id=status_id, created_at=now))
         search.index_status(conn, status_id, new.text, spans)
         feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
@@ -197,7 +208,7 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
         # Reposts carry the topics of the original: they count as discussion (讨论量).
         topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()
         if topic_rows:
-            conn.execute(insert(status_topics), [
+            conn.execute(_INSERT_STATUS_TOPIC, [
                 {"topic_id": r.topic_id, "status_id": reblog_id, "public": True} for r in topic_rows])
         conn.execute(update(statuses).where(statuses.c.id == original.id)
                      .values(reblogs_count=statuses.c.reblogs_count + 1))

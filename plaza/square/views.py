@@ -3,11 +3,12 @@ mentions, topics, images and the viewer's own likes and reposts, in a fixed numb
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from plaza.square import text
 from plaza.storage.db import Database
@@ -61,37 +62,78 @@ def load(db: Database, ids: list[int], viewer_id: int | None, base_url: str = ""
         return load_with(conn, ids, viewer_id, base_url)
 
 
+class _LRU:
+    """A bounded map of post id → rendered HTML: a post's text never changes once written."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[int, str]) -> str | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[int, str], value: str) -> None:
+        self._items[key] = value
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+_html_cache = _LRU(50_000)
+
+
+def render_status(row: Row[Any], mentioned: list[Row[Any]], base_url: str) -> str:
+    """The post's HTML, with the names it mentions resolved to the accounts linked at posting."""
+    if not row.text:
+        return ""
+    known: dict[str, Row[Any]] = {}
+    for m in mentioned:
+        known[m.username] = m
+        known[m.display_name] = m
+    for name in text.mentions(row.text):
+        if name not in known:
+            for m in mentioned:
+                if name.lower() in (m.username_key, m.display_name_key):
+                    known[name] = m
+    return render(row.text, known, base_url)
+
+
+# Built once: constructing SQLAlchemy statements per request costs more than running them.
+_STATUSES = select(statuses).where(statuses.c.id.in_(bindparam("ids", expanding=True)))
+_ACCOUNTS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+_MENTIONS = (select(mentions.c.status_id, accounts).join(accounts, accounts.c.id == mentions.c.account_id)
+             .where(mentions.c.status_id.in_(bindparam("ids", expanding=True))))
+_TOPICS = (select(status_topics.c.status_id, topics.c.name)
+           .join(topics, topics.c.id == status_topics.c.topic_id)
+           .where(status_topics.c.status_id.in_(bindparam("ids", expanding=True))))
+_MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bindparam("ids", expanding=True)))
+          .order_by(media_attachments.c.id))
+_LIKED = select(favourites.c.status_id).where(
+    favourites.c.account_id == bindparam("viewer"), favourites.c.status_id.in_(bindparam("ids", expanding=True)))
+_REPOSTED = select(statuses.c.reblog_of_id).where(
+    statuses.c.account_id == bindparam("viewer"), statuses.c.reblog_of_id.in_(bindparam("ids", expanding=True)))
+
+
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
-    rows = {r.id: r for r in conn.execute(select(statuses).where(statuses.c.id.in_(ids)))}
+    rows = {r.id: r for r in conn.execute(_STATUSES, {"ids": ids})}
     originals_needed = {r.reblog_of_id for r in rows.values() if r.reblog_of_id is not None} - rows.keys()
     if originals_needed:
-        rows.update({r.id: r for r in conn.execute(select(statuses).where(statuses.c.id.in_(originals_needed)))})
+        rows.update({r.id: r for r in conn.execute(_STATUSES, {"ids": list(originals_needed)})})
     all_ids = list(rows)
-    author_ids = {r.account_id for r in rows.values()}
-    mention_rows = conn.execute(
-        select(mentions.c.status_id, accounts).join(accounts, accounts.c.id == mentions.c.account_id)
-        .where(mentions.c.status_id.in_(all_ids))).all()
-    people = {r.id: r for r in conn.execute(select(accounts).where(accounts.c.id.in_(author_ids)))}
+    people = {r.id: r for r in conn.execute(_ACCOUNTS, {"ids": list({r.account_id for r in rows.values()})})}
     mentioned: dict[int, list[Row[Any]]] = {}
-    for m in mention_rows:
+    for m in conn.execute(_MENTIONS, {"ids": all_ids}):
         mentioned.setdefault(m.status_id, []).append(m)
-    topic_rows = conn.execute(
-        select(status_topics.c.status_id, topics.c.name).join(topics, topics.c.id == status_topics.c.topic_id)
-        .where(status_topics.c.status_id.in_(all_ids))).all()
     tagged: dict[int, list[str]] = {}
-    for t in topic_rows:
+    for t in conn.execute(_TOPICS, {"ids": all_ids}):
         tagged.setdefault(t.status_id, []).append(t.name)
     media: dict[int, list[Row[Any]]] = {}
-    for m in conn.execute(select(media_attachments).where(media_attachments.c.status_id.in_(all_ids))
-                          .order_by(media_attachments.c.id)):
+    for m in conn.execute(_MEDIA, {"ids": all_ids}):
         media.setdefault(m.status_id, []).append(m)
     liked: set[int] = set()
     reposted: set[int] = set()
     if viewer_id is not None:
-        liked = {r.status_id for r in conn.execute(select(favourites.c.status_id).where(
-            favourites.c.account_id == viewer_id, favourites.c.status_id.in_(all_ids)))}
-        reposted = {r.reblog_of_id for r in conn.execute(select(statuses.c.reblog_of_id).where(
-            statuses.c.account_id == viewer_id, statuses.c.reblog_of_id.in_(all_ids)))}
+        liked = {r[0] for r in conn.execute(_LIKED, {"viewer": viewer_id, "ids": all_ids})}
+        reposted = {r[0] for r in conn.execute(_REPOSTED, {"viewer": viewer_id, "ids": all_ids})}
 
     def view(status_id: int) -> StatusView | None:
         row = rows.get(status_id)
@@ -101,17 +143,12 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
         if row.reblog_of_id is not None and reblog is None:
             return None
         ms = mentioned.get(row.id, [])
-        known: dict[str, Row[Any]] = {}
-        for m in ms:
-            known[m.username] = m
-            known[m.display_name] = m
-        for name in text.mentions(row.text):
-            if name not in known:
-                for m in ms:
-                    if name.lower() in (m.username_key, m.display_name_key):
-                        known[name] = m
+        html = _html_cache.get((row.id, base_url))
+        if html is None:
+            html = render_status(row, ms, base_url)
+            _html_cache.put((row.id, base_url), html)
         return StatusView(
-            status=row, account=people[row.account_id], html=render(row.text, known, base_url) if row.text else "",
+            status=row, account=people[row.account_id], html=html,
             mentions=tuple(ms), topics=tuple(tagged.get(row.id, ())), media=tuple(media.get(row.id, ())),
             favourited=row.id in liked, reblogged=row.id in reposted, reblog=reblog)
 
