@@ -4,9 +4,12 @@ layers — the Mastodon client API with OAuth, and the web pages — mounted on 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -77,6 +80,16 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": i18n.gettext("server_error", request_locale(request))}, status_code=500)
 
 
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # Load the Chinese segmenter's dictionary (about a second) before the first request needs it.
+    from plaza.square import search
+
+    await run_in_threadpool(search.warm_up)
+    yield
+    app.state.plaza.db.dispose()
+
+
 def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:
     """Build the application for ``settings`` (read from the environment when omitted)."""
     from plaza.api import mastodon
@@ -93,6 +106,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     ]
     app = Starlette(
         routes=routes,
+        lifespan=_lifespan,
         middleware=[Middleware(SessionMiddleware, secret_key=settings.secret_key,
                                session_cookie="plaza_session", same_site="lax", max_age=30 * 24 * 3600)],
         exception_handlers={PlazaError: plaza_error, Exception: server_error},

@@ -134,6 +134,7 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
     validate(new, max_chars)
     now = created_at or utcnow()
     spans = text.parse(new.text)
+    document = search.document_tokens(new.text, spans)
     topic_names = text.topics(new.text)
     mention_names = text.mentions(new.text)
     with db.write() as conn:
@@ -180,7 +181,7 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
         if idempotency_key:
             conn.execute(_INSERT_IDEMPOTENT, dict(
                 account_id=author.id, key=idempotency_key[:128], status_id=status_id, created_at=now))
-        search.index_status(conn, status_id, new.text, spans)
+        search.index_status(conn, status_id, document)
         feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
     return status_id
 

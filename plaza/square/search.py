@@ -3,33 +3,36 @@
 Posts
 -----
 A post is turned into *tokens* in Python, once, when it is written (:func:`index_status`), and the
-tokens are stored space-separated in ``search_documents.tokens``. Both engines then only ever split
-that string on spaces, so the meaning of a search is decided here and is the same on both:
+tokens are stored space-separated in ``search_documents.tokens``. Both engines only ever split that
+string on spaces, so what a search means is decided here, identically for both:
 
-* SQLite: the FTS5 table ``search_fts`` (external content over ``search_documents``, kept in sync by
-  triggers; migration 0002). Its ``unicode61`` tokenizer is configured so that every character a
-  token may hold is a token character, i.e. it splits on the spaces only.
-* PostgreSQL: a GIN index on ``array_to_tsvector(string_to_array(tokens, ' '))`` (give or take an
-  ``array_remove`` of empty strings; migration 0002): the lexemes are exactly our tokens. ``to_tsvector('simple', …)`` would run PostgreSQL's own word
-  parser over them a second time, whose notion of a word (hosts, numbers, letters per ``lc_ctype``)
-  is not FTS5's; skipping it keeps the two engines identical.
+* SQLite: the FTS5 table ``search_fts`` (external content over ``search_documents``, kept in sync
+  by triggers). Its ``unicode61`` tokenizer is configured so that every character a token may hold
+  is a token character: it splits on the spaces only.
+* PostgreSQL: the generated column ``search_documents.lexemes`` =
+  ``array_to_tsvector(array_remove(string_to_array(tokens, ' '), ''))`` with a GIN index: the
+  lexemes are exactly our tokens. (``to_tsvector('simple', tokens)`` would run PostgreSQL's own
+  word parser over them again, whose idea of a word — hosts, numbers, letters per ``lc_ctype`` —
+  is not FTS5's; not parsing keeps the two engines identical.)
+
+Both are created by migration 0002.
 
 Tokens: the text is NFKC-normalised and case-folded; runs of Chinese characters are segmented by
-jieba (documents with ``cut_for_search``, the fine-grained mode: 重庆蓝天救援队 → 重庆 蓝天 救援 救援队
-蓝天救援队; queries with the precise ``cut``); runs of other letters, digits and marks (Latin, Cyrillic,
-…) are one token each (``COVID-19`` → ``covid`` ``19``); punctuation, symbols and emoji are dropped.
-A post's topics and mentions also give one whole token each (``#重庆山火#`` → ``重庆山火``,
-``@重庆发布`` → ``重庆发布``).
+jieba (documents with ``cut_for_search``, the fine-grained mode: 重庆蓝天救援队 → 重庆 蓝天 救援
+救援队 蓝天救援队; queries with the precise ``cut``); runs of other letters, marks and digits
+(Latin, Cyrillic, …) are one token each (``COVID-19`` → ``covid`` ``19``); punctuation, symbols
+and emoji are dropped. A post's topics and mentions also give one whole token each
+(``#重庆山火#`` → ``重庆山火``, ``@重庆发布`` → ``重庆发布``).
 
-A query matches a post when **every** query token is one of the post's tokens (AND, any order, whole
-tokens only: 和尚 does not match 结婚的和尚未结婚的, ``chong`` does not match ``chongqing``). A
-``#topic#`` or ``@name`` inside a query asks for that whole topic or name token. Results are public
-original posts (no reposts, nothing followers-only or direct), **newest first**: on a microblog
-recency is what people want from a word search, and it lets both engines stop after ``limit`` rows
-read off the index in id order instead of scoring every match.
+A query matches a post when **every** query token is one of the post's tokens (AND, any order,
+whole tokens only: 和尚 does not match 结婚的和尚未结婚的, ``chong`` does not match ``chongqing``).
+A ``#topic#`` or ``@name`` in a query asks for that whole topic or name. Results are public
+original posts (no reposts, nothing unlisted, followers-only or direct), **newest first**: on a
+microblog recency is what people want from a word search, and it lets the engines read matches
+off the index in id order and stop after one page instead of scoring every match.
 
 Changing the segmentation (``FIELD_TERMS``, jieba's version, the rules below) changes the tokens of
-new posts only; old posts keep theirs until they are indexed again.
+new posts only; older posts keep theirs until they are indexed again.
 
 Accounts and topics are small tables: they are matched with ``LIKE`` on their normalised keys.
 """
@@ -44,10 +47,10 @@ from typing import Any
 
 import jieba
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Integer,
     Row,
-    ColumnElement,
     Select,
     and_,
     case,
@@ -55,7 +58,6 @@ from sqlalchemy import (
     column,
     delete,
     exists,
-    func,
     insert,
     literal,
     literal_column,
@@ -63,7 +65,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 from plaza.square import text as post_text
 from plaza.square.accounts import display_name_key
@@ -81,6 +83,7 @@ __all__ = [
     "search_statuses",
     "search_topics",
     "segment",
+    "warm_up",
 ]
 
 #: Words of the square that jieba's general dictionary would split; each segments as one word
@@ -100,6 +103,8 @@ MAX_TOKEN_LENGTH = 64
 MAX_QUERY_TOKENS = 16
 #: The FTS5 table of migration 0002 (SQLite).
 FTS_TABLE = "search_fts"
+#: The generated tsvector column of migration 0002 (PostgreSQL).
+PG_LEXEMES = "lexemes"
 
 jieba.setLogLevel(60)  # jieba logs "Building prefix dict…" to stderr at DEBUG/INFO; silence it
 _jieba = jieba.Tokenizer()  # our own instance: FIELD_TERMS stay out of the process-wide dictionary
@@ -115,9 +120,16 @@ def _segmenter() -> jieba.Tokenizer:
             if not _jieba_ready:
                 _jieba.initialize()
                 for word in FIELD_TERMS:
-                    _jieba.add_word(word, max(_jieba.suggest_freq(word, False), FIELD_TERM_FREQUENCY))
+                    frequency = max(_jieba.suggest_freq(word, False), FIELD_TERM_FREQUENCY)
+                    _jieba.add_word(word, frequency)
                 _jieba_ready = True
     return _jieba
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second) rather than in the first post's write
+    transaction: call it when a server starts. Idempotent, thread-safe."""
+    _segmenter()
 
 
 # --- tokens --------------------------------------------------------------------------------------
@@ -231,12 +243,15 @@ def document_tokens(body: str, spans: list[Span] | None = None) -> list[str]:
 # --- posts ---------------------------------------------------------------------------------------
 
 
-def index_status(conn: Connection, status_id: int, body: str, spans: list[Span] | None = None) -> None:
-    """(Re)index a post inside the caller's transaction; a text without words is not indexed."""
-    remove_status(conn, status_id)
-    tokens = document_tokens(body, spans)
+_INSERT_DOCUMENT = insert(search_documents)
+
+
+def index_status(conn: Connection, status_id: int, tokens: list[str]) -> None:
+    """Index a new post inside the caller's transaction. ``tokens`` come from
+    :func:`document_tokens`, computed before the transaction so no lock is held while segmenting;
+    a text without words is not indexed."""
     if tokens:
-        conn.execute(insert(search_documents).values(status_id=status_id, tokens=" ".join(tokens)))
+        conn.execute(_INSERT_DOCUMENT, {"status_id": status_id, "tokens": " ".join(tokens)})
 
 
 def remove_status(conn: Connection, status_id: int) -> None:
@@ -245,11 +260,11 @@ def remove_status(conn: Connection, status_id: int) -> None:
 
 
 _fts = table(FTS_TABLE, column("rowid", Integer))
-# Must stay the expression of the GIN index of migration 0002, or PostgreSQL cannot use the index.
-# The constants are rendered inline (not bound) so the planner sees the very same expression.
-# array_remove: a stray double space would make an empty lexeme, which array_to_tsvector rejects.
-_LEXEMES = func.array_to_tsvector(func.array_remove(
-    func.string_to_array(search_documents.c.tokens, literal_column("' '")), literal_column("''")))
+# PostgreSQL only: the generated column of migration 0002 (not in the shared metadata, SQLite has
+# no such column), array_to_tsvector(array_remove(string_to_array(tokens, ' '), '')), GIN-indexed.
+_lexemes = table(search_documents.name, column("status_id", Integer), column(PG_LEXEMES, TSVECTOR))
+#: PostgreSQL: how many of the newest documents the first step reads (see :func:`_postgres_ids`).
+RECENT_WINDOW = 10_000
 
 
 def _fts5_query(tokens: list[str]) -> str:
@@ -262,31 +277,66 @@ def _tsquery(tokens: list[str]) -> str:
     return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens)
 
 
-def _matches(dialect: str, tokens: list[str]) -> ColumnElement[bool]:
-    """The full-text condition: the document holds every token (answered by the index)."""
-    if dialect == "sqlite":
-        return literal_column(FTS_TABLE).op("MATCH")(_fts5_query(tokens))
-    return _LEXEMES.op("@@")(cast(literal(_tsquery(tokens)), TSQUERY))
+def _holds_all(lexemes: Any, tokens: list[str]) -> ColumnElement[bool]:
+    return lexemes.op("@@")(cast(literal(_tsquery(tokens)), TSQUERY))
 
 
-def _status_query(dialect: str, tokens: list[str], limit: int, offset: int) -> Select[Any]:
-    if dialect == "sqlite":
-        stmt = select(statuses.c.id).select_from(_fts.join(statuses, statuses.c.id == _fts.c.rowid))
-        newest_first = _fts.c.rowid.desc()
-    else:
-        stmt = (select(statuses.c.id)
-                .select_from(search_documents.join(statuses, statuses.c.id == search_documents.c.status_id)))
-        newest_first = search_documents.c.status_id.desc()
-    return (stmt.where(_matches(dialect, tokens), statuses.c.visibility == "public",
-                       statuses.c.reblog_of_id.is_(None))
-            .order_by(newest_first).limit(limit).offset(offset))
+_PUBLIC_ORIGINAL = (statuses.c.visibility == "public", statuses.c.reblog_of_id.is_(None))
+
+
+def _sqlite_query(tokens: list[str], limit: int, offset: int) -> Select[Any]:
+    """FTS5 reads its doclists in rowid order, newest first, and stops after ``limit`` hits."""
+    return (select(statuses.c.id)
+            .select_from(_fts.join(statuses, statuses.c.id == _fts.c.rowid))
+            .where(literal_column(FTS_TABLE).op("MATCH")(_fts5_query(tokens)), *_PUBLIC_ORIGINAL)
+            .order_by(_fts.c.rowid.desc()).limit(limit).offset(offset))
+
+
+def _postgres_recent_query(tokens: list[str], limit: int) -> Select[Any]:
+    """Step 1: the newest matches among the newest RECENT_WINDOW documents (a bounded read)."""
+    recent = (select(_lexemes.c.status_id, _lexemes.c[PG_LEXEMES])
+              .order_by(_lexemes.c.status_id.desc()).limit(RECENT_WINDOW).subquery("recent"))
+    return (select(recent.c.status_id)
+            .join(statuses, statuses.c.id == recent.c.status_id)
+            .where(_holds_all(recent.c[PG_LEXEMES], tokens), *_PUBLIC_ORIGINAL)
+            .order_by(recent.c.status_id.desc()).limit(limit))
+
+
+def _postgres_index_query(tokens: list[str], limit: int, offset: int) -> Select[Any]:
+    """Step 2: every match, found through the GIN index, then sorted (MATERIALIZED keeps the
+    planner from walking the primary key backwards instead)."""
+    matches = (select(_lexemes.c.status_id)
+               .join(statuses, statuses.c.id == _lexemes.c.status_id)
+               .where(_holds_all(_lexemes.c[PG_LEXEMES], tokens), *_PUBLIC_ORIGINAL)
+               .cte("matches").prefix_with("MATERIALIZED"))
+    return (select(matches.c.status_id)
+            .order_by(matches.c.status_id.desc()).limit(limit).offset(offset))
+
+
+def _postgres_ids(conn: Connection, tokens: list[str], limit: int, offset: int) -> list[int]:
+    """Newest-first matches on PostgreSQL, in at most two bounded steps.
+
+    Left to itself the planner answers ``ORDER BY id DESC LIMIT 20`` by walking the primary key
+    backwards and testing every document until 20 match: fast for a common word, but a word it
+    guesses to be common that is rare or absent makes it read every document (seconds at a
+    million posts). The GIN index alone is the opposite: fast for rare words, slow for common
+    ones (it fetches every match to sort them). So: first the newest RECENT_WINDOW documents;
+    if they do not hold the page, the GIN index — the words are then rare (recently, at least),
+    so there are few matches to fetch. (FTS5 needs none of this: its doclists are in id order.)
+    """
+    wanted = offset + limit
+    ids = [r[0] for r in conn.execute(_postgres_recent_query(tokens, wanted))]
+    if len(ids) >= wanted:
+        return ids[offset:]
+    return [r[0] for r in conn.execute(_postgres_index_query(tokens, limit, offset))]
 
 
 def _window(limit: int, offset: int) -> tuple[int, int]:
     return max(0, min(int(limit), MAX_LIMIT)), max(0, int(offset))
 
 
-def search_statuses(db: Database, query: str, viewer_id: int | None, limit: int = 20, offset: int = 0) -> list[int]:
+def search_statuses(db: Database, query: str, viewer_id: int | None, limit: int = 20,
+                    offset: int = 0) -> list[int]:
     """Ids of public original posts holding every token of ``query``, newest first.
 
     ``viewer_id`` is accepted for when search grows to the viewer's own and followed posts; today
@@ -297,8 +347,9 @@ def search_statuses(db: Database, query: str, viewer_id: int | None, limit: int 
     if not tokens or not limit:
         return []
     with db.read() as conn:
-        stmt = _status_query(conn.dialect.name, tokens, limit, offset)
-        return [r[0] for r in conn.execute(stmt)]
+        if conn.dialect.name == "sqlite":
+            return [r[0] for r in conn.execute(_sqlite_query(tokens, limit, offset))]
+        return _postgres_ids(conn, tokens, limit, offset)
 
 
 # --- accounts and topics -------------------------------------------------------------------------
@@ -315,7 +366,7 @@ def _like_escape(value: str) -> str:
 
 
 def _rank(columns: list[Any], key: str) -> tuple[Any, Any]:
-    """(where, order): a key containing ``key``; exact matches first, then prefixes, then the rest."""
+    """(where, order by): keys containing ``key``; exact ones first, then prefixes, then the rest."""
     escaped = _like_escape(key)
     exact = or_(*(c == key for c in columns))
     prefix = or_(*(c.like(escaped + "%", escape="\\") for c in columns))
@@ -328,7 +379,8 @@ def search_accounts(db: Database, query: str, limit: int = 20, offset: int = 0) 
     ignored): exact matches first, then prefixes, then the rest; most followed first within each.
     Suspended accounts and sign-ups still awaiting approval are left out."""
     # "@name" is "name"; "name@elsewhere" matches nothing (names hold no "@"): this square only.
-    key = display_name_key(_printable(query).strip().lstrip("@").strip())  # = username_key for ASCII
+    # display_name_key of an ASCII username is its username_key.
+    key = display_name_key(_printable(query).strip().lstrip("@").strip())
     limit, offset = _window(limit, offset)
     if not key or not limit:
         return []
@@ -350,7 +402,8 @@ def search_topics(db: Database, query: str, limit: int = 20, offset: int = 0) ->
     if not key or not limit:
         return []
     where, rank = _rank([topics.c.key], key)
-    used_in_public = exists().where(and_(status_topics.c.topic_id == topics.c.id, status_topics.c.public.is_(True)))
+    used_in_public = exists().where(and_(status_topics.c.topic_id == topics.c.id,
+                                         status_topics.c.public.is_(True)))
     stmt = (select(topics).where(where, used_in_public)
             .order_by(rank, topics.c.id.desc()).limit(limit).offset(offset))
     with db.read() as conn:

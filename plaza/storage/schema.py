@@ -230,8 +230,10 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-#: Segmented text for full-text search (jieba tokens joined by spaces); indexed by FTS5 on
-#: SQLite and by a GIN tsvector index on PostgreSQL (created in the migration).
+#: Segmented text for full-text search (jieba tokens joined by spaces, see plaza.square.search);
+#: indexed by migration 0002: the FTS5 table ``search_fts`` (kept in sync by triggers) on SQLite;
+#: on PostgreSQL a generated column ``lexemes`` (the tokens as a tsvector) with a GIN index. That
+#: column exists on PostgreSQL only, so it is deliberately not declared here; never write to it.
 search_documents = Table(
     "search_documents",
     metadata,
