@@ -1,0 +1,1 @@
+"""Plaza benchmark tooling: data generator, load generator and runner (see BENCHMARKS.md)."""
