@@ -54,4 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oauth_invalid_scope": ("请求的权限无效：{scope}", "The requested scope is invalid: {scope}"),
     "oauth_invalid_redirect": ("回调地址未注册", "The redirect URI is not registered for this app"),
     "server_error": ("服务器内部错误，请稍后再试", "Internal server error; please try again later"),
+    # The Mastodon client API (plaza/api/mastodon).
+    "user_required": ("此操作需要用户登录后的访问令牌", "This method requires an authenticated user"),
+    "oauth_unsupported_grant_type": ("不支持的授权方式：{grant}", "Unsupported grant type: {grant}"),
+    "agreement_required": ("注册前请阅读并同意用户协议", "You must accept the terms of service to sign up"),
+    "poll_not_supported": ("本站暂不支持投票", "Polls are not supported on this server"),
+    "scheduled_not_supported": ("本站暂不支持定时发布", "Scheduled posts are not supported on this server"),
 }

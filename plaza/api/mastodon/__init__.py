@@ -1,7 +1,33 @@
-"""The Mastodon client REST API (placeholder until the API lands)."""
+"""The Mastodon client REST API and the token side of OAuth 2, so existing apps and libraries
+(``mastodon-py``, ``toot``) work with Plaza unmodified.
+
+One module per resource — :mod:`.oauth`, :mod:`.instance`, :mod:`.accounts`, :mod:`.statuses`,
+:mod:`.media`, :mod:`.timelines`, :mod:`.notifications`, :mod:`.search` — each parsing, authorising,
+calling the square's services and rendering :mod:`.entities`; :mod:`.protocol` holds what they
+share (parameters, bearer tokens and scopes, ``Link`` headers, orjson responses).
+
+Plaza's additions are prefixed ``plaza``: a ``plaza`` object on accounts, statuses and the
+instance; ``plaza_city`` / ``plaza_latitude`` / ``plaza_longitude`` parameters; the city feed
+``GET /api/v1/timelines/city/:code``; and ``plaza_type`` on notifications (a reply arrives as
+Mastodon's ``mention`` with ``plaza_type: "reply"``).
+"""
+
+from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    return []
+    """Every route of the API, fixed paths before parameterised ones."""
+    from . import accounts, instance, media, notifications, oauth, search, statuses, timelines
+
+    return [
+        *oauth.routes(),
+        *instance.routes(),
+        *accounts.routes(),
+        *statuses.routes(),
+        *media.routes(),
+        *timelines.routes(),
+        *notifications.routes(),
+        *search.routes(),
+    ]

@@ -1,0 +1,264 @@
+"""Accounts: sign-up with an app token, one's own profile, other people's profiles and posts,
+follower and following lists, follow and unfollow, relationships.
+
+Plaza additions: ``plaza_city`` (a 6-digit division code; a sign-up without one lives in
+110000, 北京市, until the person changes it) on sign-up and on ``update_credentials``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plaza import i18n
+from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.identity import tokens
+from plaza.square import accounts, follows, media, search, timelines
+from plaza.square.pagination import parse_page
+
+from .entities import Renderer, domain, relationship, token
+from .instance import DEFAULT_CITY
+from .protocol import (
+    ORJSONResponse,
+    authenticate,
+    client_address,
+    page_response,
+    path_id,
+    plaza_of,
+    query_params,
+    read_params,
+    viewer,
+)
+from .timelines import statuses_page
+
+FOLLOW_SCOPES = ("write:follows", "follow")
+
+
+def _renderer(request: Request) -> Renderer:
+    return Renderer(plaza_of(request).settings.base_url)
+
+
+def _visible_account(request: Request, account_id: int) -> Row[Any]:
+    row = accounts.get(plaza_of(request).db, account_id)
+    if row.suspended:
+        raise NotFound("account_not_found")
+    return row
+
+
+async def sign_up(request: Request) -> Response:
+    """``POST /api/v1/accounts`` with an app token (client credentials). Answers a user token with
+    the app token's scopes; when approval is required the token works only once approved."""
+    plaza = plaza_of(request)
+    caller = authenticate(request, "write:accounts", user=False)
+    if caller.account is not None:
+        raise Forbidden("forbidden")
+    if not plaza.settings.registrations_open:
+        raise Forbidden("registrations_closed")
+    plaza.limits.hit("sign_up", client_address(request))
+    params = await read_params(request)
+    for name in ("username", "password"):
+        if not params.text(name):
+            raise Invalid("parameter_missing", name=name)
+    if not params.flag("agreement"):
+        raise Invalid("agreement_required")
+    row = await run_in_threadpool(
+        accounts.create, plaza.db,
+        username=params.text("username") or "", display_name=params.text("display_name") or None,
+        password=params.text("password"), email=params.text("email") or None,
+        home_city=params.text("plaza_city") or DEFAULT_CITY,
+        locale=i18n.normalise(params.text("locale")),
+        approved=not plaza.settings.approval_required)
+    secret, issued = tokens.issue(plaza.db, row.id, caller.token.app_id, caller.token.scopes)
+    return ORJSONResponse(token(secret, issued.scopes))
+
+
+async def verify_credentials(request: Request) -> Response:
+    caller = authenticate(request, "read:accounts", "profile")
+    return ORJSONResponse(_renderer(request).credential_account(caller.user))
+
+
+async def _save_image(request: Request, account_id: int, upload: Any) -> str:
+    plaza = plaza_of(request)
+    data = await upload.read(plaza.settings.max_image_bytes + 1)
+    row = await run_in_threadpool(media.save_upload, plaza.db, plaza.settings.media_dir, account_id, data,
+                                  max_bytes=plaza.settings.max_image_bytes)
+    return str(row.file_name)
+
+
+async def update_credentials(request: Request) -> Response:
+    """``PATCH /api/v1/accounts/update_credentials``: display name, note, language, bot flag,
+    ``plaza_city``, avatar and header images."""
+    caller = authenticate(request, "write:accounts")
+    params = await read_params(request)
+    changes: dict[str, Any] = {
+        "display_name": params.text("display_name"),
+        "note": params.text("note"),
+        "locale": params.text("source[language]") or params.text("locale"),
+        "home_city": params.text("plaza_city"),
+        "bot": params.flag("bot") if "bot" in params else None,
+    }
+    for field in ("avatar", "header"):
+        upload = params.file(field)
+        if upload is not None:
+            changes[field] = await _save_image(request, caller.account_id, upload)
+    row = accounts.update_profile(plaza_of(request).db, caller.account_id, **changes)
+    request.state.account = row
+    return ORJSONResponse(_renderer(request).credential_account(row))
+
+
+async def show(request: Request) -> Response:
+    viewer(request, "read:accounts")
+    return ORJSONResponse(_renderer(request).account(_visible_account(request, path_id(request))))
+
+
+async def lookup(request: Request) -> Response:
+    """``GET /api/v1/accounts/lookup?acct=name`` (``name@this-server`` too)."""
+    viewer(request, "read:accounts")
+    acct = (request.query_params.get("acct") or "").strip().lstrip("@")
+    name, _, host = acct.partition("@")
+    if not name or (host and host.lower() != domain(plaza_of(request).settings.base_url).lower()):
+        raise NotFound("account_not_found")
+    row = accounts.find_by_username(plaza_of(request).db, name)
+    if row is None or row.suspended:
+        raise NotFound("account_not_found")
+    return ORJSONResponse(_renderer(request).account(row))
+
+
+def search_accounts(request: Request, query: str, limit: int, offset: int,
+                    following_of: int | None = None) -> list[Row[Any]]:
+    """Accounts matching ``query``; an exact username (``name`` or ``name@this-server``) first."""
+    plaza = plaza_of(request)
+    q = query.strip().lstrip("@")
+    name, _, host = q.partition("@")
+    if host and host.lower() == domain(plaza.settings.base_url).lower():
+        q = name
+    rows = search.search_accounts(plaza.db, q, limit=limit, offset=offset)
+    if offset == 0 and q:
+        exact = accounts.find_by_username(plaza.db, q)
+        if exact is not None and not exact.suspended:
+            rows = [exact] + [r for r in rows if r.id != exact.id]
+            rows = rows[:limit]
+    if following_of is not None:
+        followed = set(follows.following_ids(plaza.db, following_of))
+        rows = [r for r in rows if r.id in followed]
+    return rows
+
+
+def limit_offset(request: Request, default: int = 40, maximum: int = 80) -> tuple[int, int]:
+    params = query_params(request)
+    try:
+        limit = int(params.text("limit") or default)
+        offset = int(params.text("offset") or 0)
+    except ValueError as exc:
+        raise Invalid("limit_invalid", max=maximum) from exc
+    if limit < 1 or offset < 0:
+        raise Invalid("limit_invalid", max=maximum)
+    return min(limit, maximum), offset
+
+
+async def search_endpoint(request: Request) -> Response:
+    me = viewer(request, "read:accounts")
+    params = query_params(request)
+    limit, offset = limit_offset(request)
+    following_of = me.id if me is not None and params.flag("following") else None
+    rows = search_accounts(request, params.text("q") or "", limit, offset, following_of)
+    renderer = _renderer(request)
+    return ORJSONResponse([renderer.account(r) for r in rows])
+
+
+async def account_statuses(request: Request) -> Response:
+    """An account's posts as the caller may see them (``exclude_replies``, ``exclude_reblogs``,
+    ``only_media``; ``pinned`` is always empty: Plaza has no pinned posts)."""
+    me = viewer(request, "read:statuses")
+    account = _visible_account(request, path_id(request))
+    params = query_params(request)
+    page = parse_page(request.query_params)
+    if params.flag("pinned"):
+        return ORJSONResponse([])
+    plaza = plaza_of(request)
+    viewer_id = me.id if me is not None else None
+    viewer_follows = bool(viewer_id is not None and viewer_id != account.id and
+                          follows.relationships(plaza.db, viewer_id, [account.id])[0].following)
+    ids = timelines.account(plaza.db, account.id, viewer_id, page,
+                            exclude_replies=params.flag("exclude_replies"),
+                            exclude_reblogs=params.flag("exclude_reblogs"),
+                            only_media=params.flag("only_media"), viewer_follows=viewer_follows)
+    return statuses_page(request, ids, viewer_id, page)
+
+
+def _people_page(request: Request, pairs: list[tuple[int, int]], limit: int) -> Response:
+    plaza = plaza_of(request)
+    with plaza.db.read() as conn:
+        rows = accounts.get_many(conn, {account_id for _, account_id in pairs})
+    renderer = _renderer(request)
+    body = [renderer.account(rows[a]) for _, a in pairs if a in rows and not rows[a].suspended]
+    return page_response(request, body, [follow_id for follow_id, _ in pairs], limit)
+
+
+async def followers(request: Request) -> Response:
+    viewer(request, "read:accounts")
+    account = _visible_account(request, path_id(request))
+    page = parse_page(request.query_params, default_limit=40, max_limit=80)
+    return _people_page(request, follows.followers(plaza_of(request).db, account.id, page), page.limit)
+
+
+async def following(request: Request) -> Response:
+    viewer(request, "read:accounts")
+    account = _visible_account(request, path_id(request))
+    page = parse_page(request.query_params, default_limit=40, max_limit=80)
+    return _people_page(request, follows.following(plaza_of(request).db, account.id, page), page.limit)
+
+
+def _relationship(request: Request, me: int, target: int) -> Response:
+    [rel] = follows.relationships(plaza_of(request).db, me, [target])
+    return ORJSONResponse(relationship(rel))
+
+
+async def follow(request: Request) -> Response:
+    caller = authenticate(request, *FOLLOW_SCOPES)
+    target = path_id(request, key="account_not_found")
+    follows.follow(plaza_of(request).db, caller.account_id, target)
+    return _relationship(request, caller.account_id, target)
+
+
+async def unfollow(request: Request) -> Response:
+    caller = authenticate(request, *FOLLOW_SCOPES)
+    target = _visible_account(request, path_id(request, key="account_not_found")).id
+    follows.unfollow(plaza_of(request).db, caller.account_id, target)
+    return _relationship(request, caller.account_id, target)
+
+
+async def relationships(request: Request) -> Response:
+    """``GET /api/v1/accounts/relationships?id[]=1&id[]=2``."""
+    caller = authenticate(request, "read:follows", "follow")
+    ids: list[int] = []
+    for raw in query_params(request).values("id"):
+        try:
+            ids.append(int(str(raw)))
+        except ValueError:
+            continue  # Mastodon skips ids it cannot find
+    rels = follows.relationships(plaza_of(request).db, caller.account_id, list(dict.fromkeys(ids)))
+    return ORJSONResponse([relationship(r) for r in rels])
+
+
+def routes() -> list[BaseRoute]:
+    # The fixed paths come before ``/{id}``.
+    return [
+        Route("/api/v1/accounts", sign_up, methods=["POST"]),
+        Route("/api/v1/accounts/verify_credentials", verify_credentials, methods=["GET"]),
+        Route("/api/v1/accounts/update_credentials", update_credentials, methods=["PATCH", "PUT"]),
+        Route("/api/v1/accounts/relationships", relationships, methods=["GET"]),
+        Route("/api/v1/accounts/lookup", lookup, methods=["GET"]),
+        Route("/api/v1/accounts/search", search_endpoint, methods=["GET"]),
+        Route("/api/v1/accounts/{id}", show, methods=["GET"]),
+        Route("/api/v1/accounts/{id}/statuses", account_statuses, methods=["GET"]),
+        Route("/api/v1/accounts/{id}/followers", followers, methods=["GET"]),
+        Route("/api/v1/accounts/{id}/following", following, methods=["GET"]),
+        Route("/api/v1/accounts/{id}/follow", follow, methods=["POST"]),
+        Route("/api/v1/accounts/{id}/unfollow", unfollow, methods=["POST"]),
+    ]

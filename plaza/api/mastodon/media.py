@@ -1,0 +1,62 @@
+"""Image attachments: upload (``/api/v1/media`` and ``/api/v2/media``, multipart ``file`` and
+``description``), read and describe. Pillow's checks run off the event loop."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plaza.errors import Invalid
+from plaza.square import media
+
+from .entities import Renderer
+from .protocol import ORJSONResponse, authenticate, path_id, plaza_of, read_params
+
+#: Room for the multipart envelope and a description around the image itself.
+ENVELOPE = 64 * 1024
+
+
+async def upload(request: Request) -> Response:
+    plaza = plaza_of(request)
+    caller = authenticate(request, "write:media")
+    limit = plaza.settings.max_image_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + ENVELOPE:
+        raise Invalid("media_too_large", limit_mb=limit // (1024 * 1024))
+    params = await read_params(request)
+    file = params.file("file")
+    if file is None:
+        raise Invalid("media_missing")
+    data = await file.read(limit + 1)
+    row = await run_in_threadpool(media.save_upload, plaza.db, plaza.settings.media_dir, caller.account_id,
+                                  data, max_bytes=limit, description=params.text("description"))
+    return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
+
+
+async def show(request: Request) -> Response:
+    caller = authenticate(request, "write:media")
+    plaza = plaza_of(request)
+    row = media.get(plaza.db, caller.account_id, path_id(request))
+    return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
+
+
+async def describe(request: Request) -> Response:
+    caller = authenticate(request, "write:media")
+    plaza = plaza_of(request)
+    media_id = path_id(request)
+    row = media.get(plaza.db, caller.account_id, media_id)
+    params = await read_params(request)
+    if "description" in params:
+        row = media.describe(plaza.db, caller.account_id, media_id, params.text("description"))
+    return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/media", upload, methods=["POST"]),
+        Route("/api/v2/media", upload, methods=["POST"]),
+        Route("/api/v1/media/{id}", show, methods=["GET"]),
+        Route("/api/v1/media/{id}", describe, methods=["PUT"]),
+    ]

@@ -1,0 +1,149 @@
+"""OAuth 2 as Mastodon clients speak it: app registration, the token endpoint (authorization code
+with PKCE, client credentials, password), revocation and the server metadata (RFC 8414).
+
+The consent page (``/oauth/authorize``) belongs to the web layer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plaza.errors import BadRequest, Unauthorized
+from plaza.identity import oauth, tokens
+from plaza.square import accounts
+from plaza.storage.schema import oauth_apps
+
+from .entities import application, token
+from .protocol import ORJSONResponse, Params, authenticate, client_address, plaza_of, read_params
+
+
+def grant_types(request: Request) -> list[str]:
+    """What the token endpoint accepts; the password grant can be switched off."""
+    kinds = ["authorization_code", "client_credentials"]
+    if plaza_of(request).settings.password_grant:
+        kinds.append("password")
+    return kinds
+
+
+async def register_app(request: Request) -> Response:
+    """``POST /api/v1/apps``: the client secret is shown this once."""
+    params = await read_params(request)
+    uris = params.values("redirect_uris")
+    redirect_uris = " ".join(str(u) for u in uris) if uris else oauth.OOB
+    app, secret = oauth.register_app(plaza_of(request).db, params.text("client_name") or "",
+                                     redirect_uris, params.text("scopes"), params.text("website"))
+    return ORJSONResponse(application(app, client_id=app.client_id, client_secret=secret))
+
+
+def _app_by_id(request: Request, app_id: int | None) -> oauth.App | None:
+    if app_id is None:
+        return None
+    with plaza_of(request).db.read() as conn:
+        row = conn.execute(select(oauth_apps).where(oauth_apps.c.id == app_id)).first()
+    return oauth._app(row) if row is not None else None
+
+
+async def verify_app(request: Request) -> Response:
+    """``GET /api/v1/apps/verify_credentials``: the app behind any token."""
+    caller = authenticate(request, user=False)
+    app = _app_by_id(request, caller.token.app_id)
+    if app is None:
+        raise Unauthorized("token_invalid")
+    return ORJSONResponse(application(app))
+
+
+def _client(request: Request, params: Params) -> tuple[str | None, str | None]:
+    """Client id and secret from the body or from HTTP Basic authentication."""
+    client_id, secret = params.text("client_id"), params.text("client_secret")
+    header = request.headers.get("authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise Unauthorized("oauth_invalid_client") from exc
+        basic_id, _, basic_secret = decoded.partition(":")
+        client_id, secret = client_id or basic_id, secret or basic_secret
+    return client_id, secret
+
+
+async def token_endpoint(request: Request) -> Response:
+    """``POST /oauth/token``."""
+    plaza = plaza_of(request)
+    params = await read_params(request)
+    grant = params.text("grant_type") or ""
+    if grant not in grant_types(request):
+        raise BadRequest("oauth_unsupported_grant_type", grant=grant[:40])
+    client_id, secret = _client(request, params)
+    if grant == "authorization_code":
+        if not secret and params.text("code_verifier"):
+            # A public client proves itself with PKCE instead of a secret.
+            app = oauth.find_app(plaza.db, client_id)
+            if app is None:
+                raise Unauthorized("oauth_invalid_client")
+        else:
+            app = oauth.authenticate_client(plaza.db, client_id, secret)
+        access, issued = oauth.exchange_code(plaza.db, app, params.text("code"), params.text("redirect_uri"),
+                                             params.text("code_verifier"))
+        return ORJSONResponse(token(access, issued.scopes))
+    app = oauth.authenticate_client(plaza.db, client_id, secret)
+    scopes = oauth.requested_scopes(app, params.text("scope"))
+    account_id = None
+    if grant == "password":
+        plaza.limits.hit("sign_in", client_address(request))
+        row = await run_in_threadpool(accounts.authenticate, plaza.db, params.text("username") or "",
+                                      params.text("password") or "")
+        if row is None or row.suspended:
+            raise BadRequest("oauth_invalid_grant")
+        account_id = row.id
+    access, issued = tokens.issue(plaza.db, account_id, app.id, scopes)
+    return ORJSONResponse(token(access, issued.scopes))
+
+
+async def revoke(request: Request) -> Response:
+    """``POST /oauth/revoke`` (RFC 7009): revoking an unknown token also answers 200."""
+    plaza = plaza_of(request)
+    params = await read_params(request)
+    client_id, secret = _client(request, params)
+    app = oauth.authenticate_client(plaza.db, client_id, secret)
+    value = params.text("token")
+    if value:
+        tokens.revoke(plaza.db, value, app_id=app.id)
+    return ORJSONResponse({})
+
+
+async def server_metadata(request: Request) -> Response:
+    """``GET /.well-known/oauth-authorization-server`` (RFC 8414), as Mastodon 4.3 publishes it."""
+    base = plaza_of(request).settings.base_url
+    body: dict[str, Any] = {
+        "issuer": base + "/",
+        "service_documentation": "https://docs.joinmastodon.org/",
+        "authorization_endpoint": base + "/oauth/authorize",
+        "token_endpoint": base + "/oauth/token",
+        "revocation_endpoint": base + "/oauth/revoke",
+        "app_registration_endpoint": base + "/api/v1/apps",
+        "scopes_supported": list(tokens.SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": grant_types(request),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+    }
+    return ORJSONResponse(body)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/apps", register_app, methods=["POST"]),
+        Route("/api/v1/apps/verify_credentials", verify_app, methods=["GET"]),
+        Route("/oauth/token", token_endpoint, methods=["POST"]),
+        Route("/oauth/revoke", revoke, methods=["POST"]),
+        Route("/.well-known/oauth-authorization-server", server_metadata, methods=["GET"]),
+    ]

@@ -1,0 +1,276 @@
+"""The HTTP plumbing every Mastodon endpoint shares: fast JSON responses, request parameters
+(query, JSON, form-urlencoded or multipart, with ``name[]`` arrays), bearer-token authorisation
+with Mastodon's scope rules, and keyset ``Link`` headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from sqlalchemy import Row
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from plaza.errors import BadRequest, Forbidden, Invalid, NotFound, Unauthorized
+from plaza.identity import tokens
+from plaza.identity.tokens import Token
+from plaza.square import accounts
+from plaza.square.pagination import parse_id
+
+if TYPE_CHECKING:
+    from plaza.app import Plaza
+
+TRUE = frozenset({"1", "true", "on", "yes", "t"})
+FALSE = frozenset({"0", "false", "off", "no", "f", ""})
+
+
+class ORJSONResponse(Response):
+    """A JSON response serialised by orjson (several times faster than the standard library)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def plaza_of(request: Request) -> Plaza:
+    return request.app.state.plaza  # type: ignore[no-any-return]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+class Params:
+    """Request parameters from the query string and the body, merged (the body wins).
+
+    ``media_ids[]=1&media_ids[]=2``, repeated ``media_ids``, and JSON arrays all read as one list;
+    a JSON object ``{"source": {"language": "en"}}`` also reads as ``source[language]``.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[Any]] = {}
+
+    def add(self, key: str, value: Any) -> None:
+        if key.endswith("[]"):
+            key = key[:-2]
+        if isinstance(value, dict):
+            for sub, item in value.items():
+                self.add(f"{key}[{sub}]", item)
+            self._values.setdefault(key, []).append(value)
+        elif isinstance(value, list):
+            self._values.setdefault(key, []).extend(value)
+        else:
+            self._values.setdefault(key, []).append(value)
+
+    def update(self, other: Params) -> None:
+        """Take every parameter ``other`` has, replacing what was here under the same name."""
+        self._values.update(other._values)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._values
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+    def get(self, key: str) -> Any:
+        values = self._values.get(key)
+        return values[-1] if values else None
+
+    def text(self, key: str) -> str | None:
+        """The value as a string (None when absent or a file)."""
+        value = self.get(key)
+        if value is None or isinstance(value, UploadFile):
+            return None
+        if isinstance(value, (dict, list)):
+            raise Invalid("parameter_invalid", name=key)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else str(value)
+
+    def values(self, key: str) -> list[Any]:
+        return [v for v in self._values.get(key, []) if v is not None and v != ""]
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        return parse_bool(self.get(key), key, default)
+
+    def id(self, key: str) -> int | None:
+        return parse_id(self.text(key), key)
+
+    def ids(self, key: str) -> list[int]:
+        out = []
+        for value in self.values(key):
+            number = parse_id(str(value), key)
+            if number is not None:
+                out.append(number)
+        return out
+
+    def file(self, key: str) -> UploadFile | None:
+        value = self.get(key)
+        return value if isinstance(value, UploadFile) else None
+
+
+def parse_bool(value: Any, name: str = "value", default: bool = False) -> bool:
+    """Mastodon's booleans: true/false, 1/0, on/off, yes/no, JSON booleans; absent is ``default``."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise Invalid("parameter_invalid", name=name)
+
+
+def query_params(request: Request) -> Params:
+    params = Params()
+    for key, value in request.query_params.multi_items():
+        params.add(key, value)
+    return params
+
+
+async def read_params(request: Request, *, max_part_size: int = 1024 * 1024) -> Params:
+    """Query and body parameters of a request, whatever the body's encoding."""
+    params = query_params(request)
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form(max_part_size=max_part_size)
+        except (HTTPException, MultiPartException, ValueError) as exc:
+            raise BadRequest("body_invalid") from exc
+        body = Params()
+        for key, value in form.multi_items():
+            body.add(key, value)
+        params.update(body)
+    elif content_type.endswith("json") or (content_type == "" and request.method != "GET"):
+        raw = await request.body()
+        if raw.strip():
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequest("body_invalid") from exc
+            if not isinstance(data, dict):
+                raise BadRequest("body_invalid")
+            body = Params()
+            for key, value in data.items():
+                body.add(key, value)
+            params.update(body)
+    return params
+
+
+def path_id(request: Request, name: str = "id", key: str = "not_found") -> int:
+    """An id in the URL path; a malformed one is a 404, as Mastodon answers."""
+    raw = request.path_params[name]
+    try:
+        value = parse_id(raw, name)
+    except Invalid:
+        value = None
+    if value is None:
+        raise NotFound(key)
+    return value
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The bearer of a valid token: the token, and its account (None for an app-only token)."""
+
+    token: Token
+    account: Row[Any] | None
+
+    @property
+    def user(self) -> Row[Any]:
+        """The account, for endpoints that refused app-only tokens (``authenticate(user=True)``)."""
+        assert self.account is not None
+        return self.account
+
+    @property
+    def account_id(self) -> int:
+        return int(self.user.id)
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header and header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def authenticate(request: Request, *scopes: str, user: bool = True) -> Caller:
+    """The caller, or 401 when the token is missing or invalid; 403 when the token lacks every
+    one of ``scopes`` or its account is suspended or still awaiting approval. With ``user`` an
+    app-only token (client credentials) is refused, as Mastodon refuses it (422)."""
+    secret = bearer(request)
+    plaza = plaza_of(request)
+    token = tokens.authenticate(plaza.db, secret) if secret else None
+    if token is None:
+        raise Unauthorized("token_invalid")
+    account = None
+    if token.account_id is not None:
+        try:
+            account = accounts.get(plaza.db, token.account_id)
+        except NotFound as exc:
+            raise Unauthorized("token_invalid") from exc
+        request.state.account = account
+    if scopes and not any(tokens.scope_allows(token.scopes, s) for s in scopes):
+        raise Forbidden("scope_missing", scope=" / ".join(scopes))
+    if account is not None:
+        if account.suspended:
+            raise Forbidden("account_suspended")
+        if not account.approved:
+            raise Forbidden("account_pending")
+    elif user:
+        raise Invalid("user_required")
+    return Caller(token, account)
+
+
+def viewer(request: Request, *scopes: str) -> Row[Any] | None:
+    """For public endpoints: the signed-in account if a token came (checked as strictly as on
+    private endpoints), else None."""
+    if bearer(request) is None:
+        return None
+    return authenticate(request, *scopes, user=False).account
+
+
+# --- pagination ---------------------------------------------------------------------------------
+
+_PAGE_KEYS = frozenset({"max_id", "min_id", "since_id"})
+
+
+def link_header(request: Request, next_max_id: int | None, prev_min_id: int | None) -> str | None:
+    """``<…?max_id=N>; rel="next", <…?min_id=M>; rel="prev"`` — next first, as clients that
+    read only the first link (toot) expect."""
+    if next_max_id is None and prev_min_id is None:
+        return None
+    base = plaza_of(request).settings.base_url + quote(request.scope["path"], safe="/@:+,;=")
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGE_KEYS]
+    links = []
+    if next_max_id is not None:
+        links.append(f'<{base}?{urlencode(kept + [("max_id", str(next_max_id))])}>; rel="next"')
+    if prev_min_id is not None:
+        links.append(f'<{base}?{urlencode(kept + [("min_id", str(prev_min_id))])}>; rel="prev"')
+    return ", ".join(links)
+
+
+def page_response(request: Request, body: Any, ids: list[int], limit: int) -> ORJSONResponse:
+    """A list answer with its ``Link`` header: ``next`` while pages come back full, ``prev`` from
+    the newest item."""
+    headers = {}
+    link = link_header(request, ids[-1] if ids and len(ids) >= limit else None, ids[0] if ids else None)
+    if link:
+        headers["Link"] = link
+    return ORJSONResponse(body, headers=headers)

@@ -1,0 +1,104 @@
+"""Timelines: home, the public square, a topic (``/tag/…``, Weibo-style names with CJK and spaces
+work URL-encoded), and Plaza's city feed (同城) ``/api/v1/timelines/city/:code`` — plus the
+conversations built from direct posts. Keyset pages with ``Link`` headers throughout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plaza import regions
+from plaza.errors import NotFound
+from plaza.square import timelines, views
+from plaza.square.pagination import Page, parse_page
+
+from .entities import Renderer
+from .protocol import ORJSONResponse, authenticate, page_response, plaza_of, query_params, viewer
+
+
+def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> list[dict[str, Any]]:
+    base = plaza_of(request).settings.base_url
+    renderer = Renderer(base)
+    return [renderer.status(v) for v in views.load(plaza_of(request).db, ids, viewer_id, base)]
+
+
+def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page) -> ORJSONResponse:
+    """A page of statuses (newest first) with its ``Link`` header."""
+    return page_response(request, render_statuses(request, ids, viewer_id), ids, page.limit)
+
+
+async def home(request: Request) -> Response:
+    caller = authenticate(request, "read:statuses")
+    page = parse_page(request.query_params)
+    ids = timelines.home(plaza_of(request).db, caller.account_id, page)
+    return statuses_page(request, ids, caller.account_id, page)
+
+
+async def public(request: Request) -> Response:
+    """The square. ``remote`` is empty: Plaza does not federate, every post is local."""
+    me = viewer(request, "read:statuses")
+    params = query_params(request)
+    page = parse_page(request.query_params)
+    if params.flag("remote"):
+        return ORJSONResponse([])
+    ids = timelines.public(plaza_of(request).db, page, only_media=params.flag("only_media"))
+    return statuses_page(request, ids, me.id if me is not None else None, page)
+
+
+async def tag(request: Request) -> Response:
+    """A topic's public posts and reposts; ``/tag/%E9%87%8D%E5%BA%86%E5%B1%B1%E7%81%AB`` is #重庆山火#."""
+    me = viewer(request, "read:statuses")
+    params = query_params(request)
+    page = parse_page(request.query_params)
+    if params.flag("remote"):
+        return ORJSONResponse([])
+    name = request.path_params["hashtag"].strip().strip("#")
+    ids = timelines.topic(plaza_of(request).db, name, page) if name else []
+    return statuses_page(request, ids, me.id if me is not None else None, page)
+
+
+async def city(request: Request) -> Response:
+    """Plaza addition: a city's public feed (同城) by 6-digit division code; a county's code reads
+    as its city's."""
+    me = viewer(request, "read:statuses")
+    page = parse_page(request.query_params)
+    code = request.path_params["code"]
+    city_code = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+    if city_code is None:
+        raise NotFound("city_invalid", code=code[:12])
+    ids = timelines.city(plaza_of(request).db, city_code, page)
+    return statuses_page(request, ids, me.id if me is not None else None, page)
+
+
+async def conversations(request: Request) -> Response:
+    """Direct posts to and from the caller, each shown as a one-post conversation."""
+    caller = authenticate(request, "read:statuses")
+    page = parse_page(request.query_params)
+    plaza = plaza_of(request)
+    ids = timelines.direct_mentions(plaza.db, caller.account_id, page)
+    base = plaza.settings.base_url
+    renderer = Renderer(base)
+    loaded = views.load(plaza.db, ids, caller.account_id, base)
+    body = []
+    for view in loaded:
+        people = {view.account.id: view.account}
+        for mentioned in view.mentions:
+            people.setdefault(mentioned.id, mentioned)
+        people.pop(caller.account_id, None)
+        body.append({"id": str(view.status.id), "unread": False,
+                     "accounts": [renderer.account(p) for p in people.values()],
+                     "last_status": renderer.status(view)})
+    return page_response(request, body, ids, page.limit)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/timelines/home", home, methods=["GET"]),
+        Route("/api/v1/timelines/public", public, methods=["GET"]),
+        Route("/api/v1/timelines/tag/{hashtag:path}", tag, methods=["GET"]),
+        Route("/api/v1/timelines/city/{code}", city, methods=["GET"]),
+        Route("/api/v1/conversations", conversations, methods=["GET"]),
+    ]
