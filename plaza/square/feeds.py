@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, update
 
 from plaza.square.pagination import Page
 from plaza.storage.schema import accounts, follows, home_feed, statuses
@@ -23,6 +23,9 @@ PULL_THRESHOLD = 10_000
 #: How many of a newly followed account's recent posts are copied into the follower's feed.
 BACKFILL = 40
 VISIBLE_TO_FOLLOWERS = ("public", "unlisted", "private")
+# Written as "not direct" rather than an IN list: SQLite would otherwise pick the
+# (visibility, id) index and walk every public post instead of the (account_id, id) index.
+_NOT_DIRECT = statuses.c.visibility != "direct"
 
 
 _INSERT = insert(home_feed)
@@ -60,7 +63,7 @@ def on_follow(conn: Connection, follower_id: int, target_id: int) -> None:
         return
     recent = [r.id for r in conn.execute(
         select(statuses.c.id).where(statuses.c.account_id == target_id,
-                                    statuses.c.visibility.in_(VISIBLE_TO_FOLLOWERS))
+                                    _NOT_DIRECT)
         .order_by(statuses.c.id.desc()).limit(BACKFILL))]
     if recent:
         conn.execute(insert(home_feed), [{"account_id": follower_id, "status_id": s} for s in recent])
@@ -73,18 +76,20 @@ def on_unfollow(conn: Connection, follower_id: int, target_id: int) -> None:
         home_feed.c.status_id.in_(select(statuses.c.id).where(statuses.c.account_id == target_id))))
 
 
+_FEED = select(home_feed.c.status_id).where(home_feed.c.account_id == bindparam("account"))
+_PULLED_FROM = (select(follows.c.target_account_id)
+                .join(accounts, accounts.c.id == follows.c.target_account_id)
+                .where(follows.c.account_id == bindparam("account"), accounts.c.pull_feed.is_(True)))
+
+
 def read(conn: Connection, account_id: int, page: Page) -> list[int]:
     """One page of an account's home timeline (ids, newest first)."""
-    feed = [r[0] for r in conn.execute(page.apply(
-        select(home_feed.c.status_id).where(home_feed.c.account_id == account_id), home_feed.c.status_id))]
+    feed = [r[0] for r in conn.execute(page.apply(_FEED, home_feed.c.status_id), {"account": account_id})]
     ascending = page.min_id is not None
     merged = set(feed)
-    pulled_from = [r[0] for r in conn.execute(
-        select(follows.c.target_account_id).join(accounts, accounts.c.id == follows.c.target_account_id)
-        .where(follows.c.account_id == account_id, accounts.c.pull_feed.is_(True)))]
+    pulled_from = [r[0] for r in conn.execute(_PULLED_FROM, {"account": account_id})]
     if pulled_from:
-        stmt = select(statuses.c.id).where(statuses.c.account_id.in_(pulled_from),
-                                           statuses.c.visibility.in_(VISIBLE_TO_FOLLOWERS))
+        stmt = select(statuses.c.id).where(statuses.c.account_id.in_(pulled_from), _NOT_DIRECT)
         if len(feed) == page.limit:
             # Nothing beyond the feed page's last id can make this page: bound the pull by it.
             stmt = stmt.where(statuses.c.id < feed[-1] if ascending else statuses.c.id > feed[-1])
@@ -98,8 +103,7 @@ def read(conn: Connection, account_id: int, page: Page) -> list[int]:
 
 
 def _from_follows(conn: Connection, account_id: int, page: Page) -> list[int]:
-    followed = select(follows.c.target_account_id).where(follows.c.account_id == account_id)
-    stmt = select(statuses.c.id).where(
-        (statuses.c.account_id == account_id)
-        | (statuses.c.account_id.in_(followed) & statuses.c.visibility.in_(VISIBLE_TO_FOLLOWERS)))
+    authors = (select(follows.c.target_account_id).where(follows.c.account_id == account_id)
+               .union_all(select(literal(account_id, type_=follows.c.account_id.type))))
+    stmt = select(statuses.c.id).where(statuses.c.account_id.in_(authors), _NOT_DIRECT)
     return [r[0] for r in conn.execute(page.apply(stmt, statuses.c.id))]
