@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
@@ -219,9 +219,12 @@ def _check_unique(conn: Connection, username: str, display: str, email: str | No
         raise Invalid("email_taken")
 
 
+_BY_ID = select(accounts).where(accounts.c.id == bindparam("id"))
+
+
 def get(db: Database, account_id: int) -> Row[Any]:
     with db.read() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        row = conn.execute(_BY_ID, {"id": account_id}).first()
     if row is None:
         raise NotFound("account_not_found")
     return row

@@ -76,24 +76,43 @@ def on_unfollow(conn: Connection, follower_id: int, target_id: int) -> None:
         home_feed.c.status_id.in_(select(statuses.c.id).where(statuses.c.account_id == target_id))))
 
 
-_FEED = select(home_feed.c.status_id).where(home_feed.c.account_id == bindparam("account"))
+_NEWEST = 2**63 - 1
+_FEED_DESC = (select(home_feed.c.status_id)
+              .where(home_feed.c.account_id == bindparam("account"),
+                     home_feed.c.status_id < bindparam("upper"), home_feed.c.status_id > bindparam("lower"))
+              .order_by(home_feed.c.status_id.desc()).limit(bindparam("limit")))
+_FEED_ASC = (select(home_feed.c.status_id)
+             .where(home_feed.c.account_id == bindparam("account"),
+                    home_feed.c.status_id < bindparam("upper"), home_feed.c.status_id > bindparam("lower"))
+             .order_by(home_feed.c.status_id.asc()).limit(bindparam("limit")))
 _PULLED_FROM = (select(follows.c.target_account_id)
                 .join(accounts, accounts.c.id == follows.c.target_account_id)
                 .where(follows.c.account_id == bindparam("account"), accounts.c.pull_feed.is_(True)))
+_PULLED = (select(statuses.c.id)
+           .where(statuses.c.account_id.in_(bindparam("authors", expanding=True)), _NOT_DIRECT,
+                  statuses.c.id < bindparam("upper"), statuses.c.id > bindparam("lower")))
+_PULLED_DESC = _PULLED.order_by(statuses.c.id.desc()).limit(bindparam("limit"))
+_PULLED_ASC = _PULLED.order_by(statuses.c.id.asc()).limit(bindparam("limit"))
 
 
 def read(conn: Connection, account_id: int, page: Page) -> list[int]:
     """One page of an account's home timeline (ids, newest first)."""
-    feed = [r[0] for r in conn.execute(page.apply(_FEED, home_feed.c.status_id), {"account": account_id})]
+    # Statements are prebuilt with the page's bounds as parameters: this runs on every read.
     ascending = page.min_id is not None
+    upper = page.max_id if page.max_id is not None else _NEWEST
+    lower = max(page.since_id or 0, page.min_id or 0)
+    params = {"account": account_id, "upper": upper, "lower": lower, "limit": page.limit}
+    feed = [r[0] for r in conn.execute(_FEED_ASC if ascending else _FEED_DESC, params)]
     merged = set(feed)
     pulled_from = [r[0] for r in conn.execute(_PULLED_FROM, {"account": account_id})]
     if pulled_from:
-        stmt = select(statuses.c.id).where(statuses.c.account_id.in_(pulled_from), _NOT_DIRECT)
+        bounds = {"upper": upper, "lower": lower}
         if len(feed) == page.limit:
             # Nothing beyond the feed page's last id can make this page: bound the pull by it.
-            stmt = stmt.where(statuses.c.id < feed[-1] if ascending else statuses.c.id > feed[-1])
-        merged.update(r[0] for r in conn.execute(page.apply(stmt, statuses.c.id)))
+            bounds["upper" if ascending else "lower"] = feed[-1]
+        merged.update(r[0] for r in conn.execute(
+            _PULLED_ASC if ascending else _PULLED_DESC,
+            {"authors": pulled_from, "limit": page.limit, **bounds}))
     ordered = sorted(merged, reverse=not ascending)[: page.limit]
     if len(ordered) < page.limit and not ascending and page.since_id is None:
         # Below the materialised feed (older than its backfill): read the follows directly.

@@ -12,6 +12,7 @@ from sqlalchemy import Row, insert, select, update
 
 from plaza.clock import utcnow
 from plaza.errors import Invalid, NotFound
+from plaza.square import views
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import media_attachments
@@ -80,4 +81,6 @@ def describe(db: Database, account_id: int, media_id: int, description: str | No
         conn.execute(update(media_attachments).where(
             media_attachments.c.id == media_id, media_attachments.c.account_id == account_id)
             .values(description=(description or None) and description[:1500]))
-    return get(db, account_id, media_id)
+    row = get(db, account_id, media_id)
+    views.forget_media(row.status_id)
+    return row

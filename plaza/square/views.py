@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, literal, select, union_all
 
 from plaza.square import text
 from plaza.storage.db import Database
@@ -63,19 +63,39 @@ def load(db: Database, ids: list[int], viewer_id: int | None, base_url: str = ""
 
 
 class _LRU:
-    """A bounded map of post id → rendered HTML: a post's text never changes once written."""
+    """A bounded in-process map for what never changes once a post is written: its rendered HTML,
+    the accounts it mentions (by username, which is permanent), its topics and its images."""
 
     def __init__(self, size: int) -> None:
-        self._items: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._size = size
 
-    def get(self, key: tuple[int, str]) -> str | None:
+    def get(self, key: Any) -> Any:
         return self._items.get(key)
 
-    def put(self, key: tuple[int, str], value: str) -> None:
+    def put(self, key: Any, value: Any) -> None:
         self._items[key] = value
         if len(self._items) > self._size:
             self._items.popitem(last=False)
+
+    def drop(self, key: Any) -> None:
+        self._items.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    mentions: tuple[Row[Any], ...]
+    topics: tuple[str, ...]
+    media: tuple[Row[Any], ...]
+
+
+_parts_cache = _LRU(50_000)
+
+
+def forget_media(status_id: int | None) -> None:
+    """An image's description changed: load the post's images afresh next time."""
+    if status_id is not None:
+        _parts_cache.drop(status_id)
 
 
 _html_cache = _LRU(50_000)
@@ -107,10 +127,12 @@ _TOPICS = (select(status_topics.c.status_id, topics.c.name)
            .where(status_topics.c.status_id.in_(bindparam("ids", expanding=True))))
 _MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bindparam("ids", expanding=True)))
           .order_by(media_attachments.c.id))
-_LIKED = select(favourites.c.status_id).where(
-    favourites.c.account_id == bindparam("viewer"), favourites.c.status_id.in_(bindparam("ids", expanding=True)))
-_REPOSTED = select(statuses.c.reblog_of_id).where(
-    statuses.c.account_id == bindparam("viewer"), statuses.c.reblog_of_id.in_(bindparam("ids", expanding=True)))
+# The viewer's own likes (kind 0) and reposts (kind 1) among the page, in one round trip.
+_VIEWER_MARKS = union_all(
+    select(favourites.c.status_id, literal(0).label("kind")).where(
+        favourites.c.account_id == bindparam("viewer"), favourites.c.status_id.in_(bindparam("ids", expanding=True))),
+    select(statuses.c.reblog_of_id, literal(1).label("kind")).where(
+        statuses.c.account_id == bindparam("viewer"), statuses.c.reblog_of_id.in_(bindparam("ids", expanding=True))))
 
 
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
@@ -120,20 +142,33 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
         rows.update({r.id: r for r in conn.execute(_STATUSES, {"ids": list(originals_needed)})})
     all_ids = list(rows)
     people = {r.id: r for r in conn.execute(_ACCOUNTS, {"ids": list({r.account_id for r in rows.values()})})}
-    mentioned: dict[int, list[Row[Any]]] = {}
-    for m in conn.execute(_MENTIONS, {"ids": all_ids}):
-        mentioned.setdefault(m.status_id, []).append(m)
-    tagged: dict[int, list[str]] = {}
-    for t in conn.execute(_TOPICS, {"ids": all_ids}):
-        tagged.setdefault(t.status_id, []).append(t.name)
-    media: dict[int, list[Row[Any]]] = {}
-    for m in conn.execute(_MEDIA, {"ids": all_ids}):
-        media.setdefault(m.status_id, []).append(m)
+    parts: dict[int, _Parts] = {}
+    missing = []
+    for status_id in all_ids:
+        cached = _parts_cache.get(status_id)
+        if cached is None:
+            missing.append(status_id)
+        else:
+            parts[status_id] = cached
+    if missing:
+        mentioned: dict[int, list[Row[Any]]] = {}
+        for m in conn.execute(_MENTIONS, {"ids": missing}):
+            mentioned.setdefault(m.status_id, []).append(m)
+        tagged: dict[int, list[str]] = {}
+        for t in conn.execute(_TOPICS, {"ids": missing}):
+            tagged.setdefault(t.status_id, []).append(t.name)
+        media: dict[int, list[Row[Any]]] = {}
+        for m in conn.execute(_MEDIA, {"ids": missing}):
+            media.setdefault(m.status_id, []).append(m)
+        for status_id in missing:
+            parts[status_id] = _Parts(tuple(mentioned.get(status_id, ())), tuple(tagged.get(status_id, ())),
+                                      tuple(media.get(status_id, ())))
+            _parts_cache.put(status_id, parts[status_id])
     liked: set[int] = set()
     reposted: set[int] = set()
     if viewer_id is not None:
-        liked = {r[0] for r in conn.execute(_LIKED, {"viewer": viewer_id, "ids": all_ids})}
-        reposted = {r[0] for r in conn.execute(_REPOSTED, {"viewer": viewer_id, "ids": all_ids})}
+        for status_id, kind in conn.execute(_VIEWER_MARKS, {"viewer": viewer_id, "ids": all_ids}):
+            (reposted if kind else liked).add(status_id)
 
     def view(status_id: int) -> StatusView | None:
         row = rows.get(status_id)
@@ -142,15 +177,15 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
         reblog = view(row.reblog_of_id) if row.reblog_of_id is not None else None
         if row.reblog_of_id is not None and reblog is None:
             return None
-        ms = mentioned.get(row.id, [])
+        part = parts[row.id]
         html = _html_cache.get((row.id, base_url))
         if html is None:
-            html = render_status(row, ms, base_url)
+            html = render_status(row, list(part.mentions), base_url)
             _html_cache.put((row.id, base_url), html)
         return StatusView(
-            status=row, account=people[row.account_id], html=html,
-            mentions=tuple(ms), topics=tuple(tagged.get(row.id, ())), media=tuple(media.get(row.id, ())),
-            favourited=row.id in liked, reblogged=row.id in reposted, reblog=reblog)
+            status=row, account=people[row.account_id], html=html, mentions=part.mentions,
+            topics=part.topics, media=part.media, favourited=row.id in liked,
+            reblogged=row.id in reposted, reblog=reblog)
 
     out = []
     for status_id in ids:
