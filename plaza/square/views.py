@@ -89,7 +89,7 @@ class _Parts:
     media: tuple[Row[Any], ...]
 
 
-_parts_cache = _LRU(50_000)
+_parts_cache = _LRU(20_000)
 
 
 def forget_media(status_id: int | None) -> None:
@@ -98,7 +98,7 @@ def forget_media(status_id: int | None) -> None:
         _parts_cache.drop(status_id)
 
 
-_html_cache = _LRU(50_000)
+_html_cache = _LRU(20_000)
 
 
 def render_status(row: Row[Any], mentioned: list[Row[Any]], base_url: str) -> str:

@@ -22,8 +22,9 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             poolclass=QueuePool,
-            pool_size=8,
-            max_overflow=8,
+            # Handlers use one connection at a time per process; a few spares cover the thread pool.
+            pool_size=4,
+            max_overflow=4,
             connect_args={"check_same_thread": False, "timeout": 30},
             **kwargs,
         )
@@ -39,7 +40,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute("PRAGMA cache_size=-16384")  # 16 MB per connection; the OS caches the rest
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("PRAGMA mmap_size=268435456")
             cur.close()
