@@ -47,6 +47,8 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # reads: each statement sees the latest committed state on its own
             # IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
