@@ -186,14 +186,20 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
     return status_id
 
 
+def _original(conn: Connection, status_id: int, viewer_id: int) -> Row[Any]:
+    """The post itself, or the post a repost points at: likes and reposts go to the original."""
+    status = get_visible(conn, status_id, viewer_id)
+    if status.reblog_of_id is not None:
+        status = get_visible(conn, status.reblog_of_id, viewer_id)
+    return status
+
+
 def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "public",
            created_at: datetime | None = None) -> int:
     """Repost (转发) a post; reposting twice returns the first repost."""
     now = created_at or utcnow()
     with db.write() as conn:
-        original = get_visible(conn, status_id, account.id)
-        if original.reblog_of_id is not None:
-            original = get_visible(conn, original.reblog_of_id, account.id)
+        original = _original(conn, status_id, account.id)
         if original.visibility not in ("public", "unlisted"):
             raise Forbidden("reblog_not_allowed")
         existing = conn.execute(select(statuses.c.id).where(
@@ -224,9 +230,7 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
 def unreblog(db: Database, account: Row[Any], status_id: int) -> int:
     """Undo a repost; returns the original's id."""
     with db.write() as conn:
-        original = get_visible(conn, status_id, account.id)
-        if original.reblog_of_id is not None:
-            original = get_visible(conn, original.reblog_of_id, account.id)
+        original = _original(conn, status_id, account.id)
         removed = conn.execute(delete(statuses).where(
             statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).rowcount
         if removed:
@@ -241,9 +245,7 @@ def favourite(db: Database, account: Row[Any], status_id: int, created_at: datet
     """Like (点赞) a post; liking twice is a no-op."""
     now = created_at or utcnow()
     with db.write() as conn:
-        status = get_visible(conn, status_id, account.id)
-        if status.reblog_of_id is not None:
-            status = get_visible(conn, status.reblog_of_id, account.id)
+        status = _original(conn, status_id, account.id)
         exists = conn.execute(select(favourites.c.id).where(
             favourites.c.account_id == account.id, favourites.c.status_id == status.id)).first()
         if exists is None:
@@ -258,9 +260,7 @@ def favourite(db: Database, account: Row[Any], status_id: int, created_at: datet
 
 def unfavourite(db: Database, account: Row[Any], status_id: int) -> int:
     with db.write() as conn:
-        status = get_visible(conn, status_id, account.id)
-        if status.reblog_of_id is not None:
-            status = get_visible(conn, status.reblog_of_id, account.id)
+        status = _original(conn, status_id, account.id)
         removed = conn.execute(delete(favourites).where(
             favourites.c.account_id == account.id, favourites.c.status_id == status.id)).rowcount
         if removed:
