@@ -14,7 +14,7 @@ from plaza import regions
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import accounts as accounts_service
-from plaza.square import feeds, search, text
+from plaza.square import feeds, search, text, views
 from plaza.square.notifications import notify
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
@@ -70,23 +70,25 @@ def validate(new: NewStatus, max_chars: int) -> None:
         raise Invalid("coordinates_invalid")
 
 
-def topic_ids(conn: Connection, names: list[str], now: datetime) -> dict[str, int]:
-    """Ids of the named topics, creating those that are new (name kept as first written)."""
+def topic_ids(conn: Connection, names: list[str], now: datetime) -> dict[int, str]:
+    """The named topics as id → stored name, creating those that are new (a topic keeps the
+    name it was first written with)."""
     if not names:
         return {}
     keys = {text.topic_key(n): n for n in names}
-    found = {r.key: r.id for r in conn.execute(select(topics.c.id, topics.c.key)
-                                                .where(topics.c.key.in_(list(keys))))}
+    found = {r.key: (r.id, r.name) for r in conn.execute(
+        select(topics.c.id, topics.c.key, topics.c.name).where(topics.c.key.in_(list(keys))))}
     for key, name in keys.items():
         if key not in found:
             topic_id = new_id()
             try:
                 with conn.begin_nested():
                     conn.execute(insert(topics).values(id=topic_id, name=name[:100], key=key, created_at=now))
-                found[key] = topic_id
+                found[key] = (topic_id, name[:100])
             except IntegrityError:  # another process created it a moment ago
-                found[key] = conn.execute(select(topics.c.id).where(topics.c.key == key)).scalar_one()
-    return {name: found[text.topic_key(name)] for name in names}
+                row = conn.execute(select(topics.c.id, topics.c.name).where(topics.c.key == key)).one()
+                found[key] = (row.id, row.name)
+    return dict(found.values())
 
 
 def can_see(conn: Connection, status: Row[Any], viewer_id: int | None) -> bool:
@@ -162,11 +164,11 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
                 media_attachments.c.status_id.is_(None)).values(status_id=status_id)).rowcount
             if attached != len(set(new.media_ids)):
                 raise Invalid("media_invalid", id=",".join(map(str, new.media_ids)))
-        ids = topic_ids(conn, topic_names, now)
-        if ids:
+        tagged = topic_ids(conn, topic_names, now)
+        if tagged:
             public = new.visibility in ("public", "unlisted")
             conn.execute(_INSERT_STATUS_TOPIC, [
-                {"topic_id": tid, "status_id": status_id, "public": public} for tid in set(ids.values())])
+                {"topic_id": tid, "status_id": status_id, "public": public} for tid in tagged])
         resolved = accounts_service.resolve_names(conn, mention_names)
         mentioned = {row.id for row in resolved.values()}
         if mentioned:
@@ -183,6 +185,9 @@ def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2
                 account_id=author.id, key=idempotency_key[:128], status_id=status_id, created_at=now))
         search.index_status(conn, status_id, document)
         feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
+    if not new.media_ids:  # what the post is made of is known: spare the first read its queries
+        views.remember_parts(status_id, list({r.id: r for r in resolved.values()}.values()),
+                             list(tagged.values()))
     return status_id
 
 

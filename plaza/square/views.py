@@ -92,6 +92,11 @@ class _Parts:
 _parts_cache = _LRU(20_000)
 
 
+def remember_parts(status_id: int, mentioned: list[Row[Any]], topic_names: list[str]) -> None:
+    """A post just written, without images: its mentioned accounts and topics are known."""
+    _parts_cache.put(status_id, _Parts(tuple(mentioned), tuple(topic_names), ()))
+
+
 def forget_media(status_id: int | None) -> None:
     """An image's description changed: load the post's images afresh next time."""
     if status_id is not None:
