@@ -360,7 +360,3 @@ def reblogged_by(db: Database, status_id: int, viewer_id: int | None, limit: int
         return [r.account_id for r in conn.execute(
             select(statuses.c.account_id).where(statuses.c.reblog_of_id == status_id)
             .order_by(statuses.c.id.desc()).limit(limit))]
-
-
-__all__ = ["NewStatus", "VISIBILITIES", "create", "reblog", "unreblog", "favourite", "unfavourite",
-           "delete_status", "context", "get_visible", "can_see"]

@@ -95,6 +95,3 @@ def direct_mentions(db: Database, account_id: int, page: Page) -> list[int]:
     stmt = select(statuses.c.id).where(statuses.c.visibility == "direct",
                                        or_(statuses.c.account_id == account_id, statuses.c.id.in_(to_me)))
     return _ids(db, stmt, page)
-
-
-__all__ = ["home", "public", "city", "topic", "topic_count", "account", "direct_mentions"]
