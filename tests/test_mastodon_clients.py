@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from mastodon import Mastodon
+from mastodon import Mastodon, MastodonUnauthorizedError
 
 from plaza.square import accounts, follows, posts
 from tests.factories import citizen, government
@@ -78,7 +78,7 @@ def test_mastodon_py_signs_up_posts_pages_follows_likes_searches_and_deletes(liv
     assert [s.id for s in reader.timeline_home(limit=1)] == [made[-1]]
 
     official.revoke_access_token(allow_http=True)
-    with pytest.raises(Exception):
+    with pytest.raises(MastodonUnauthorizedError):
         official.account_verify_credentials()
 
 

@@ -6,7 +6,6 @@ from sqlalchemy import select, text, update
 
 from plaza.square import accounts, posts, search
 from plaza.storage.schema import accounts as accounts_table
-from plaza.storage.schema import search_documents
 from tests.factories import citizen, post
 
 

@@ -11,9 +11,9 @@ carries the code of the county it belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 # The vocabulary (department types, levels, organisation types) lives with the accounts.
 from plaza.square.accounts import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION, ORGANISATION_TYPES  # noqa: F401

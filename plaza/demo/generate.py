@@ -13,7 +13,7 @@ import itertools
 import random
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from plaza import regions
 from plaza.demo import cast
@@ -127,7 +127,7 @@ _ETHNIC_SUFFIX = re.compile(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def short_name(code: str) -> str:
     """The name people use for a place: 重庆市 → 重庆, 甘孜藏族自治州 → 甘孜, 阿克苏地区 → 阿克苏;
     全国 for :data:`cast.NATIONAL`."""

@@ -16,6 +16,7 @@ from plaza.square.text import topic_key
 from plaza.storage.db import Database
 from plaza.storage.schema import mentions, status_topics, statuses, topics
 
+
 def _ids(db: Database, stmt: Select[Any], page: Page) -> list[int]:
     with db.read() as conn:
         rows = conn.execute(page.apply(stmt, statuses.c.id)).all()

@@ -61,8 +61,7 @@ class Params:
         self._values: dict[str, list[Any]] = {}
 
     def add(self, key: str, value: Any) -> None:
-        if key.endswith("[]"):
-            key = key[:-2]
+        key = key.removesuffix("[]")
         if isinstance(value, dict):
             for sub, item in value.items():
                 self.add(f"{key}[{sub}]", item)
