@@ -162,6 +162,11 @@ def _image(base: str, value: str | None, default: str) -> str:
     return f"{base}/media/{value}"
 
 
+#: Fixed parts of recently rendered statuses, oldest first (a plain dict keeps insertion order).
+_fixed_statuses: dict[tuple[str, int], dict[str, Any]] = {}
+_FIXED_STATUSES_MAX = 20_000
+
+
 class Renderer:
     """Renders the entities of one response against the instance's base URL."""
 
@@ -197,9 +202,29 @@ class Renderer:
 
     def status(self, view: StatusView, text: str | None = None) -> dict[str, Any]:
         s = view.status
-        account = self.account(view.account)
-        url = f"{account['url']}/{s.id}"
-        out = {
+        out = dict(self._status_fixed(view))
+        out["replies_count"] = s.replies_count
+        out["reblogs_count"] = s.reblogs_count
+        out["favourites_count"] = s.favourites_count
+        out["favourited"] = view.favourited
+        out["reblogged"] = view.reblogged
+        out["reblog"] = self.status(view.reblog) if view.reblog is not None else None
+        out["account"] = self.account(view.account)
+        out["media_attachments"] = [self.media(m) for m in view.media]
+        if text is not None:
+            out["text"] = text
+        return out
+
+    def _status_fixed(self, view: StatusView) -> dict[str, Any]:
+        """The part of a Status that never changes once the post is written (no edits in Plaza):
+        rendered once per process and shared, so a page of 20 costs a few dict copies."""
+        key = (self.base, view.status.id)
+        fixed = _fixed_statuses.get(key)
+        if fixed is not None:
+            return fixed
+        s = view.status
+        url = f"{self.base}/@{view.account.username}/{s.id}"
+        fixed = {
             "id": str(s.id),
             "created_at": iso(s.created_at),
             "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id is not None else None,
@@ -211,21 +236,13 @@ class Renderer:
             "language": s.language,
             "uri": url,
             "url": url,
-            "replies_count": s.replies_count,
-            "reblogs_count": s.reblogs_count,
-            "favourites_count": s.favourites_count,
             "edited_at": iso(s.edited_at),
-            "favourited": view.favourited,
-            "reblogged": view.reblogged,
             "muted": False,
             "bookmarked": False,
             "pinned": False,
             "content": view.html,
             "filtered": [],
-            "reblog": self.status(view.reblog) if view.reblog is not None else None,
             "application": None,
-            "account": account,
-            "media_attachments": [self.media(m) for m in view.media],
             "mentions": [{"id": str(m.id), "username": m.username, "url": f"{self.base}/@{m.username}",
                           "acct": m.username} for m in view.mentions],
             "tags": [tag(self.base, name) for name in view.topics],
@@ -235,9 +252,10 @@ class Renderer:
             "plaza": {"city": s.city, "city_name": division_name(s.city),
                       "latitude": s.latitude, "longitude": s.longitude},
         }
-        if text is not None:
-            out["text"] = text
-        return out
+        _fixed_statuses[key] = fixed
+        if len(_fixed_statuses) > _FIXED_STATUSES_MAX:
+            _fixed_statuses.pop(next(iter(_fixed_statuses)))
+        return fixed
 
     def notification(self, row: Row[Any], from_account: Row[Any],
                      status: dict[str, Any] | None) -> dict[str, Any]:
