@@ -7,7 +7,7 @@ Scenarios (each virtual client signs in with its own bench token, ``Authorizatio
 
 * ``post``   — ``POST /api/v1/statuses`` with realistic Chinese text (30 % carry a ``#topic#``)
   and a unique ``Idempotency-Key``. Every ``--freshness-every``-th post, right after its 200, a
-  follower of the author (another bench account) reads ``GET /api/v1/timelines/home?since_id=…``
+  follower of the author (another bench account) reads ``GET /api/v1/timelines/home?min_id=…``
   and the post must be there: the share found is reported (it must be 100 %).
 * ``home``   — ``GET /api/v1/timelines/home?limit=20`` (the average number of statuses returned
   is reported, to prove the timelines are full).
@@ -206,9 +206,11 @@ class Run:
         """A follower's home timeline must hold the post the moment its 200 arrived."""
         followers = self.followers.get(author.account_id) or [author]
         reader = self.rng.choice(followers)
-        since = int(status_id) - 1 if status_id.isdigit() else 0
+        # min_id: the page immediately after the post. With since_id (the newest page above it) a
+        # busy reader's feed can hold more than a page of newer posts by the time the read lands.
+        after = int(status_id) - 1 if status_id.isdigit() else 0
         timeline = await self.request(session, "freshness_read", "GET",
-                                      f"/api/v1/timelines/home?since_id={since}&limit=40", reader)
+                                      f"/api/v1/timelines/home?min_id={after}&limit=40", reader)
         if timeline is None:
             return
         self.fresh_checked += 1
