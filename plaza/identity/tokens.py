@@ -84,6 +84,10 @@ class TokenCache:
         with self._lock:
             self._items.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 _cache = TokenCache()
 
@@ -141,4 +145,4 @@ def revoke_all_for_account(db: Database, account_id: int) -> None:
                      .where(access_tokens.c.account_id == account_id,
                             access_tokens.c.revoked_at.is_(None))
                      .values(revoked_at=utcnow()))
-    _cache._items.clear()
+    _cache.clear()
