@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, literal, select, update
+from sqlalchemy import Connection, Row, delete, insert, literal, select, update
 
 from plaza.square.pagination import Page
+from plaza.storage import fast
 from plaza.storage.schema import accounts, follows, home_feed, statuses
 
 #: Followers at which an account's posts stop being copied into each follower's feed.
@@ -28,27 +29,23 @@ VISIBLE_TO_FOLLOWERS = ("public", "unlisted", "private")
 _NOT_DIRECT = statuses.c.visibility != "direct"
 
 
-_INSERT = insert(home_feed)
-_PULL_MODE = select(accounts.c.pull_feed).where(accounts.c.id == bindparam("id"))
-_TO_FOLLOWERS = insert(home_feed).from_select(
-    ["account_id", "status_id"],
-    select(follows.c.account_id, bindparam("status_id", type_=home_feed.c.status_id.type))
-    .where(follows.c.target_account_id == bindparam("author")))
+_INSERT = fast.Sql("INSERT INTO home_feed (account_id, status_id) VALUES (?, ?)")
+_PULL_MODE = fast.Sql("SELECT pull_feed FROM accounts WHERE id = ?")
+_TO_FOLLOWERS = fast.Sql("INSERT INTO home_feed (account_id, status_id) "
+                         "SELECT account_id, ? FROM follows WHERE target_account_id = ?")
 
 
 def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
             mentioned: Iterable[int] = ()) -> None:
     """Put a new post into the author's own feed, its followers' feeds (unless the author is in
     pull mode or the post is direct) and, for a direct message, the feeds of those it names."""
-    conn.execute(_INSERT, {"account_id": author.id, "status_id": status_id})
+    fast.execute(conn, _INSERT, author.id, status_id)
     if visibility == "direct":
-        recipients = [a for a in set(mentioned) if a != author.id]
-        if recipients:
-            conn.execute(_INSERT, [{"account_id": a, "status_id": status_id} for a in recipients])
+        fast.execute_many(conn, _INSERT, [(a, status_id) for a in set(mentioned) if a != author.id])
         return
     # Read fresh: the author row a request carries may predate the switch to pull mode.
-    if visibility in VISIBLE_TO_FOLLOWERS and not conn.execute(_PULL_MODE, {"id": author.id}).scalar():
-        conn.execute(_TO_FOLLOWERS, {"status_id": status_id, "author": author.id})
+    if visibility in VISIBLE_TO_FOLLOWERS and not fast.fetch(conn, _PULL_MODE, author.id)[0][0]:
+        fast.execute(conn, _TO_FOLLOWERS, status_id, author.id)
 
 
 def on_follow(conn: Connection, follower_id: int, target_id: int) -> None:
@@ -77,42 +74,38 @@ def on_unfollow(conn: Connection, follower_id: int, target_id: int) -> None:
 
 
 _NEWEST = 2**63 - 1
-_FEED_DESC = (select(home_feed.c.status_id)
-              .where(home_feed.c.account_id == bindparam("account"),
-                     home_feed.c.status_id < bindparam("upper"), home_feed.c.status_id > bindparam("lower"))
-              .order_by(home_feed.c.status_id.desc()).limit(bindparam("limit")))
-_FEED_ASC = (select(home_feed.c.status_id)
-             .where(home_feed.c.account_id == bindparam("account"),
-                    home_feed.c.status_id < bindparam("upper"), home_feed.c.status_id > bindparam("lower"))
-             .order_by(home_feed.c.status_id.asc()).limit(bindparam("limit")))
-_PULLED_FROM = (select(follows.c.target_account_id)
-                .join(accounts, accounts.c.id == follows.c.target_account_id)
-                .where(follows.c.account_id == bindparam("account"), accounts.c.pull_feed.is_(True)))
-_PULLED = (select(statuses.c.id)
-           .where(statuses.c.account_id.in_(bindparam("authors", expanding=True)), _NOT_DIRECT,
-                  statuses.c.id < bindparam("upper"), statuses.c.id > bindparam("lower")))
-_PULLED_DESC = _PULLED.order_by(statuses.c.id.desc()).limit(bindparam("limit"))
-_PULLED_ASC = _PULLED.order_by(statuses.c.id.asc()).limit(bindparam("limit"))
+# The read path runs on every home-timeline request: plain SQL on the driver (plaza.storage.fast).
+_FEED_DESC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
+                      "AND status_id > ? ORDER BY status_id DESC LIMIT ?")
+_FEED_ASC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
+                     "AND status_id > ? ORDER BY status_id ASC LIMIT ?")
+# Pull-mode accounts are few (a partial index lists them); probe the reader's follows for each.
+_PULLED_FROM = fast.Sql("SELECT a.id FROM accounts a WHERE a.pull_feed AND EXISTS "
+                        "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id)")
+_PULLED = ("SELECT id FROM statuses WHERE account_id IN ({in}) AND visibility != 'direct' "
+           "AND id < ? AND id > ? ORDER BY id %s LIMIT ?")
+_PULLED_DESC = fast.Sql(_PULLED.replace("%s", "DESC"))
+_PULLED_ASC = fast.Sql(_PULLED.replace("%s", "ASC"))
 
 
 def read(conn: Connection, account_id: int, page: Page) -> list[int]:
     """One page of an account's home timeline (ids, newest first)."""
-    # Statements are prebuilt with the page's bounds as parameters: this runs on every read.
     ascending = page.min_id is not None
     upper = page.max_id if page.max_id is not None else _NEWEST
     lower = max(page.since_id or 0, page.min_id or 0)
-    params = {"account": account_id, "upper": upper, "lower": lower, "limit": page.limit}
-    feed = [r[0] for r in conn.execute(_FEED_ASC if ascending else _FEED_DESC, params)]
+    feed = [r[0] for r in fast.fetch(conn, _FEED_ASC if ascending else _FEED_DESC,
+                                     account_id, upper, lower, page.limit)]
     merged = set(feed)
-    pulled_from = [r[0] for r in conn.execute(_PULLED_FROM, {"account": account_id})]
+    pulled_from = [r[0] for r in fast.fetch(conn, _PULLED_FROM, account_id)]
     if pulled_from:
-        bounds = {"upper": upper, "lower": lower}
         if len(feed) == page.limit:
             # Nothing beyond the feed page's last id can make this page: bound the pull by it.
-            bounds["upper" if ascending else "lower"] = feed[-1]
-        merged.update(r[0] for r in conn.execute(
-            _PULLED_ASC if ascending else _PULLED_DESC,
-            {"authors": pulled_from, "limit": page.limit, **bounds}))
+            if ascending:
+                upper = feed[-1]
+            else:
+                lower = feed[-1]
+        merged.update(r[0] for r in fast.fetch(conn, _PULLED_ASC if ascending else _PULLED_DESC,
+                                               pulled_from, upper, lower, page.limit))
     ordered = sorted(merged, reverse=not ascending)[: page.limit]
     if len(ordered) < page.limit and not ascending and page.since_id is None:
         # Below the materialised feed (older than its backfill): read the follows directly.

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, delete, select
 
 from plaza.errors import NotFound
 from plaza.square.pagination import Page
+from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import notifications
@@ -17,13 +18,13 @@ from plaza.storage.schema import notifications
 TYPES = ("mention", "reply", "reblog", "favourite", "follow")
 
 
-_INSERT = insert(notifications)
+_INSERT = fast.Sql("INSERT INTO notifications (id, account_id, from_account_id, type, status_id, "
+                   "created_at) VALUES (?, ?, ?, ?, ?, ?)")
 
 
 def notify(conn: Connection, account_id: int, from_account_id: int, type_: str,
            status_id: int | None, now: datetime) -> None:
-    conn.execute(_INSERT, dict(id=new_id(), account_id=account_id, from_account_id=from_account_id,
-                               type=type_, status_id=status_id, created_at=now))
+    fast.execute(conn, _INSERT, new_id(), account_id, from_account_id, type_, status_id, now)
 
 
 def list_for(db: Database, account_id: int, page: Page, types: list[str] | None = None,

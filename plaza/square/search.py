@@ -58,7 +58,6 @@ from sqlalchemy import (
     column,
     delete,
     exists,
-    insert,
     literal,
     literal_column,
     or_,
@@ -71,6 +70,7 @@ from plaza.square import text as post_text
 from plaza.square.accounts import display_name_key
 from plaza.square.pagination import MAX_LIMIT
 from plaza.square.text import Span
+from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import accounts, search_documents, status_topics, statuses, topics
 
@@ -243,7 +243,7 @@ def document_tokens(body: str, spans: list[Span] | None = None) -> list[str]:
 # --- posts ---------------------------------------------------------------------------------------
 
 
-_INSERT_DOCUMENT = insert(search_documents)
+_INSERT_DOCUMENT = fast.Sql("INSERT INTO search_documents (status_id, tokens) VALUES (?, ?)")
 
 
 def index_status(conn: Connection, status_id: int, tokens: list[str]) -> None:
@@ -251,7 +251,7 @@ def index_status(conn: Connection, status_id: int, tokens: list[str]) -> None:
     :func:`document_tokens`, computed before the transaction so no lock is held while segmenting;
     a text without words is not indexed."""
     if tokens:
-        conn.execute(_INSERT_DOCUMENT, {"status_id": status_id, "tokens": " ".join(tokens)})
+        fast.execute(conn, _INSERT_DOCUMENT, status_id, " ".join(tokens))
 
 
 def remove_status(conn: Connection, status_id: int) -> None:

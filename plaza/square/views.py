@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Row, bindparam, literal, select, union_all
+from sqlalchemy import Connection, Row, bindparam, select
 
 from plaza.square import text
+from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import (
     accounts,
-    favourites,
     media_attachments,
     mentions,
     status_topics,
@@ -23,7 +23,7 @@ from plaza.storage.schema import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatusView:
     status: Row[Any]
     account: Row[Any]
@@ -69,9 +69,7 @@ class _LRU:
     def __init__(self, size: int) -> None:
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._size = size
-
-    def get(self, key: Any) -> Any:
-        return self._items.get(key)
+        self.get = self._items.get  # looked up on every status of every page
 
     def put(self, key: Any, value: Any) -> None:
         self._items[key] = value
@@ -132,21 +130,53 @@ _TOPICS = (select(status_topics.c.status_id, topics.c.name)
            .where(status_topics.c.status_id.in_(bindparam("ids", expanding=True))))
 _MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bindparam("ids", expanding=True)))
           .order_by(media_attachments.c.id))
-# The viewer's own likes (kind 0) and reposts (kind 1) among the page, in one round trip.
-_VIEWER_MARKS = union_all(
-    select(favourites.c.status_id, literal(0).label("kind")).where(
-        favourites.c.account_id == bindparam("viewer"), favourites.c.status_id.in_(bindparam("ids", expanding=True))),
-    select(statuses.c.reblog_of_id, literal(1).label("kind")).where(
-        statuses.c.account_id == bindparam("viewer"), statuses.c.reblog_of_id.in_(bindparam("ids", expanding=True))))
+
+
+_STATUS_COLUMNS = ", ".join(c.name for c in statuses.c)
+_ACCOUNT_COLUMNS = ", ".join(c.name for c in accounts.c)
+# Raw rows on the driver (plaza.storage.fast): compared with the raw row a cached Row was built
+# from, they tell whether the cached Row is still current without SQLAlchemy's per-row work.
+_RAW_STATUSES = fast.Sql(f"SELECT {_STATUS_COLUMNS} FROM statuses WHERE id IN ({{in}})")
+_RAW_ACCOUNTS = fast.Sql(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({{in}})")
+_RAW_VIEWER_MARKS = fast.Sql(
+    "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id IN ({in}) "
+    "UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN ({in})")
+_STATUS_REBLOG_OF = [c.name for c in statuses.c].index("reblog_of_id")
+_STATUS_ACCOUNT = [c.name for c in statuses.c].index("account_id")
+
+#: Recently shown rows: id → (raw row, Row). A Row is reused while its raw row is unchanged.
+_status_rows = _LRU(10_000)
+_account_rows = _LRU(10_000)
+
+
+def _current(conn: Connection, raw: dict[int, tuple[Any, ...]], cache: _LRU, stmt: Any) -> dict[int, Row[Any]]:
+    """Rows for the raw rows just read: cached ones where unchanged, the rest read through
+    SQLAlchemy (which converts the column types) and cached."""
+    out: dict[int, Row[Any]] = {}
+    stale = []
+    for key, values in raw.items():
+        cached = cache.get(key)
+        if cached is not None and cached[0] == values:
+            out[key] = cached[1]
+        else:
+            stale.append(key)
+    if stale:
+        for row in conn.execute(stmt, {"ids": stale}):
+            out[row.id] = row
+            if row.id in raw:
+                cache.put(row.id, (raw[row.id], row))
+    return out
 
 
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
-    rows = {r.id: r for r in conn.execute(_STATUSES, {"ids": ids})}
-    originals_needed = {r.reblog_of_id for r in rows.values() if r.reblog_of_id is not None} - rows.keys()
+    raw = {r[0]: r for r in fast.fetch(conn, _RAW_STATUSES, ids)}
+    originals_needed = {r[_STATUS_REBLOG_OF] for r in raw.values() if r[_STATUS_REBLOG_OF] is not None} - raw.keys()
     if originals_needed:
-        rows.update({r.id: r for r in conn.execute(_STATUSES, {"ids": list(originals_needed)})})
+        raw.update({r[0]: r for r in fast.fetch(conn, _RAW_STATUSES, list(originals_needed))})
+    rows = _current(conn, raw, _status_rows, _STATUSES)
     all_ids = list(rows)
-    people = {r.id: r for r in conn.execute(_ACCOUNTS, {"ids": list({r.account_id for r in rows.values()})})}
+    raw_people = {r[0]: r for r in fast.fetch(conn, _RAW_ACCOUNTS, list({r[_STATUS_ACCOUNT] for r in raw.values()}))}
+    people = _current(conn, raw_people, _account_rows, _ACCOUNTS)
     parts: dict[int, _Parts] = {}
     missing = []
     for status_id in all_ids:
@@ -172,7 +202,7 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
     liked: set[int] = set()
     reposted: set[int] = set()
     if viewer_id is not None:
-        for status_id, kind in conn.execute(_VIEWER_MARKS, {"viewer": viewer_id, "ids": all_ids}):
+        for status_id, kind in fast.fetch(conn, _RAW_VIEWER_MARKS, viewer_id, all_ids, viewer_id, all_ids):
             (reposted if kind else liked).add(status_id)
 
     def view(status_id: int) -> StatusView | None:

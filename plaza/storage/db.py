@@ -48,6 +48,11 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Each thread keeps one autocommit reading connection: checking a connection out of the
+        # pool and back in costs more than the two or three statements a page runs on it.
+        self._local = threading.local()
+        self._readers: list[Connection] = []
+        self._readers_lock = threading.Lock()
         self.is_sqlite = engine.dialect.name == "sqlite"
         database = engine.url.database if self.is_sqlite else None
         self._write_lock = (_WriteLock(database + ".write-lock")
@@ -56,9 +61,27 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading, in autocommit: no BEGIN and COMMIT round trips around the
-        few statements a page needs (each sees the latest committed state)."""
-        with self._reader.connect() as conn:
+        few statements a page needs (each sees the latest committed state). The thread's reading
+        connection is reused across calls; one that fails is discarded."""
+        conn: Connection | None = getattr(self._local, "reader", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._reader.connect()
+            self._local.reader = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        try:
             yield conn
+        except BaseException:
+            self._drop_reader(conn)
+            raise
+
+    def _drop_reader(self, conn: Connection) -> None:
+        if getattr(self._local, "reader", None) is conn:
+            self._local.reader = None
+        with self._readers_lock:
+            if conn in self._readers:
+                self._readers.remove(conn)
+        conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -80,4 +103,9 @@ class Database:
                 conn.info.pop("write", None)
 
     def dispose(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        self._local = threading.local()
         self.engine.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -73,6 +74,7 @@ accounts = Table(
     Index(None, "home_city"),
     Index(None, "parent_id"),
     Index(None, "kind", "region_code"),
+    Index("ix_accounts_pull_feed", "id", sqlite_where=text("pull_feed"), postgresql_where=text("pull_feed")),
 )
 
 oauth_apps = Table(

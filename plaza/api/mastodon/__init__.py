@@ -18,16 +18,17 @@ from starlette.routing import BaseRoute
 
 
 def routes() -> list[BaseRoute]:
-    """Every route of the API, fixed paths before parameterised ones."""
+    """Every route of the API, fixed paths before parameterised ones, the busiest first (routes are
+    tried in order; no path of one module matches another's)."""
     from . import accounts, instance, media, notifications, oauth, search, statuses, timelines
 
     return [
+        *timelines.routes(),
+        *statuses.routes(),
         *oauth.routes(),
         *instance.routes(),
         *accounts.routes(),
-        *statuses.routes(),
         *media.routes(),
-        *timelines.routes(),
         *notifications.routes(),
         *search.routes(),
     ]

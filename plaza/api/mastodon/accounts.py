@@ -79,7 +79,8 @@ async def sign_up(request: Request) -> Response:
 
 async def verify_credentials(request: Request) -> Response:
     caller = authenticate(request, "read:accounts", "profile")
-    return ORJSONResponse(_renderer(request).credential_account(caller.user))
+    # Read afresh: the row that authorised the request may be a moment old, its counters too.
+    return ORJSONResponse(_renderer(request).credential_account(accounts.get(plaza_of(request).db, caller.account_id)))
 
 
 async def _save_image(request: Request, account_id: int, upload: Any) -> str:

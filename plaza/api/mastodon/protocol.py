@@ -221,7 +221,7 @@ def authenticate(request: Request, *scopes: str, user: bool = True) -> Caller:
     account = None
     if token.account_id is not None:
         try:
-            account = accounts.get(plaza.db, token.account_id)
+            account = accounts.get_acting(plaza.db, token.account_id)
         except NotFound as exc:
             raise Unauthorized("token_invalid") from exc
         request.state.account = account

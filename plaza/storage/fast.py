@@ -1,0 +1,110 @@
+"""Hot statements run straight on the database driver.
+
+A home-timeline read runs four or five small SELECTs. Through SQLAlchemy each one costs a few
+hundred microseconds of Python (cache key, compiled parameters, result metadata) — more than
+SQLite takes to answer it. The few statements on the hottest paths are therefore written once as
+SQL and run on the DBAPI connection underneath the SQLAlchemy ``Connection`` the caller holds, so
+they join its transaction (or autocommit read) as any other statement would. Rows come back as
+plain tuples, as the driver returns them (on SQLite a time is text, a boolean 0 or 1); times
+passed in are written as SQLAlchemy writes them, so rows written here read back the same.
+
+Write statements in SQLite's ``?`` style; an ``{in}`` marks a list parameter. On PostgreSQL the
+placeholders become ``%s`` and ``IN ({in})`` becomes ``= ANY(%s)`` with the list as one array, so
+one prepared statement serves every list length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+
+class Sql:
+    """One hot statement, rendered once per dialect (and, on SQLite, per list lengths)."""
+
+    __slots__ = ("_parts", "_postgres", "_sqlite", "source")
+
+    def __init__(self, source: str) -> None:
+        if "%" in source:
+            raise ValueError("write % as a parameter: psycopg reads it as a placeholder")
+        self.source = source
+        self._parts = source.split("{in}")
+        self._sqlite: dict[tuple[int, ...], str] = {}
+        self._postgres = source.replace("IN ({in})", "= ANY(?)").replace("?", "%s")
+        if "{in}" in self._postgres:
+            raise ValueError("write a list parameter as IN ({in})")
+
+    def text(self, sqlite: bool, lengths: tuple[int, ...] = ()) -> str:
+        if not sqlite:
+            return self._postgres
+        out = self._sqlite.get(lengths)
+        if out is None:
+            if len(lengths) != len(self._parts) - 1:
+                raise ValueError(f"{self.source!r} takes {len(self._parts) - 1} lists")
+            pieces = [self._parts[0]]
+            for length, part in zip(lengths, self._parts[1:], strict=True):
+                pieces.append(",".join("?" * length))
+                pieces.append(part)
+            out = "".join(pieces)
+            self._sqlite[lengths] = out
+        return out
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # SQLAlchemy's SQLite DATETIME storage format (naive, microseconds).
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+                f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+    return value
+
+
+def _bind(conn: Connection, sql: Sql, params: Sequence[Any]) -> tuple[str, list[Any]]:
+    if conn.dialect.name == "sqlite":
+        args: list[Any] = []
+        lengths = []
+        for p in params:
+            if isinstance(p, (list, tuple)):
+                args.extend(p)
+                lengths.append(len(p))
+            else:
+                args.append(_sqlite_value(p))
+        return sql.text(True, tuple(lengths)), args
+    return sql.text(False), [list(p) if isinstance(p, tuple) else p for p in params]
+
+
+def fetch(conn: Connection, sql: Sql, *params: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``sql`` with its positional ``params``; a list (or tuple) fills an ``{in}``."""
+    text, args = _bind(conn, sql, params)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(text, args)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+def execute(conn: Connection, sql: Sql, *params: Any) -> int:
+    """Run a write statement; returns the number of rows it changed."""
+    text, args = _bind(conn, sql, params)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(text, args)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def execute_many(conn: Connection, sql: Sql, rows: Iterable[Sequence[Any]]) -> None:
+    """Run a write statement once per row of parameters (no list parameters)."""
+    sqlite = conn.dialect.name == "sqlite"
+    batch = [[_sqlite_value(v) for v in row] if sqlite else list(row) for row in rows]
+    if not batch:
+        return
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql.text(sqlite), batch)
+    finally:
+        cursor.close()

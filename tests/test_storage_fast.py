@@ -1,0 +1,81 @@
+"""The hot statements run on the driver (plaza.storage.fast) mean the same on SQLite and
+PostgreSQL, and what they write reads back through SQLAlchemy unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from plaza.app import Plaza
+from plaza.square import accounts, posts, timelines, views
+from plaza.square.pagination import Page
+from plaza.storage import fast
+from plaza.storage.schema import statuses
+from tests import factories
+
+
+def test_a_list_parameter_fills_its_in_clause_whatever_its_length(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    ids = [factories.post(plaza, author, f"第{i}条") for i in range(5)]
+    sql = fast.Sql("SELECT id FROM statuses WHERE account_id = ? AND id IN ({in}) ORDER BY id")
+    with plaza.db.read() as conn:
+        assert [r[0] for r in fast.fetch(conn, sql, author.id, ids[1:4])] == ids[1:4]
+        assert fast.fetch(conn, sql, author.id, []) == []
+        assert [r[0] for r in fast.fetch(conn, sql, author.id, ids)] == ids
+
+
+def test_two_lists_and_plain_parameters_keep_their_order(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    ids = [factories.post(plaza, author, f"帖子{i}") for i in range(4)]
+    sql = fast.Sql("SELECT id FROM statuses WHERE id IN ({in}) AND account_id = ? "
+                   "UNION ALL SELECT id FROM statuses WHERE id IN ({in}) ORDER BY id")
+    with plaza.db.read() as conn:
+        rows = fast.fetch(conn, sql, ids[:1], author.id, ids[2:])
+    assert [r[0] for r in rows] == [ids[0], ids[2], ids[3]]
+
+
+def test_a_time_written_on_the_driver_reads_back_as_sqlalchemy_wrote_it(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    moment = datetime(2022, 8, 26, 8, 30, 15, 123456, tzinfo=UTC)
+    status_id = posts.create(plaza.db, author, posts.NewStatus(text="北碚山火"), created_at=moment)
+    with plaza.db.read() as conn:
+        stored = conn.execute(select(statuses.c.created_at).where(statuses.c.id == status_id)).scalar_one()
+    assert (stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored) == moment
+
+
+def test_a_percent_sign_is_refused_where_psycopg_would_misread_it() -> None:
+    with pytest.raises(ValueError):
+        fast.Sql("SELECT id FROM topics WHERE name LIKE '%火'")
+
+
+def test_a_written_count_shows_on_the_next_read_though_the_row_was_cached(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    reader = factories.citizen(plaza)
+    status_id = factories.post(plaza, author, "感谢所有救援队员")
+    first = views.load(plaza.db, [status_id], reader.id)[0]
+    assert first.status.favourites_count == 0 and not first.favourited
+    posts.favourite(plaza.db, reader, status_id)
+    again = views.load(plaza.db, [status_id], reader.id)[0]
+    assert again.status.favourites_count == 1 and again.favourited
+    assert views.load(plaza.db, [status_id], author.id)[0].favourited is False
+
+
+def test_a_profile_change_shows_in_the_next_page(plaza: Plaza) -> None:
+    author = factories.citizen(plaza, display_name="老名字")
+    status_id = factories.post(plaza, author, "重庆加油")
+    assert views.load(plaza.db, [status_id], None)[0].account.display_name == "老名字"
+    accounts.update_profile(plaza.db, author.id, display_name="新名字")
+    assert views.load(plaza.db, [status_id], None)[0].account.display_name == "新名字"
+
+
+def test_a_deleted_post_leaves_the_home_timeline(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    keep = factories.post(plaza, author, "留下")
+    gone = factories.post(plaza, author, "删掉")
+    assert timelines.home(plaza.db, author.id, Page())[:2] == [gone, keep]
+    posts.delete_status(plaza.db, author, gone)
+    ids = timelines.home(plaza.db, author.id, Page())
+    assert gone not in ids
+    assert [v.status.id for v in views.load(plaza.db, [gone, keep], author.id)] == [keep]
