@@ -48,6 +48,19 @@ def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
         fast.execute(conn, _TO_FOLLOWERS, status_id, author.id)
 
 
+# The feeds a post can be in: its author's, its author's followers' (fan-out and backfill) and,
+# for a direct post, those it names. Removed by key: the feed has no index on status_id.
+_REMOVE = fast.Sql(
+    "DELETE FROM home_feed WHERE status_id = ? AND account_id IN ("
+    "SELECT account_id FROM follows WHERE target_account_id = ? UNION ALL SELECT ? "
+    "UNION ALL SELECT account_id FROM mentions WHERE status_id = ?)")
+
+
+def on_delete(conn: Connection, status_id: int, author_id: int) -> None:
+    """Take a post (or repost) that is being deleted out of every feed it was written to."""
+    fast.execute(conn, _REMOVE, status_id, author_id, author_id, status_id)
+
+
 def on_follow(conn: Connection, follower_id: int, target_id: int) -> None:
     """Backfill the follower's feed with the target's recent posts; switch the target to pull mode
     once it has :data:`PULL_THRESHOLD` followers."""

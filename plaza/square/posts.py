@@ -133,16 +133,32 @@ _COUNT_POST = fast.Sql(
 _TOPICS_BY_KEY = fast.Sql("SELECT id, key, name FROM topics WHERE key IN ({in})")
 
 
-def create(db: Database, author: Row[Any], new: NewStatus, *, max_chars: int = 2000,
+@dataclass(frozen=True)
+class Draft:
+    """A post checked and parsed, ready to write: everything :func:`create` needs that takes no
+    database (the segmentation for search above all), done before any write lock is taken."""
+
+    new: NewStatus
+    document: list[str]
+    topic_names: list[str]
+    mention_names: list[str]
+
+
+def draft(new: NewStatus, max_chars: int = 2000) -> Draft:
+    validate(new, max_chars)
+    spans = text.parse(new.text)
+    return Draft(new, search.document_tokens(new.text, spans), text.topics(new.text), text.mentions(new.text))
+
+
+def create(db: Database, author: Row[Any], new: NewStatus | Draft, *, max_chars: int = 2000,
            idempotency_key: str | None = None, created_at: datetime | None = None) -> int:
     """Publish a post and return its id. With an ``Idempotency-Key`` a retried request returns the
-    first post instead of making a second one."""
-    validate(new, max_chars)
+    first post instead of making a second one. Pass a :class:`Draft` to have the parsing done
+    already (outside the caller's write batch)."""
+    drafted = new if isinstance(new, Draft) else draft(new, max_chars)
+    new = drafted.new
+    document, topic_names, mention_names = drafted.document, drafted.topic_names, drafted.mention_names
     now = created_at or utcnow()
-    spans = text.parse(new.text)
-    document = search.document_tokens(new.text, spans)
-    topic_names = text.topics(new.text)
-    mention_names = text.mentions(new.text)
     with db.write() as conn:
         if idempotency_key:
             done = fast.fetch(conn, _IDEMPOTENT, author.id, idempotency_key[:128])
@@ -234,6 +250,9 @@ def unreblog(db: Database, account: Row[Any], status_id: int) -> int:
     """Undo a repost; returns the original's id."""
     with db.write() as conn:
         original = _original(conn, status_id, account.id)
+        for (reblog_id,) in conn.execute(select(statuses.c.id).where(
+                statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)):
+            feeds.on_delete(conn, reblog_id, account.id)
         removed = conn.execute(delete(statuses).where(
             statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).rowcount
         if removed:
@@ -280,10 +299,13 @@ def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
             raise NotFound("status_not_found")
         if status.account_id != actor.id and actor.role not in ("moderator", "admin"):
             raise Forbidden("forbidden")
-        reblogs = conn.execute(select(statuses.c.account_id).where(statuses.c.reblog_of_id == status.id)).all()
+        reblogs = conn.execute(select(statuses.c.id, statuses.c.account_id)
+                               .where(statuses.c.reblog_of_id == status.id)).all()
         for r in reblogs:
             conn.execute(update(accounts).where(accounts.c.id == r.account_id)
                          .values(statuses_count=accounts.c.statuses_count - 1))
+            feeds.on_delete(conn, r.id, r.account_id)
+        feeds.on_delete(conn, status.id, status.account_id)
         conn.execute(delete(statuses).where(statuses.c.reblog_of_id == status.id))
         conn.execute(delete(statuses).where(statuses.c.id == status.id))
         if status.in_reply_to_id is not None:

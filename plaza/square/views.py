@@ -11,6 +11,7 @@ from urllib.parse import quote
 from sqlalchemy import Connection, Row, bindparam, select
 
 from plaza.square import text
+from plaza.square.accounts import ACCOUNT_VERSION
 from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import (
@@ -121,8 +122,6 @@ def render_status(row: Row[Any], mentioned: list[Row[Any]], base_url: str) -> st
 
 
 # Built once: constructing SQLAlchemy statements per request costs more than running them.
-_STATUSES = select(statuses).where(statuses.c.id.in_(bindparam("ids", expanding=True)))
-_ACCOUNTS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 _MENTIONS = (select(mentions.c.status_id, accounts).join(accounts, accounts.c.id == mentions.c.account_id)
              .where(mentions.c.status_id.in_(bindparam("ids", expanding=True))))
 _TOPICS = (select(status_topics.c.status_id, topics.c.name)
@@ -132,51 +131,23 @@ _MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bind
           .order_by(media_attachments.c.id))
 
 
-_STATUS_COLUMNS = ", ".join(c.name for c in statuses.c)
-_ACCOUNT_COLUMNS = ", ".join(c.name for c in accounts.c)
-# Raw rows on the driver (plaza.storage.fast): compared with the raw row a cached Row was built
-# from, they tell whether the cached Row is still current without SQLAlchemy's per-row work.
-_RAW_STATUSES = fast.Sql(f"SELECT {_STATUS_COLUMNS} FROM statuses WHERE id IN ({{in}})")
-_RAW_ACCOUNTS = fast.Sql(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({{in}})")
+#: Recently shown statuses and accounts, reused while their raw rows are unchanged.
+#: Only counters change on a post (no edits; a deletion removes the row); an account's profile
+#: edits set updated_at.
+_status_rows = fast.RowCache(statuses, 20_000, ("replies_count", "reblogs_count", "favourites_count"))
+_account_rows = fast.RowCache(accounts, 20_000, ACCOUNT_VERSION)
 _RAW_VIEWER_MARKS = fast.Sql(
     "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id IN ({in}) "
     "UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN ({in})")
-_STATUS_REBLOG_OF = [c.name for c in statuses.c].index("reblog_of_id")
-_STATUS_ACCOUNT = [c.name for c in statuses.c].index("account_id")
-
-#: Recently shown rows: id → (raw row, Row). A Row is reused while its raw row is unchanged.
-_status_rows = _LRU(10_000)
-_account_rows = _LRU(10_000)
-
-
-def _current(conn: Connection, raw: dict[int, tuple[Any, ...]], cache: _LRU, stmt: Any) -> dict[int, Row[Any]]:
-    """Rows for the raw rows just read: cached ones where unchanged, the rest read through
-    SQLAlchemy (which converts the column types) and cached."""
-    out: dict[int, Row[Any]] = {}
-    stale = []
-    for key, values in raw.items():
-        cached = cache.get(key)
-        if cached is not None and cached[0] == values:
-            out[key] = cached[1]
-        else:
-            stale.append(key)
-    if stale:
-        for row in conn.execute(stmt, {"ids": stale}):
-            out[row.id] = row
-            if row.id in raw:
-                cache.put(row.id, (raw[row.id], row))
-    return out
 
 
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
-    raw = {r[0]: r for r in fast.fetch(conn, _RAW_STATUSES, ids)}
-    originals_needed = {r[_STATUS_REBLOG_OF] for r in raw.values() if r[_STATUS_REBLOG_OF] is not None} - raw.keys()
+    rows = _status_rows.get(conn, ids)
+    originals_needed = {r.reblog_of_id for r in rows.values() if r.reblog_of_id is not None} - rows.keys()
     if originals_needed:
-        raw.update({r[0]: r for r in fast.fetch(conn, _RAW_STATUSES, list(originals_needed))})
-    rows = _current(conn, raw, _status_rows, _STATUSES)
+        rows.update(_status_rows.get(conn, list(originals_needed)))
     all_ids = list(rows)
-    raw_people = {r[0]: r for r in fast.fetch(conn, _RAW_ACCOUNTS, list({r[_STATUS_ACCOUNT] for r in raw.values()}))}
-    people = _current(conn, raw_people, _account_rows, _ACCOUNTS)
+    people = _account_rows.get(conn, list({r.account_id for r in rows.values()}))
     parts: dict[int, _Parts] = {}
     missing = []
     for status_id in all_ids:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import logging
 import os
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("plaza.storage")
 
 from sqlalchemy import Connection, Engine
 
@@ -42,6 +49,149 @@ class _WriteLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+class _Checkpointer:
+    """Copies SQLite's write-ahead log into the database file from a background thread, so no
+    writer pays for it inside its commit (the engine turns the automatic checkpoint off).
+
+    Each tick runs a PASSIVE checkpoint, which neither waits for nor blocks readers and writers
+    and does the bulk of the copying and syncing, then a second one holding the write lock: it
+    copies the few frames written meanwhile, so the log is wholly copied and the next writer
+    starts it from its beginning again (a log that only ever grows makes every read slower).
+    Every process runs one; a checkpoint already running elsewhere is simply skipped.
+    """
+
+    def __init__(self, engine: Engine, write_lock: _WriteLock, interval: float = 0.5) -> None:
+        self._engine = engine
+        self._write_lock = write_lock
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._run, name="plaza-checkpoint", daemon=True)
+            self._thread.start()
+
+    def checkpoint(self, mode: str = "PASSIVE") -> None:
+        raw = self._engine.raw_connection()
+        try:
+            raw.driver_connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.checkpoint()
+                with self._write_lock.held():
+                    self.checkpoint()
+            except Exception:  # a failed checkpoint is retried on the next tick
+                log.warning("WAL checkpoint failed; retrying", exc_info=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            thread.join(timeout=5)
+        self._thread = None
+
+
+class _Batcher:
+    """Group commit: write jobs submitted from the event loop run on one writer thread per
+    process, as many as are waiting in one transaction, each in its own savepoint (a job that
+    fails is rolled back alone and gets its error); every job's caller is answered only once the
+    transaction has committed. The event loop keeps serving while the writer waits for the
+    database's write lock, and one commit (and one full-text segment) serves a whole batch.
+    """
+
+    MAX_BATCH = 64
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop] | None] = (
+            queue.SimpleQueue())
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    async def run(self, job: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._ensure_running()
+        self._queue.put((job, future, loop))
+        return await future
+
+    def _ensure_running(self) -> None:
+        with self._lock:
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._work, name="plaza-writer", daemon=True)
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = [first]
+            while len(jobs) < self.MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                jobs.append(item)
+            self._run_batch(jobs)
+
+    def _run_batch(self, jobs: list[tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self._db.write() as conn:
+                self._db._local.batch = conn
+                try:
+                    for job, _future, _loop in jobs:
+                        try:
+                            with conn.begin_nested():
+                                outcomes.append((True, job()))
+                        except Exception as exc:  # noqa: BLE001 - handed to the job's caller
+                            outcomes.append((False, exc))
+                finally:
+                    self._db._local.batch = None
+        except Exception as exc:  # noqa: BLE001 - the commit failed: nothing was written
+            outcomes = [(False, exc)] * len(jobs)
+        for (ok, value), (_job, future, loop) in zip(outcomes, jobs, strict=True):
+            try:
+                loop.call_soon_threadsafe(_settle, future, ok, value)
+            except RuntimeError:  # the loop has closed: nobody is waiting
+                continue
+
+    def stop(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            self._queue.put(None)
+            thread.join(timeout=10)
+        self._thread = None
+
+
+def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
 class Database:
     """Wraps an engine; ``write()`` is one durable transaction (committed before it returns)."""
 
@@ -57,6 +207,9 @@ class Database:
         database = engine.url.database if self.is_sqlite else None
         self._write_lock = (_WriteLock(database + ".write-lock")
                             if database and database != ":memory:" else None)
+        self._checkpointer = (_Checkpointer(engine, self._write_lock)
+                             if self._write_lock is not None else None)
+        self._batcher = _Batcher(self)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -83,12 +236,23 @@ class Database:
                 self._readers.remove(conn)
         conn.close()
 
+    async def batched(self, job: Callable[[], T]) -> T:
+        """Run ``job`` (a function that writes through :meth:`write`) in the group commit of
+        this process's writer thread; returns its result once it is committed."""
+        return await self._batcher.run(job)
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        batch: Connection | None = getattr(self._local, "batch", None)
+        if batch is not None:  # inside a batched job: its savepoint in the batch's transaction
+            yield batch
+            return
         if self._write_lock is None:
             with self._write() as conn:
                 yield conn
             return
+        if self._checkpointer is not None:
+            self._checkpointer.ensure_running()
         with self._write_lock.held(), self._write() as conn:
             yield conn
 
@@ -103,6 +267,13 @@ class Database:
                 conn.info.pop("write", None)
 
     def dispose(self) -> None:
+        self._batcher.stop()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            try:  # leave the database file whole for whoever opens it next
+                self._checkpointer.checkpoint("TRUNCATE")
+            except Exception:  # another connection is still reading: the log stays for now
+                log.debug("final WAL checkpoint skipped", exc_info=True)
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:

@@ -43,6 +43,9 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA cache_size=-16384")  # 16 MB per connection; the OS caches the rest
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("PRAGMA mmap_size=268435456")
+            # No checkpoint inside a commit: copying the WAL into the database file and syncing
+            # it would stall the writer holding the lock. Database runs them in the background.
+            cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
 
         @event.listens_for(engine, "begin")

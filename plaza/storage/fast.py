@@ -15,11 +15,12 @@ one prepared statement serves every list length.
 
 from __future__ import annotations
 
+from collections import OrderedDict, namedtuple
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Boolean, Connection, DateTime, Table
 
 
 class Sql:
@@ -108,3 +109,68 @@ def execute_many(conn: Connection, sql: Sql, rows: Iterable[Sequence[Any]]) -> N
         cursor.executemany(sql.text(sqlite), batch)
     finally:
         cursor.close()
+
+
+class Rows:
+    """Whole rows of one table read on the driver, as named tuples with SQLAlchemy's Python
+    values (on SQLite, times parsed from text into naive datetimes and booleans from 0/1, as
+    SQLAlchemy's SQLite types return them; psycopg converts by itself). Attribute access,
+    equality and hashing work as on SQLAlchemy's ``Row``."""
+
+    def __init__(self, table: Table) -> None:
+        names = [c.name for c in table.c]
+        self.columns = ", ".join(names)
+        self.type = namedtuple(f"{table.name}_row", names)  # type: ignore[misc]
+        self._times = [i for i, c in enumerate(table.c) if isinstance(c.type, DateTime)]
+        self._flags = [i for i, c in enumerate(table.c) if isinstance(c.type, Boolean)]
+
+    def make(self, conn: Connection, raw: Sequence[Any]) -> Any:
+        if conn.dialect.name != "sqlite":
+            return self.type._make(raw)
+        values = list(raw)
+        for i in self._times:
+            if values[i] is not None:
+                values[i] = datetime.fromisoformat(values[i])
+        for i in self._flags:
+            if values[i] is not None:
+                values[i] = bool(values[i])
+        return self.type._make(values)
+
+
+class RowCache:
+    """Rows recently read, by id, each kept with its *version*: the columns that can change
+    (counters, ``updated_at``). A read fetches only the versions of the rows it needs and the
+    whole rows of those that are new or changed, so a changed counter or an edited profile shows
+    at once while an unchanged row costs a few integers. Every write that changes any other
+    column must change a version column too (profile edits set ``updated_at``)."""
+
+    def __init__(self, table: Table, size: int, version: Sequence[str]) -> None:
+        self.rows = Rows(table)
+        self._versions = Sql(f"SELECT id, {', '.join(version)} FROM {table.name} WHERE id IN ({{in}})")
+        self._whole = Sql(f"SELECT {self.rows.columns} FROM {table.name} WHERE id IN ({{in}})")
+        self._positions = [[c.name for c in table.c].index(name) for name in version]
+        self._items: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
+        self._size = size
+
+    def get(self, conn: Connection, ids: Sequence[Any]) -> dict[Any, Any]:
+        """The current rows for ``ids`` (ids that do not exist are absent)."""
+        out: dict[Any, Any] = {}
+        items = self._items
+        stale: dict[Any, tuple[Any, ...]] = {}
+        for version in fetch(conn, self._versions, list(ids)):
+            key = version[0]
+            cached = items.get(key)
+            if cached is not None and cached[0] == version:
+                out[key] = cached[1]
+            else:
+                stale[key] = version
+        if stale:
+            for raw in fetch(conn, self._whole, list(stale)):
+                row = self.rows.make(conn, raw)
+                # The version as the whole row has it (it may be newer than the one read above).
+                version = (raw[0], *(raw[i] for i in self._positions))
+                items[raw[0]] = (version, row)
+                out[raw[0]] = row
+            while len(items) > self._size:
+                items.popitem(last=False)
+        return out

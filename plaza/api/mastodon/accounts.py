@@ -79,8 +79,7 @@ async def sign_up(request: Request) -> Response:
 
 async def verify_credentials(request: Request) -> Response:
     caller = authenticate(request, "read:accounts", "profile")
-    # Read afresh: the row that authorised the request may be a moment old, its counters too.
-    return ORJSONResponse(_renderer(request).credential_account(accounts.get(plaza_of(request).db, caller.account_id)))
+    return ORJSONResponse(_renderer(request).credential_account(caller.user))
 
 
 async def _save_image(request: Request, account_id: int, upload: Any) -> str:

@@ -86,8 +86,9 @@ async def create(request: Request) -> Response:
     params = await read_params(request)
     new = new_status(params)
     plaza.limits.hit("posting", str(caller.account_id))
-    status_id = posts.create(plaza.db, caller.user, new, max_chars=plaza.settings.max_post_chars,
-                             idempotency_key=request.headers.get("idempotency-key") or None)
+    drafted = posts.draft(new, plaza.settings.max_post_chars)
+    author, key = caller.user, request.headers.get("idempotency-key") or None
+    status_id = await plaza.db.batched(lambda: posts.create(plaza.db, author, drafted, idempotency_key=key))
     return _one(request, status_id, caller.account_id)
 
 
