@@ -9,9 +9,9 @@
   minutes); ``--regenerate`` starts over. PostgreSQL uses its own database, ``plaza_bench``
   (dropped and created through the ``postgres`` maintenance database; no other database is
   touched).
-* The server is uvicorn with ``--workers N`` (default 2), uvloop and httptools, no access log,
-  ``PLAZA_RATE_LIMITS=off``, listening on 127.0.0.1 only; it is stopped (its process group) at
-  the end.
+* The server is ``plaza serve --workers N --no-access-log`` (default 2 workers forked from a
+  preloaded parent; uvicorn with uvloop and httptools), ``PLAZA_RATE_LIMITS=off``, listening on
+  127.0.0.1 only; it is stopped (its process group) at the end.
 * Every scenario is ``bench/load.py``'s; results are appended to ``bench/out/results.jsonl`` and
   printed at the end as Markdown table rows for BENCHMARKS.md.
 * ``--profile SCENARIO`` also samples the server's stacks with py-spy during that scenario
@@ -133,9 +133,10 @@ class Server:
             "PLAZA_HOST": "127.0.0.1",
             "PLAZA_PORT": str(args.port),
         })
-        self.cmd = [python(), "-m", "uvicorn", "--factory", "plaza.app:create_app", "--host", "127.0.0.1",
-                    "--port", str(args.port), "--workers", str(args.workers), "--loop", "uvloop",
-                    "--http", "httptools", "--no-access-log"]
+        # Plaza's own server command: uvicorn (uvloop, httptools) in workers forked from a
+        # preloaded parent; the bench data is already migrated, so its upgrade is a no-op.
+        self.cmd = [python(), "-m", "plaza.cli", "serve", "--workers", str(args.workers), "--no-access-log",
+                    "--log-level", "warning"]
         self.env = env
         self.log_path = data_dir / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None

@@ -151,12 +151,14 @@ def main() -> None:
               help="Worker processes; they share the one database.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
-def serve(host: str | None, port: int | None, workers: int, log_level: str) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log one line per request.")
+def serve(host: str | None, port: int | None, workers: int, log_level: str, access_log: bool) -> None:
     """Migrate the database, then serve HTTP (Mastodon API and web pages)."""
     from plaza import serve as serving
 
     settings = _settings(host=host, port=port)
-    serving.serve(settings, workers, log_level=log_level,
+    serving.serve(settings, workers, log_level=log_level, access_log=access_log,
                   announce=lambda url: click.echo(_("serving", url=url)))
 
 

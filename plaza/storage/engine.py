@@ -40,7 +40,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA cache_size=-16384")  # 16 MB per connection; the OS caches the rest
+            cur.execute("PRAGMA cache_size=-4096")  # 4 MB per connection; the OS caches the rest
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("PRAGMA mmap_size=268435456")
             # No checkpoint inside a commit: copying the WAL into the database file and syncing

@@ -89,7 +89,11 @@ async def create(request: Request) -> Response:
     drafted = posts.draft(new, plaza.settings.max_post_chars)
     author, key = caller.user, request.headers.get("idempotency-key") or None
     status_id = await plaza.db.batched(lambda: posts.create(plaza.db, author, drafted, idempotency_key=key))
-    return _one(request, status_id, caller.account_id)
+    with plaza.db.read() as conn:  # the author's own post: no visibility check needed
+        loaded = views.load_with(conn, [status_id], author.id, plaza.settings.base_url)
+    if not loaded:  # deleted in the moment since (by a moderator)
+        raise NotFound("status_not_found")
+    return ORJSONResponse(Renderer(plaza.settings.base_url).status(loaded[0]))
 
 
 async def show(request: Request) -> Response:

@@ -1,0 +1,63 @@
+"""Group commit: posts submitted together are written in one transaction, each in its own
+savepoint — a failing one is rolled back alone and its caller gets its error."""
+
+from __future__ import annotations
+
+import asyncio
+
+from plaza.app import Plaza
+from plaza.errors import Invalid
+from plaza.square import follows, posts, timelines
+from plaza.square.pagination import Page
+from tests import factories
+
+
+def test_concurrent_posts_all_land_and_one_failure_is_rolled_back_alone(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+    follower = factories.citizen(plaza)
+    follows.follow(plaza.db, follower.id, author.id)
+
+    def good(i: int):  # type: ignore[no-untyped-def]
+        return lambda: posts.create(plaza.db, author, posts.NewStatus(text=f"第{i}条 #一起守护这座城#"))
+
+    def bad():  # type: ignore[no-untyped-def]
+        posts.create(plaza.db, author, posts.NewStatus(text="写了一半就失败"))
+        raise Invalid("text_empty")
+
+    async def submit() -> list[object]:
+        jobs = [plaza.db.batched(good(i)) for i in range(10)]
+        jobs.insert(5, plaza.db.batched(bad))
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    results = asyncio.run(submit())
+    assert isinstance(results[5], Invalid)
+    written = [r for i, r in enumerate(results) if i != 5]
+    assert all(isinstance(r, int) for r in written)
+    home = timelines.home(plaza.db, follower.id, Page(limit=40))
+    assert sorted(home) == sorted(written)  # every good post, and nothing of the failed one
+    assert timelines.topic_count(plaza.db, "一起守护这座城") == 10
+
+
+def test_a_batched_post_is_readable_when_its_caller_hears_back(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+
+    async def post_then_read() -> tuple[int, list[int]]:
+        status_id = await plaza.db.batched(
+            lambda: posts.create(plaza.db, author, posts.NewStatus(text="重庆加油")))
+        return status_id, timelines.home(plaza.db, author.id, Page())
+
+    status_id, home = asyncio.run(post_then_read())
+    assert home[0] == status_id
+
+
+def test_a_repeated_idempotency_key_in_one_batch_makes_one_post(plaza: Plaza) -> None:
+    author = factories.citizen(plaza)
+
+    async def twice() -> list[int]:
+        job = lambda: posts.create(plaza.db, author, posts.NewStatus(text="只发一次"),  # noqa: E731
+                                   idempotency_key="same-key")
+        return list(await asyncio.gather(plaza.db.batched(job), plaza.db.batched(job)))
+
+    first, second = asyncio.run(twice())
+    assert first == second
+    assert timelines.home(plaza.db, author.id, Page()) == [first]
