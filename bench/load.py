@@ -125,6 +125,7 @@ class Config:
     label: str = ""
     seed: int = 1
     timeout: float = 30.0
+    driver: str = "aiohttp"
 
 
 class Run:
@@ -150,6 +151,7 @@ class Run:
         self.fresh_checked = 0
         self.fresh_found = 0
         self.fresh_missing: list[str] = []
+        self.wrk_totals: dict[str, Any] = {}
 
     def op(self, name: str) -> OpStats:
         return self.stats.setdefault(name, OpStats())
@@ -190,10 +192,10 @@ class Run:
                 stats.reads += 1
         return data
 
-    async def post(self, session: aiohttp.ClientSession, client: Client) -> None:
+    async def post(self, session: aiohttp.ClientSession, client: Client, name: str = "post") -> None:
         text = corpus.random_post(self.rng, self.text_cities, self.topics, self.topic_cum)
         status = await self.request(
-            session, "post", "POST", "/api/v1/statuses", client,
+            session, name, "POST", "/api/v1/statuses", client,
             json={"status": text, "visibility": "public"},
             headers={"Idempotency-Key": uuid.uuid4().hex})
         if status is None:
@@ -372,19 +374,10 @@ async def run_load(config: Config) -> dict[str, Any]:
     me = psutil.Process()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout,
                                      json_serialize=lambda o: orjson.dumps(o).decode()) as session:
-        start = time.perf_counter()
-        run.measure_from = start + config.warmup
-        run.measure_to = run.measure_from + config.duration
-        stop = asyncio.Event()
-        sampler_task = asyncio.create_task(sampler.run(stop)) if sampler else None
-        cpu_task = asyncio.create_task(_measure_cpu(run, sampler, me))
-        workers = [asyncio.create_task(run.virtual_client(session, i, run.measure_to))
-                   for i in range(config.concurrency)]
-        await asyncio.gather(*workers)
-        stop.set()
-        if sampler_task:
-            await sampler_task
-        server_cpu, client_cpu = await cpu_task
+        if config.driver == "wrk":
+            server_cpu, client_cpu = await _run_wrk(config, run, sampler, me, session)
+        else:
+            server_cpu, client_cpu = await _run_aiohttp(config, run, sampler, me, session)
     seconds = config.duration
     result: dict[str, Any] = {
         "ts": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -396,6 +389,7 @@ async def run_load(config: Config) -> dict[str, Any]:
         "warmup_s": config.warmup,
         "clients": len(run.clients),
         "ops": {name: s.summary(seconds) for name, s in sorted(run.stats.items())},
+        "driver": config.driver,
         "server_pids": pids,
         "rss_peak_mb": round(max(sampler.rss_samples) / 2**20, 1) if sampler and sampler.rss_samples else None,
         "rss_end_mb": round(sampler.rss_samples[-1] / 2**20, 1) if sampler and sampler.rss_samples else None,
@@ -406,6 +400,13 @@ async def run_load(config: Config) -> dict[str, Any]:
         "loadgen_cpu_pct": client_cpu,
         "machine": machine(),
     }
+    if config.driver == "wrk":  # wrk measured the scenario's own operation
+        w = run.wrk_totals
+        ok = w["requests"] - w["errors"]
+        op = result["ops"].setdefault(config.scenario, run.op(config.scenario).summary(seconds))
+        op.update({"ok": ok, "errors": w["errors"], "rps": round(ok / w["seconds"], 1),
+                   "p50_ms": w["p50_ms"], "p90_ms": w["p90_ms"], "p99_ms": w["p99_ms"], "max_ms": w["max_ms"],
+                   "mean_items": w.get("mean_items"), "latency_from": "wrk"})
     # CPU time the server spent per successful request: unlike ops/s, robust to noisy neighbours.
     done = sum(s["ok"] for s in result["ops"].values())
     result["server_cpu_ms_per_op"] = (round(10 * server_cpu * config.duration / done, 2)
@@ -422,6 +423,90 @@ async def run_load(config: Config) -> dict[str, Any]:
         with config.results.open("a") as fh:
             fh.write(json.dumps(result, ensure_ascii=False) + "\n")
     return result
+
+
+async def _run_aiohttp(config: Config, run: Run, sampler: ResourceSampler | None, me: psutil.Process,
+                       session: aiohttp.ClientSession) -> tuple[float | None, float]:
+    """Virtual clients in this process, one request at a time each."""
+    start = time.perf_counter()
+    run.measure_from = start + config.warmup
+    run.measure_to = run.measure_from + config.duration
+    stop = asyncio.Event()
+    sampler_task = asyncio.create_task(sampler.run(stop)) if sampler else None
+    cpu_task = asyncio.create_task(_measure_cpu(run, sampler, me))
+    workers = [asyncio.create_task(run.virtual_client(session, i, run.measure_to))
+               for i in range(config.concurrency)]
+    await asyncio.gather(*workers)
+    stop.set()
+    if sampler_task:
+        await sampler_task
+    return await cpu_task
+
+
+async def _run_wrk(config: Config, run: Run, sampler: ResourceSampler | None, me: psutil.Process,
+                   session: aiohttp.ClientSession) -> tuple[float | None, float]:
+    """wrk sends the load (see bench/wrkdriver.py); this process probes freshness meanwhile and
+    samples the server. Load-generator CPU is wrk's plus this process's."""
+    from bench import wrkdriver
+
+    lua = wrkdriver.script(config.scenario, [c.token for c in run.clients], run.topics, run.topic_cum,
+                           run.text_cities, config.seed, wrkdriver.run_id())
+    loop = asyncio.get_running_loop()
+    if config.warmup > 0:
+        await loop.run_in_executor(None, wrkdriver.run, config.url, lua, config.concurrency, config.warmup)
+    stop = asyncio.Event()
+    sampler_task = asyncio.create_task(sampler.run(stop)) if sampler else None
+    run.measure_from = time.perf_counter()
+    run.measure_to = run.measure_from + config.duration + 60
+    server0 = sampler.cpu_seconds() if sampler else 0.0
+    mine0 = sum(me.cpu_times()[:2])
+    measured = loop.run_in_executor(None, wrkdriver.run, config.url, lua, config.concurrency, config.duration,
+                                    config.timeout)
+    probe = (asyncio.create_task(_probe_freshness(run, session, stop))
+             if config.scenario in ("post", "mixed") and config.freshness_every else None)
+    totals, wrk_cpu = await measured
+    elapsed = time.perf_counter() - run.measure_from
+    server = round(100 * (sampler.cpu_seconds() - server0) / elapsed, 1) if sampler else None
+    mine = round(100 * (sum(me.cpu_times()[:2]) - mine0 + wrk_cpu) / elapsed, 1)
+    stop.set()
+    if probe:
+        await probe
+    if sampler_task:
+        await sampler_task
+    name = config.scenario
+    errors = totals["status"] + totals["connect"] + totals["read"] + totals["write"] + totals["timeout"]
+    stats = run.op(name)
+    stats.errors.update({k: totals[k] for k in ("status", "connect", "read", "write", "timeout") if totals[k]})
+    run.wrk_totals = {"requests": totals["requests"], "seconds": totals["duration_us"] / 1e6, "errors": errors,
+                      "p50_ms": totals["p50_us"] / 1000, "p90_ms": totals["p90_us"] / 1000,
+                      "p99_ms": totals["p99_us"] / 1000, "max_ms": totals["max_us"] / 1000}
+    if name != "post":  # statuses per page, from a sample read after the run
+        kinds = ["home", "public", "tag"] if name == "mixed" else [name]
+        for i in range(12):
+            await run.read(session, run.clients[i % len(run.clients)], kinds[i % len(kinds)])
+        samples = [run.stats[k] for k in kinds if k in run.stats and k != name]
+        items = sum(s.items for s in samples) + (stats.items if name in kinds else 0)
+        reads = sum(s.reads for s in samples) + (stats.reads if name in kinds else 0)
+        run.wrk_totals["mean_items"] = round(items / reads, 2) if reads else None
+        for k in kinds:
+            if k != name:
+                run.stats.pop(k, None)
+    return server, mine
+
+
+async def _probe_freshness(run: Run, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+    """While wrk posts, a bench account posts now and then and a follower reads its home page
+    right after the 200: the post must be there."""
+    authors = [c for c in run.clients if run.followers.get(c.account_id)] or run.clients
+    run.config.freshness_every = 1
+    i = 0
+    while not stop.is_set():
+        await run.post(session, authors[i % len(authors)], name="probe_post")
+        i += 1
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=0.1)
+        except TimeoutError:
+            continue
 
 
 async def _measure_cpu(run: Run, sampler: ResourceSampler | None, me: psutil.Process) -> tuple[float | None, float]:
@@ -478,6 +563,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--results", type=Path, default=Path("bench/out/results.jsonl"))
     parser.add_argument("--label", default="", help="free text stored with the result (backend …)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--driver", choices=("aiohttp", "wrk"), default="aiohttp",
+                        help="who sends the load: Python clients here, or wrk (bench/wrkdriver.py)")
     args = parser.parse_args(argv)
     host = urlsplit(args.url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -485,7 +572,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     return Config(url=args.url.rstrip("/"), tokens=args.tokens, meta=args.meta, scenario=args.scenario,
                   concurrency=args.concurrency, duration=args.duration, warmup=args.warmup,
                   server_pids=args.server_pid, freshness_every=args.freshness_every,
-                  results=args.results, label=args.label, seed=args.seed)
+                  results=args.results, label=args.label, seed=args.seed, driver=args.driver)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

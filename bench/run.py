@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -213,11 +214,14 @@ def markdown_rows(backend: str, workers: int, results: Sequence[dict[str, Any]])
             if name == "post" and "freshness" in r and r["freshness"]["checked"]:
                 f = r["freshness"]
                 notes.append(f"fresh {f['found']}/{f['checked']}")
+            if name == r["scenario"]:
+                notes.append(f"load: {r.get('driver', 'aiohttp')}")
             if s["errors"]:
                 notes.append("errors " + ", ".join(f"{k}×{v}" for k, v in s["error_kinds"].items()))
             rows.append(
                 f"| {backend} | {r['scenario']} | {name} | {workers} | {r['concurrency']} | {s['rps']:.0f} | "
                 f"{_ms(s['p50_ms'])} | {_ms(s['p99_ms'])} | {s['errors']} | {_mb(r['rss_peak_mb'])} | "
+                f"{_mb(r.get('pss_peak_mb'))} | "
                 f"{_pct(r['server_cpu_pct'])} | {_ms(r.get('server_cpu_ms_per_op'))} | {_pct(r['loadgen_cpu_pct'])} | "
                 f"{r['machine'].get('loadavg_1m', '–')} | {'; '.join(notes)} |")
     return rows
@@ -236,7 +240,7 @@ def _pct(v: float | None) -> str:
 
 
 MARKDOWN_HEADER = ("| backend | scenario | operation | workers | clients | ops/s | p50 ms | p99 ms | errors | "
-                   "server RSS peak MB | server CPU | server CPU ms/op | load-gen CPU | load avg | notes |\n"
+                   "server RSS peak MB | server PSS peak MB | server CPU | server CPU ms/op | load-gen CPU | load avg | notes |\n"
                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
@@ -255,6 +259,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between scenarios")
     parser.add_argument("--profile", default="", help="scenario during which to run py-spy")
+    parser.add_argument("--driver", choices=("aiohttp", "wrk"), default="wrk" if shutil.which("wrk") else "aiohttp",
+                        help="load sender (default: wrk when installed; see bench/wrkdriver.py)")
     parser.add_argument("--data-dir", type=Path, default=None, help="default: bench/out/<backend>")
     parser.add_argument("--pg-database", default=PG_DATABASE,
                         help="benchmark database (dropped and re-created!); must start with plaza_bench")
@@ -297,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load.Config(url=server.url, tokens=data_dir / "tokens.txt", meta=data_dir / "meta.json",
                                  scenario=scenario, concurrency=args.concurrency, duration=args.duration,
                                  warmup=args.warmup, server_pids=[server.pid], label=label,
-                                 results=OUT / "results.jsonl", seed=args.seed)
+                                 results=OUT / "results.jsonl", seed=args.seed, driver=args.driver)
             spy: threading.Thread | None = None
             if scenario == args.profile:
                 out = data_dir / f"profile-{scenario}"

@@ -32,6 +32,21 @@ class Page:
             return stmt.where(column > self.min_id).order_by(column.asc()).limit(self.limit)
         return stmt.order_by(column.desc()).limit(self.limit)
 
+    @property
+    def ascending(self) -> bool:
+        """A ``min_id`` page is read oldest first (then put newest first by :meth:`finish`)."""
+        return self.min_id is not None
+
+    @property
+    def upper(self) -> int:
+        """Exclusive upper bound of the page's ids."""
+        return self.max_id if self.max_id is not None else 2**63 - 1
+
+    @property
+    def lower(self) -> int:
+        """Exclusive lower bound of the page's ids."""
+        return max(self.since_id or 0, self.min_id or 0)
+
     def finish(self, ids: list[int]) -> list[int]:
         """Put rows fetched by :meth:`apply` newest first."""
         return sorted(ids, reverse=True) if self.min_id is not None else ids

@@ -13,8 +13,9 @@ from sqlalchemy import Select, func, or_, select
 from plaza.square import feeds
 from plaza.square.pagination import Page
 from plaza.square.text import topic_key
+from plaza.storage import fast
 from plaza.storage.db import Database
-from plaza.storage.schema import mentions, status_topics, statuses, topics
+from plaza.storage.schema import media_attachments, mentions, status_topics, statuses, topics
 
 
 def _ids(db: Database, stmt: Select[Any], page: Page) -> list[int]:
@@ -29,33 +30,47 @@ def home(db: Database, account_id: int, page: Page) -> list[int]:
         return feeds.read(conn, account_id, page)
 
 
+class Keyset:
+    """One timeline query on the driver (plaza.storage.fast), in both directions: ``{order}`` and
+    the page's bounds (``id < ? AND id > ?``, then ``LIMIT ?``) are filled per page."""
+
+    def __init__(self, sql: str) -> None:
+        self.desc = fast.Sql(sql.replace("{order}", "DESC"))
+        self.asc = fast.Sql(sql.replace("{order}", "ASC"))
+
+    def ids(self, db: Database, page: Page, *params: object) -> list[int]:
+        with db.read() as conn:
+            rows = fast.fetch(conn, self.asc if page.ascending else self.desc, *params,
+                              page.upper, page.lower, page.limit)
+        return page.finish([r[0] for r in rows])
+
+
+_PUBLIC = Keyset("SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL "
+                 "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
+_CITY = Keyset("SELECT id FROM statuses WHERE city = ? AND visibility = 'public' AND reblog_of_id IS NULL "
+               "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
+_TOPIC = Keyset('SELECT status_id FROM status_topics WHERE topic_id = (SELECT id FROM topics WHERE key = ?) '
+                'AND "public" AND status_id < ? AND status_id > ? ORDER BY status_id {order} LIMIT ?')
+
+
 def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:
     """The square: public original posts and replies, no reposts (Mastodon's public timeline)."""
-    stmt = select(statuses.c.id).where(statuses.c.visibility == "public",
-                                       statuses.c.reblog_of_id.is_(None))
-    if only_media:
-        from plaza.storage.schema import media_attachments
-
-        stmt = stmt.where(statuses.c.id.in_(select(media_attachments.c.status_id)))
+    if not only_media:
+        return _PUBLIC.ids(db, page)
+    stmt = select(statuses.c.id).where(statuses.c.visibility == "public", statuses.c.reblog_of_id.is_(None),
+                                       statuses.c.id.in_(select(media_attachments.c.status_id)))
     return _ids(db, stmt, page)
 
 
 def city(db: Database, city_code: str, page: Page) -> list[int]:
     """A city's feed (同城): public posts made in the city (a post's city is where it was made,
     else its author's home city)."""
-    stmt = select(statuses.c.id).where(statuses.c.city == city_code, statuses.c.visibility == "public",
-                                       statuses.c.reblog_of_id.is_(None))
-    return _ids(db, stmt, page)
+    return _CITY.ids(db, page, city_code)
 
 
 def topic(db: Database, name: str, page: Page) -> list[int]:
     """Public posts and reposts carrying a topic, newest first."""
-    topic_id = select(topics.c.id).where(topics.c.key == topic_key(name)).scalar_subquery()
-    stmt = (select(status_topics.c.status_id).where(status_topics.c.topic_id == topic_id,
-                                                    status_topics.c.public.is_(True)))
-    with db.read() as conn:
-        rows = conn.execute(page.apply(stmt, status_topics.c.status_id)).all()
-    return page.finish([r[0] for r in rows])
+    return _TOPIC.ids(db, page, topic_key(name))
 
 
 def topic_count(db: Database, name: str) -> int:
@@ -84,8 +99,6 @@ def account(db: Database, account_id: int, viewer_id: int | None, page: Page, *,
     if exclude_reblogs:
         stmt = stmt.where(statuses.c.reblog_of_id.is_(None))
     if only_media:
-        from plaza.storage.schema import media_attachments
-
         stmt = stmt.where(statuses.c.id.in_(select(media_attachments.c.status_id)))
     return _ids(db, stmt, page)
 
