@@ -105,10 +105,12 @@ class Prefork:
     """Workers forked from a loaded parent, sharing its memory copy-on-write (uvicorn's own
     ``--workers`` starts each from a fresh interpreter, which loads everything N times).
 
-    The parent binds the socket, preloads, freezes its objects out of the garbage collector's
-    reach (a collection would touch, and so copy, every shared page), then forks; each worker
-    runs a uvicorn server on the shared socket. A worker that dies is replaced; SIGTERM or
-    SIGINT stops them all (each finishes its requests first). A worker dies with its parent.
+    The parent checks the address is free, preloads, freezes its objects out of the garbage
+    collector's reach (a collection would touch, and so copy, every shared page), then forks;
+    each worker listens on its own socket bound with ``SO_REUSEPORT``, so the kernel spreads
+    connections evenly (on one shared socket the first worker to wake takes most keep-alive
+    connections and the other idles). A worker that dies is replaced; SIGTERM or SIGINT stops
+    them all (each finishes its requests first). A worker dies with its parent.
     """
 
     def __init__(self, config: Any, workers: int) -> None:
@@ -120,7 +122,7 @@ class Prefork:
     def run(self) -> None:
         import gc
 
-        sock = self.config.bind_socket()
+        _listen(self.config.host, self.config.port).close()  # fail here, early, if the port is taken
         _fewer_malloc_arenas()
         preload()
         gc.collect()
@@ -128,7 +130,7 @@ class Prefork:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         for _ in range(self.workers):
-            self._fork(sock)
+            self._fork()
         while self.children:
             try:
                 pid, _status = os.wait()
@@ -139,10 +141,9 @@ class Prefork:
             self.children.discard(pid)
             if not self.stopping:
                 time.sleep(0.5)  # a worker that dies at once must not spin the parent
-                self._fork(sock)
-        sock.close()
+                self._fork()
 
-    def _fork(self, sock: socket.socket) -> None:
+    def _fork(self) -> None:
         pid = os.fork()
         if pid:
             self.children.add(pid)
@@ -154,7 +155,7 @@ class Prefork:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             import uvicorn
 
-            uvicorn.Server(self.config).run(sockets=[sock])
+            uvicorn.Server(self.config).run(sockets=[_listen(self.config.host, self.config.port)])
         except BaseException:  # noqa: BLE001 - report, then leave without running the parent's code
             traceback.print_exc()
             code = 1
@@ -168,6 +169,17 @@ class Prefork:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 self.children.discard(pid)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket that other Plaza workers may bind too (``SO_REUSEPORT``)."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    sock.listen(2048)
+    return sock
 
 
 def _fewer_malloc_arenas(arenas: int = 2) -> None:
