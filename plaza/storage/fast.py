@@ -9,8 +9,8 @@ plain tuples, as the driver returns them (on SQLite a time is text, a boolean 0 
 passed in are written as SQLAlchemy writes them, so rows written here read back the same.
 
 Write statements in SQLite's ``?`` style; an ``{in}`` marks a list parameter. On PostgreSQL the
-placeholders become ``%s`` and ``IN ({in})`` becomes ``= ANY(%s)`` with the list as one array, so
-one prepared statement serves every list length.
+placeholders become ``%s`` and ``IN ({in})`` becomes ``= ANY(%s)`` with the list as one array
+literal, so one prepared statement serves every list length.
 """
 
 from __future__ import annotations
@@ -73,7 +73,19 @@ def _bind(conn: Connection, sql: Sql, params: Sequence[Any]) -> tuple[str, list[
             else:
                 args.append(_sqlite_value(p))
         return sql.text(True, tuple(lengths)), args
-    return sql.text(False), [list(p) if isinstance(p, tuple) else p for p in params]
+    return sql.text(False), [_pg_array(p) if isinstance(p, (list, tuple)) else p for p in params]
+
+
+def _pg_array(values: Sequence[Any]) -> str:
+    """A list as a PostgreSQL array literal, sent as text: the server types it from ``= ANY(…)``
+    (psycopg sends text untyped), which costs far less than psycopg's array dumping."""
+    parts = []
+    for v in values:
+        if isinstance(v, int):
+            parts.append(str(v))
+        else:
+            parts.append('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(parts) + "}"
 
 
 def fetch(conn: Connection, sql: Sql, *params: Any) -> list[tuple[Any, ...]]:

@@ -4,8 +4,11 @@ with Mastodon's scope rules, and keyset ``Link`` headers."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import orjson
@@ -25,6 +28,7 @@ from plaza.square.pagination import parse_id
 if TYPE_CHECKING:
     from plaza.app import Plaza
 
+T = TypeVar("T")
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
 FALSE = frozenset({"0", "false", "off", "no", "f", ""})
 
@@ -180,6 +184,20 @@ def path_id(request: Request, name: str = "id", key: str = "not_found") -> int:
     if value is None:
         raise NotFound(key)
     return value
+
+
+#: Threads that run reads off the event loop (each keeps one reading connection, see
+#: Database.read, so their number bounds the connections a worker holds).
+_READERS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="plaza-read")
+
+
+async def off_loop(request: Request, work: Callable[[], T]) -> T:
+    """Database work of a read. On PostgreSQL each statement waits for a network round trip, so
+    the work runs on a reader thread and the event loop serves other requests meanwhile; on
+    SQLite nothing waits, and the hop to a thread would cost more than it saves."""
+    if plaza_of(request).db.is_sqlite:
+        return work()
+    return await asyncio.get_running_loop().run_in_executor(_READERS, work)
 
 
 # --- who is asking ------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from plaza.square import timelines, views
 from plaza.square.pagination import Page, parse_page
 
 from .entities import Renderer
-from .protocol import ORJSONResponse, authenticate, page_response, plaza_of, query_params, viewer
+from .protocol import (
+    ORJSONResponse,
+    authenticate,
+    off_loop,
+    page_response,
+    plaza_of,
+    query_params,
+    viewer,
+)
 
 
 def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> list[dict[str, Any]]:
@@ -33,8 +41,9 @@ def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page:
 async def home(request: Request) -> Response:
     caller = authenticate(request, "read:statuses")
     page = parse_page(request.query_params)
-    ids = timelines.home(plaza_of(request).db, caller.account_id, page)
-    return statuses_page(request, ids, caller.account_id, page)
+    db = plaza_of(request).db
+    return await off_loop(request, lambda: statuses_page(
+        request, timelines.home(db, caller.account_id, page), caller.account_id, page))
 
 
 async def public(request: Request) -> Response:
@@ -44,8 +53,10 @@ async def public(request: Request) -> Response:
     page = parse_page(request.query_params)
     if params.flag("remote"):
         return ORJSONResponse([])
-    ids = timelines.public(plaza_of(request).db, page, only_media=params.flag("only_media"))
-    return statuses_page(request, ids, me.id if me is not None else None, page)
+    only_media = params.flag("only_media")
+    return await off_loop(request, lambda: statuses_page(
+        request, timelines.public(plaza_of(request).db, page, only_media=only_media),
+        me.id if me is not None else None, page))
 
 
 async def tag(request: Request) -> Response:
@@ -56,8 +67,9 @@ async def tag(request: Request) -> Response:
     if params.flag("remote"):
         return ORJSONResponse([])
     name = request.path_params["hashtag"].strip().strip("#")
-    ids = timelines.topic(plaza_of(request).db, name, page) if name else []
-    return statuses_page(request, ids, me.id if me is not None else None, page)
+    return await off_loop(request, lambda: statuses_page(
+        request, timelines.topic(plaza_of(request).db, name, page) if name else [],
+        me.id if me is not None else None, page))
 
 
 async def city(request: Request) -> Response:
