@@ -41,14 +41,24 @@ class _WriteLock:
         return self._fd
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._thread_lock:
+    def held(self, blocking: bool = True) -> Iterator[bool]:
+        """Hold the lock; with ``blocking=False`` yields False at once when another has it."""
+        if not self._thread_lock.acquire(blocking=blocking):
+            yield False
+            return
+        try:
             fd = self._file()
-            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
 
 class _Checkpointer:
@@ -56,15 +66,21 @@ class _Checkpointer:
     writer pays for it inside its commit (the engine turns the automatic checkpoint off).
 
     Each tick runs a PASSIVE checkpoint, which neither waits for nor blocks readers and writers
-    and does the bulk of the copying and syncing, then a second one holding the write lock: it
-    copies the few frames written meanwhile, so the log is wholly copied and the next writer
-    starts it from its beginning again (a log that only ever grows makes every read slower).
-    Every process runs one; a checkpoint already running elsewhere is simply skipped.
+    and does the copying and syncing. Under steady writing it never catches up with the end of
+    the log, so the log would only grow (and a long log makes every read slower): once it passes
+    :data:`RESET_FRAMES` pages, a second checkpoint runs holding the write lock, copying the few frames
+    written meanwhile, and the next writer starts the log from its beginning again. Only one
+    process checkpoints at a time (a non-blocking lock on a file beside the database).
     """
 
-    def __init__(self, engine: Engine, write_lock: _WriteLock, interval: float = 0.5) -> None:
+    #: Log length (pages) from which the log is copied completely, briefly holding the write lock.
+    RESET_FRAMES = 16_384
+
+    def __init__(self, engine: Engine, write_lock: _WriteLock, interval: float = 1.0) -> None:
         self._engine = engine
         self._write_lock = write_lock
+        database = str(engine.url.database)
+        self._turn = _WriteLock(database + ".checkpoint-lock")
         self._interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -82,19 +98,24 @@ class _Checkpointer:
             self._thread = threading.Thread(target=self._run, name="plaza-checkpoint", daemon=True)
             self._thread.start()
 
-    def checkpoint(self, mode: str = "PASSIVE") -> None:
+    def checkpoint(self, mode: str = "PASSIVE") -> int:
+        """Run one checkpoint; returns the frames the log holds (since it last started over)."""
         raw = self._engine.raw_connection()
         try:
-            raw.driver_connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()  # type: ignore[union-attr]
+            row = raw.driver_connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()  # type: ignore[union-attr]
         finally:
             raw.close()
+        return int(row[1]) if row else 0
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                self.checkpoint()
-                with self._write_lock.held():
-                    self.checkpoint()
+                with self._turn.held(blocking=False) as mine:
+                    if not mine:
+                        continue  # another process is checkpointing
+                    if self.checkpoint() > self.RESET_FRAMES:
+                        with self._write_lock.held():
+                            self.checkpoint()
             except Exception:  # a failed checkpoint is retried on the next tick
                 log.warning("WAL checkpoint failed; retrying", exc_info=True)
 
