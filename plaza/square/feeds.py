@@ -93,8 +93,9 @@ _FEED_DESC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND 
 _FEED_ASC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
                      "AND status_id > ? ORDER BY status_id ASC LIMIT ?")
 # Pull-mode accounts are few (a partial index lists them); probe the reader's follows for each.
-_PULLED_FROM = fast.Sql("SELECT a.id FROM accounts a WHERE a.pull_feed AND EXISTS "
-                        "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id)")
+# (A correlated scalar subquery, not EXISTS: PostgreSQL would hash-join all the reader's follows.)
+_PULLED_FROM = fast.Sql("SELECT a.id FROM accounts a WHERE a.pull_feed AND "
+                        "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id) IS NOT NULL")
 _PULLED = ("SELECT id FROM statuses WHERE account_id IN ({in}) AND visibility != 'direct' "
            "AND id < ? AND id > ? ORDER BY id %s LIMIT ?")
 _PULLED_DESC = fast.Sql(_PULLED.replace("%s", "DESC"))
