@@ -234,7 +234,7 @@ def get(db: Database, account_id: int) -> Row[Any]:
 #: The columns of an account that change without ``updated_at`` changing: its counters. Every
 #: other change (profile, role, suspension, verification, password) sets ``updated_at``.
 ACCOUNT_VERSION = ("updated_at", "followers_count", "following_count", "statuses_count", "last_status_at")
-_acting = fast.RowCache(accounts, 10_000, ACCOUNT_VERSION)
+_acting = fast.RowCache(accounts, 5_000, ACCOUNT_VERSION)
 
 
 def get_acting(db: Database, account_id: int) -> Any:

@@ -88,7 +88,12 @@ class _Parts:
     media: tuple[Row[Any], ...]
 
 
-_parts_cache = _LRU(20_000)
+#: How many statuses each per-process cache keeps. The statuses a busy instance shows within a
+#: few minutes (timelines are mostly the newest posts) fit several times over; a cached status
+#: costs ~3 KB across the caches, so this bounds them at ~15 MB per worker.
+STATUS_CACHE = 5_000
+
+_parts_cache = _LRU(STATUS_CACHE)
 
 
 def remember_parts(status_id: int, mentioned: list[Row[Any]], topic_names: list[str]) -> None:
@@ -102,7 +107,7 @@ def forget_media(status_id: int | None) -> None:
         _parts_cache.drop(status_id)
 
 
-_html_cache = _LRU(20_000)
+_html_cache = _LRU(STATUS_CACHE)
 
 
 def render_status(row: Row[Any], mentioned: list[Row[Any]], base_url: str) -> str:
@@ -134,8 +139,8 @@ _MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bind
 #: Recently shown statuses and accounts, reused while their raw rows are unchanged.
 #: Only counters change on a post (no edits; a deletion removes the row); an account's profile
 #: edits set updated_at.
-_status_rows = fast.RowCache(statuses, 20_000, ("replies_count", "reblogs_count", "favourites_count"))
-_account_rows = fast.RowCache(accounts, 20_000, ACCOUNT_VERSION)
+_status_rows = fast.RowCache(statuses, STATUS_CACHE, ("replies_count", "reblogs_count", "favourites_count"))
+_account_rows = fast.RowCache(accounts, STATUS_CACHE, ACCOUNT_VERSION)
 _RAW_VIEWER_MARKS = fast.Sql(
     "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id IN ({in}) "
     "UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN ({in})")
