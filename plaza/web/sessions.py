@@ -1,8 +1,11 @@
 """Who is signed in, and the per-session CSRF token every form carries.
 
-The session is Starlette's signed cookie (``plaza_session``); it holds only the account id and
-the CSRF token. Signing in starts a fresh session (new token), so a token planted before sign-in
-is worthless afterwards.
+The session is Starlette's signed cookie (``plaza_session``); it holds a session secret and the
+CSRF token. The secret is an access token issued at sign-in (stored hashed, like every token), so
+signing out revokes it: a copy of the cookie taken earlier stops working (at once in this
+process, within the token cache's 30 s in the others), and a password change or suspension ends
+every session. Signing in starts a fresh session (new secret, new CSRF token), so a token planted
+before sign-in is worthless afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from plaza.errors import Forbidden, NotFound
+from plaza.identity import tokens
 from plaza.square import accounts
 
 CSRF_FIELD = "csrf_token"
@@ -30,31 +34,50 @@ def current_account(request: Request) -> Row[Any] | None:
     if cached is not _MISSING:
         return cached  # type: ignore[return-value]
     account = None
-    account_id = request.session.get("account_id")
-    if isinstance(account_id, int):
-        try:
-            account = accounts.get(request.app.state.plaza.db, account_id)
-        except NotFound:
-            account = None
+    secret = request.session.get("secret")
+    if isinstance(secret, str) and secret:
+        db = request.app.state.plaza.db
+        token = tokens.authenticate(db, secret)
+        if token is not None and token.account_id is not None:
+            try:
+                account = accounts.get_acting(db, token.account_id)
+            except NotFound:
+                account = None
         if account is not None and (account.suspended or not account.approved):
             account = None
-        if account is None:
-            request.session.clear()
+    if account is None and request.session:
+        request.session.pop("secret", None)
+        request.session.pop("account_id", None)  # sessions from before revocable ones
     request.state.account = account
     return account
 
 
+#: What a web session may do: what the pages do (no admin scopes; administrators' pages check
+#: the account's role).
+WEB_SCOPES = frozenset({"read", "write", "follow"})
+
+
 def sign_in(request: Request, account: Row[Any]) -> None:
     """Start a new session for ``account`` (the old one, and its CSRF token, are dropped)."""
+    _revoke(request)
     request.session.clear()
-    request.session["account_id"] = int(account.id)
+    secret, _token = tokens.issue(request.app.state.plaza.db, int(account.id), None, WEB_SCOPES)
+    request.session["secret"] = secret
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.account = account
 
 
 def sign_out(request: Request) -> None:
+    """End the session: its secret is revoked, so no copy of the cookie signs anyone in again."""
+    _revoke(request)
     request.session.clear()
     request.state.account = None
+
+
+def _revoke(request: Request) -> None:
+    secret = request.session.get("secret")
+    if isinstance(secret, str) and secret:
+        tokens.revoke(request.app.state.plaza.db, secret)
 
 
 def csrf_token(request: Request) -> str:
