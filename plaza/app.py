@@ -1,5 +1,6 @@
-"""The ASGI application: one :class:`Plaza` (settings, database, limits) and the interface
-layers — the Mastodon client API with OAuth, and the web pages — mounted on it."""
+"""The ASGI application: one :class:`Plaza` (settings, database, limits, hot search) and the
+interface layers — the Mastodon client API with OAuth, Plaza's own API, and the web pages —
+mounted on it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from plaza import i18n
 from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError, RateLimited
+from plaza.hot.service import HotService
 from plaza.ratelimit import RateLimits
 from plaza.storage.db import Database
 from plaza.storage.engine import make_engine
@@ -34,17 +36,21 @@ class Plaza:
     settings: Settings
     db: Database
     limits: RateLimits
+    #: hot search (热搜): counting hooks, lists, administrators' controls
+    hot: HotService
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Plaza:
+        db = Database(make_engine(settings))
         return cls(
             settings=settings,
-            db=Database(make_engine(settings)),
+            db=db,
             limits=RateLimits(settings.rate_limits, {
                 "sign_in": settings.rate_limit_sign_in,
                 "sign_up": settings.rate_limit_sign_up,
                 "posting": settings.rate_limit_posting,
             }),
+            hot=HotService.from_settings(settings, db),
         )
 
 
@@ -86,13 +92,19 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     from plaza.square import search
 
     await run_in_threadpool(search.warm_up)
-    yield
-    app.state.plaza.db.dispose()
+    plaza: Plaza = app.state.plaza
+    plaza.hot.start()
+    try:
+        yield
+    finally:
+        await plaza.hot.stop()
+        plaza.db.dispose()
 
 
 def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:
     """Build the application for ``settings`` (read from the environment when omitted)."""
     from plaza.api import mastodon
+    from plaza.api import plaza as plaza_api
     from plaza.web import routes as web_routes
 
     if plaza is None:
@@ -101,6 +113,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     routes = [
         *mastodon.routes(),
+        *plaza_api.routes(),
         Mount("/media", app=StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
         *web_routes.routes(),
     ]

@@ -1,4 +1,4 @@
-"""The ``plaza`` command line: serve, migrate, load the demo, manage accounts.
+"""The ``plaza`` command line: serve, migrate, load the demo, manage accounts, show hot search.
 
 It only parses and calls the services; every user error (:class:`plaza.errors.PlazaError`) is
 printed as one line — in English when ``PLAZA_LOCALE`` (or else ``LC_ALL`` / ``LC_MESSAGES`` /
@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -25,6 +26,10 @@ from plaza.square.accounts import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_
 #: The command line's own words, ``key -> (Chinese, English)``.
 MESSAGES: dict[str, tuple[str, str]] = {
     "serving": ("Plaza 已启动：{url}（按 Ctrl+C 停止）", "Plaza is serving at {url} (Ctrl+C to stop)"),
+    "hot_per_worker": ("注意：未设置 PLAZA_REDIS_URL，{workers} 个工作进程各自统计热搜，榜单互不相同；"
+                       "多进程请配置 Redis",
+                       "Note: without PLAZA_REDIS_URL each of the {workers} workers counts hot search "
+                       "on its own and their lists differ; set up Redis for several workers"),
     "db_upgraded": ("数据库已升级：{before} → {after}（{url}）", "Database upgraded: {before} → {after} ({url})"),
     "db_current": ("数据库已是最新版本 {after}，无需升级（{url}）",
                    "Database already at the newest revision {after}; nothing to do ({url})"),
@@ -64,6 +69,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_as_admin": ("管理员", "administrator"),
     "demo_as_citizen": ("市民（重庆）", "citizen of Chongqing"),
     "demo_as_government": ("政务号 重庆发布", "government account 重庆发布"),
+    "hot_title_national": ("全国热搜", "National hot search"),
+    "hot_title_city": ("{name}同城热搜（{code}）", "Hot search of {name} ({code})"),
+    "hot_refreshed_at": ("更新于 {time}（北京时间）", "refreshed at {time} (Beijing time)"),
+    "hot_never_refreshed": ("尚未刷新过", "never refreshed yet"),
+    "hot_source_redis": ("数据来源：Redis {where}，与所有服务器进程共享",
+                         "Source: Redis {where}, shared with every server process"),
+    "hot_source_snapshot": ("数据来源：内存引擎保存的快照 {path}（写入于 {time}，北京时间）",
+                            "Source: the memory engine's snapshot {path} (written {time}, Beijing time)"),
+    "hot_source_no_snapshot": ("数据来源：内存引擎，但还没有快照文件 {path}（服务器尚未保存过热搜数据）",
+                               ("Source: the memory engine, but there is no snapshot file {path} yet "
+                                "(the server has not saved hot search yet)")),
+    "hot_refresh_local": ("已在本命令的进程中按快照重新计算；运行中的服务器保留自己的榜单，不受影响，快照文件也未改写",
+                          ("Recomputed in this command's process from the snapshot; a running server "
+                           "keeps its own lists, and the snapshot file was not rewritten")),
+    "hot_refresh_shared": ("已重新计算并发布到 Redis，所有服务器进程立即可见",
+                           "Recomputed and published to Redis; every server process serves it at once"),
+    "hot_pinned": ("置顶", "Pinned"),
+    "hot_empty": ("（榜单为空）", "(the list is empty)"),
+    "hot_columns": ("排名  话题  热度  标签  阅读量  讨论量", "rank  topic  heat  label  reads  discussions"),
 }
 
 
@@ -158,6 +182,8 @@ def serve(host: str | None, port: int | None, workers: int, log_level: str, acce
     from plaza import serve as serving
 
     settings = _settings(host=host, port=port)
+    if workers > 1 and settings.hot_enabled and not settings.redis_url:
+        click.echo(_("hot_per_worker", workers=workers), err=True)
     serving.serve(settings, workers, log_level=log_level, access_log=access_log,
                   announce=lambda url: click.echo(_("serving", url=url)))
 
@@ -369,6 +395,91 @@ def _find(instance: Any, username: str) -> Any:
     if row is None:
         raise NotFound("account_not_found")
     return row
+
+
+# --- hot search ----------------------------------------------------------------------------
+
+
+@main.group()
+def hot() -> None:
+    """Hot search (热搜): the national list and each city's."""
+
+
+def _beijing(at: float) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.fromtimestamp(at, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _hot_service(instance: Any) -> Any:
+    """A hot-search service of this command's own that never writes the memory snapshot (a
+    running server owns that file)."""
+    from plaza.hot.service import HotService
+
+    return HotService.from_settings(instance.settings, instance.db, persist=False)
+
+
+def _city_option(city: str | None) -> str | None:
+    from plaza import regions
+
+    if not city:
+        return None
+    code = regions.city_code(city) if len(city) == 6 and city.isdigit() else None
+    if code is None:
+        raise Invalid("city_invalid", code=city[:12])
+    return code
+
+
+def _show_hot(service: Any, city: str | None) -> None:
+    from plaza import regions
+
+    if service.shared:
+        click.echo(_("hot_source_redis", where=service.describe))
+    else:
+        path = Path(service.describe)
+        if path.exists():
+            click.echo(_("hot_source_snapshot", path=path, time=_beijing(path.stat().st_mtime)))
+        else:
+            click.echo(_("hot_source_no_snapshot", path=path))
+    snapshot = service.hot_list(city)
+    if city is None:
+        title = _("hot_title_national")
+    else:
+        division = regions.lookup(city)
+        title = _("hot_title_city", name=division.name if division else city, code=city)
+    when = _("hot_refreshed_at", time=_beijing(snapshot.refreshed_at)) if snapshot else _("hot_never_refreshed")
+    click.echo(f"{title} · {when}")
+    entries = snapshot.entries if snapshot is not None else ()
+    names = service.names([e.topic for e in entries] + ([snapshot.pinned.topic] if snapshot and snapshot.pinned else []))
+    if snapshot is not None and snapshot.pinned is not None:
+        pinned = snapshot.pinned
+        click.echo(f"  {_('hot_pinned')}  #{names[pinned.topic]}#  {pinned.note}".rstrip())
+    if not entries:
+        click.echo("  " + _("hot_empty"))
+        return
+    click.echo("  " + _("hot_columns"))
+    for e in entries:
+        click.echo(f"  {e.rank:>2}  #{names[e.topic]}#  {e.heat:,}  {e.label or '-'}  {e.reads:,}  {e.discussions:,}")
+
+
+@hot.command("show")
+@click.option("--city", metavar="CODE", help="A city's list (6-digit code, e.g. 500000); default national.")
+def hot_show(city: str | None) -> None:
+    """Print the list the last refresh published."""
+    with _plaza() as instance:
+        _show_hot(_hot_service(instance), _city_option(city))
+
+
+@hot.command("refresh")
+@click.option("--city", metavar="CODE", help="A city's list to print afterwards; default national.")
+def hot_refresh(city: str | None) -> None:
+    """Fold pending events and recompute every list now, then print one."""
+    code = _city_option(city)
+    with _plaza() as instance:
+        service = _hot_service(instance)
+        service.refresh()
+        click.echo(_("hot_refresh_shared" if service.shared else "hot_refresh_local"))
+        _show_hot(service, code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,16 @@ class Settings:
     public_url: str = ""
     default_locale: str = "zh-CN"
     instance_title: str = "Plaza 政务广场"
+    #: Redis for hot search (热搜) shared by several processes; empty: one process, in memory.
+    redis_url: str = ""
+    #: Prefix of every Redis key hot search writes (several instances may share one Redis).
+    redis_prefix: str = "plaza:hot:"
+    #: Seconds between hot-list refreshes (the published rule recomputes every minute).
+    hot_refresh_seconds: float = 60.0
+    #: Whether hot search counts anything (off: nothing is recorded, the lists stay empty).
+    hot_enabled: bool = True
+    #: The worker's index under ``plaza serve --workers N`` (set by the server, not by people).
+    worker: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -54,6 +64,12 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def hot_snapshot_path(self) -> Path:
+        """Where the in-memory hot-search engine saves itself (when there is no Redis)."""
+        # Without Redis each worker counts its own share: one file each, so none overwrites another.
+        return self.data_dir / ("hot.snapshot" if self.worker in ("", "0") else f"hot.snapshot.{self.worker}")
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,6 +113,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         sqlite_synchronous=e.get("PLAZA_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
         public_url=e.get("PLAZA_PUBLIC_URL", ""),
         default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
+        redis_url=e.get("PLAZA_REDIS_URL", ""),
+        redis_prefix=e.get("PLAZA_REDIS_PREFIX", "plaza:hot:"),
+        hot_refresh_seconds=float(e.get("PLAZA_HOT_REFRESH_SECONDS", "60")),
+        hot_enabled=_bool(e.get("PLAZA_HOT"), True),
+        worker=e.get("PLAZA_WORKER", ""),
     )
     values.update(overrides)
     if "database_url" in overrides:

@@ -116,7 +116,7 @@ class Prefork:
     def __init__(self, config: Any, workers: int) -> None:
         self.config = config
         self.workers = workers
-        self.children: set[int] = set()
+        self.children: dict[int, int] = {}  # pid → worker index
         self.stopping = False
 
     def run(self) -> None:
@@ -138,16 +138,18 @@ class Prefork:
                 break
             except InterruptedError:
                 continue
-            self.children.discard(pid)
+            self.children.pop(pid, None)
             if not self.stopping:
                 time.sleep(0.5)  # a worker that dies at once must not spin the parent
                 self._fork()
 
     def _fork(self) -> None:
+        index = min(set(range(self.workers)) - set(self.children.values()), default=0)
         pid = os.fork()
         if pid:
-            self.children.add(pid)
+            self.children[pid] = index
             return
+        os.environ["PLAZA_WORKER"] = str(index)
         code = 0
         try:
             _die_with_parent()
@@ -168,7 +170,7 @@ class Prefork:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
-                self.children.discard(pid)
+                self.children.pop(pid, None)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -60,4 +60,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agreement_required": ("注册前请阅读并同意用户协议", "You must accept the terms of service to sign up"),
     "poll_not_supported": ("本站暂不支持投票", "Polls are not supported on this server"),
     "scheduled_not_supported": ("本站暂不支持定时发布", "Scheduled posts are not supported on this server"),
+    # Hot search (plaza/hot, plaza/api/plaza).
+    "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
 }

@@ -59,6 +59,7 @@ async def topic(request: Request) -> Response:
         raise NotFound("not_found")
     db = plaza_of(request).db
     page = page_of(request)
+    plaza_of(request).hot.topic_viewed(name, current_account(request))
     ids = timelines.topic(db, name, page)
     return render(request, "topic.html", {"topic": name, "count": timelines.topic_count(db, name),
                                           **timeline(request, ids, page)})

@@ -2,9 +2,10 @@
 (``mastodon-py``, ``toot``) work with Plaza unmodified.
 
 One module per resource — :mod:`.oauth`, :mod:`.instance`, :mod:`.accounts`, :mod:`.statuses`,
-:mod:`.media`, :mod:`.timelines`, :mod:`.notifications`, :mod:`.search` — each parsing, authorising,
-calling the square's services and rendering :mod:`.entities`; :mod:`.protocol` holds what they
-share (parameters, bearer tokens and scopes, ``Link`` headers, orjson responses).
+:mod:`.media`, :mod:`.timelines`, :mod:`.notifications`, :mod:`.search`, :mod:`.trends` — each
+parsing, authorising, calling the square's services and rendering :mod:`.entities`;
+:mod:`.protocol` holds what they share (parameters, bearer tokens and scopes, ``Link`` headers,
+orjson responses).
 
 Plaza's additions are prefixed ``plaza``: a ``plaza`` object on accounts, statuses and the
 instance; ``plaza_city`` / ``plaza_latitude`` / ``plaza_longitude`` parameters; the city feed
@@ -20,7 +21,17 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     """Every route of the API, fixed paths before parameterised ones, the busiest first (routes are
     tried in order; no path of one module matches another's)."""
-    from . import accounts, instance, media, notifications, oauth, search, statuses, timelines
+    from . import (
+        accounts,
+        instance,
+        media,
+        notifications,
+        oauth,
+        search,
+        statuses,
+        timelines,
+        trends,
+    )
 
     return [
         *timelines.routes(),
@@ -31,4 +42,5 @@ def routes() -> list[BaseRoute]:
         *media.routes(),
         *notifications.routes(),
         *search.routes(),
+        *trends.routes(),
     ]

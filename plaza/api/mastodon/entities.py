@@ -4,6 +4,7 @@ no field for: account kind, verified government details, region and city."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,8 @@ from sqlalchemy import Row
 
 import plaza
 from plaza import regions
+from plaza.hot.engine import DayUse
+from plaza.square import views
 from plaza.square.follows import Relationship
 from plaza.square.views import StatusView, topic_path
 
@@ -97,12 +100,19 @@ def _topic_url(base_url: str, name: str) -> str:
     return base_url + topic_path(name)
 
 
-def tag(base_url: str, name: str, tag_id: int | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": name, "url": _topic_url(base_url, name), "history": [],
+def tag(base_url: str, name: str, tag_id: int | None = None,
+        history: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "url": _topic_url(base_url, name), "history": history or [],
                            "following": False}
     if tag_id is not None:
         out["id"] = str(tag_id)
     return out
+
+
+def tag_history(days: Iterable[DayUse]) -> list[dict[str, str]]:
+    """Mastodon's ``Tag.history``: one entry per day, today first, every value a string (the day
+    as the UNIX time it began, in Beijing time)."""
+    return [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)} for d in days]
 
 
 def relationship(rel: Relationship) -> dict[str, Any]:
@@ -114,7 +124,7 @@ def relationship(rel: Relationship) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def account_entity(base: str, row: Row[Any]) -> dict[str, Any]:
     """An Account. Cached on the whole row, so a changed counter or profile renders afresh;
     callers must not mutate the result (it is shared)."""
@@ -164,7 +174,7 @@ def _image(base: str, value: str | None, default: str) -> str:
 
 #: Fixed parts of recently rendered statuses, oldest first (a plain dict keeps insertion order).
 _fixed_statuses: dict[tuple[str, int], dict[str, Any]] = {}
-_FIXED_STATUSES_MAX = 20_000
+_FIXED_STATUSES_MAX = views.STATUS_CACHE
 
 
 class Renderer:

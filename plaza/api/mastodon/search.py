@@ -16,7 +16,7 @@ from plaza.square import accounts, posts, search
 from plaza.square.text import topic_key
 
 from .accounts import search_accounts
-from .entities import Renderer, tag
+from .entities import Renderer, tag, tag_history
 from .protocol import ORJSONResponse, plaza_of, query_params, viewer
 from .timelines import render_statuses
 
@@ -65,6 +65,7 @@ async def search_v2(request: Request) -> Response:
     status_ids: list[int] = []
     hashtags: list[dict[str, Any]] = []
     if q:
+        plaza.hot.searched(q, me)
         if params.flag("resolve") or q.startswith(("http://", "https://")):
             found_accounts, status_ids = _resolve_url(request, q, viewer_id)
         if kind in (None, "accounts") and not found_accounts and not status_ids:
@@ -86,14 +87,19 @@ async def search_v2(request: Request) -> Response:
 
 
 async def show_tag(request: Request) -> Response:
-    """A topic as a Mastodon Tag (no usage history yet; following tags is not offered)."""
+    """A topic as a Mastodon Tag with its usage history from hot search: seven days, or none when
+    hot search counted no use of it in that week (posts made before counting began, or loaded
+    without the API); following tags is not offered."""
     viewer(request, "read:statuses")
     name = request.path_params["name"].strip().strip("#")
     key = topic_key(name) if name else ""
     plaza = plaza_of(request)
     for row in search.search_topics(plaza.db, name, limit=40) if key else []:
         if row.key == key:
-            return ORJSONResponse(tag(plaza.settings.base_url, row.name, row.id))
+            days = await plaza.hot.io(lambda: plaza.hot.history(key))
+            used = any(d.uses or d.accounts for d in days)
+            return ORJSONResponse(tag(plaza.settings.base_url, row.name, row.id,
+                                      tag_history(days) if used else []))
     raise NotFound("not_found")
 
 

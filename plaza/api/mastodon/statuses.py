@@ -89,10 +89,13 @@ async def create(request: Request) -> Response:
     drafted = posts.draft(new, plaza.settings.max_post_chars)
     author, key = caller.user, request.headers.get("idempotency-key") or None
     status_id = await plaza.db.batched(lambda: posts.create(plaza.db, author, drafted, idempotency_key=key))
+    parent_id = new.in_reply_to_id
     with plaza.db.read() as conn:  # the author's own post: no visibility check needed
-        loaded = views.load_with(conn, [status_id], author.id, plaza.settings.base_url)
-    if not loaded:  # deleted in the moment since (by a moderator)
+        loaded = views.load_with(conn, [status_id, *([parent_id] if parent_id else [])], author.id,
+                                 plaza.settings.base_url)
+    if not loaded or loaded[0].status.id != status_id:  # deleted in the moment since (by a moderator)
         raise NotFound("status_not_found")
+    plaza.hot.posted(loaded[0], author, loaded[1] if len(loaded) > 1 else None)
     return ORJSONResponse(Renderer(plaza.settings.base_url).status(loaded[0]))
 
 
@@ -159,7 +162,10 @@ def _action(kind: str):  # type: ignore[no-untyped-def]
             shown = posts.favourite(db, caller.user, status_id)
         else:
             shown = posts.unfavourite(db, caller.user, status_id)
-        return _one(request, shown, caller.account_id)
+        view = _load_one(request, shown, caller.account_id)
+        if kind in ("reblog", "favourite"):
+            getattr(plaza_of(request).hot, "reposted" if kind == "reblog" else "liked")(view, caller.user)
+        return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view))
     return endpoint
 
 

@@ -34,8 +34,12 @@ def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> 
 
 
 def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page) -> ORJSONResponse:
-    """A page of statuses (newest first) with its ``Link`` header."""
-    return page_response(request, render_statuses(request, ids, viewer_id), ids, page.limit)
+    """A page of statuses (newest first) with its ``Link`` header; its topics count as read."""
+    plaza = plaza_of(request)
+    loaded = views.load(plaza.db, ids, viewer_id, plaza.settings.base_url)
+    plaza.hot.displayed(loaded, getattr(request.state, "account", None))
+    renderer = Renderer(plaza.settings.base_url)
+    return page_response(request, [renderer.status(v) for v in loaded], ids, page.limit)
 
 
 async def home(request: Request) -> Response:

@@ -1,0 +1,86 @@
+"""Hot search (热搜) and topics: ``GET /api/plaza/v1/hot[?city=CODE]`` and
+``GET /api/plaza/v1/topics/{name}``. Times are ISO 8601 in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from plaza import regions
+from plaza.api.mastodon.protocol import ORJSONResponse, plaza_of, viewer
+from plaza.errors import Invalid, NotFound
+from plaza.hot.lists import HotSnapshot, scope_of
+from plaza.hot.service import HotService
+
+
+def iso(at: float | None) -> str | None:
+    """A UNIX time as ISO 8601 UTC with milliseconds, as Mastodon writes times."""
+    if at is None:
+        return None
+    moment = datetime.fromtimestamp(at, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def city_param(raw: str | None) -> str | None:
+    """The list a ``city`` parameter names: a city's 6-digit code (a county's reads as its
+    city's); absent or empty is the national list; anything else is a 422."""
+    if raw is None or raw == "":
+        return None
+    code = regions.city_code(raw) if len(raw) == 6 and raw.isdigit() else None
+    if code is None:
+        raise Invalid("city_invalid", code=raw[:12])
+    return code
+
+
+def hot_list_body(hot: HotService, city: str | None, snapshot: HotSnapshot | None) -> dict[str, Any]:
+    """A list as JSON, topics under the names they were first written with."""
+    entries = snapshot.entries if snapshot is not None else ()
+    pinned = snapshot.pinned if snapshot is not None else None
+    names = hot.names([e.topic for e in entries] + ([pinned.topic] if pinned else []))
+    return {
+        "scope": scope_of(city),
+        "city": city,
+        "refreshed_at": iso(snapshot.refreshed_at) if snapshot is not None else None,
+        "pinned": {"topic": names[pinned.topic], "note": pinned.note, "set_at": iso(pinned.set_at)}
+        if pinned is not None else None,
+        "entries": [{"rank": e.rank, "topic": names[e.topic], "heat": e.heat, "label": e.label,
+                     "onboard_at": iso(e.onboard_at), "reads": e.reads,
+                     "discussions": e.discussions} for e in entries],
+    }
+
+
+async def hot_list(request: Request) -> Response:
+    """The national list, or one city's (同城热搜) with ``?city=500000``."""
+    viewer(request, "read")
+    city = city_param(request.query_params.get("city"))
+    hot = plaza_of(request).hot
+    return ORJSONResponse(await hot.io(lambda: hot_list_body(hot, city, hot.hot_list(city))))
+
+
+async def topic(request: Request) -> Response:
+    """A topic's counters (阅读量, 讨论量, 原创量, 互动量, participants), its rank and heat on the
+    national list (null when not listed), its hosts (主持人; none yet) and its heat curve."""
+    viewer(request, "read")
+    name = request.path_params["name"].strip().strip("#").strip()
+    if not name:
+        raise NotFound("not_found")
+    hot = plaza_of(request).hot
+    report = await hot.io(lambda: hot.topic(name))
+    return ORJSONResponse({
+        "name": report.name, "reads": report.reads, "discussions": report.discussions,
+        "originals": report.originals, "interactions": report.interactions,
+        "participants": report.participants, "rank": report.rank, "heat": report.heat,
+        "hosts": [],
+        "curve": [{"at": iso(p.at), "heat": p.heat, "rank": p.rank} for p in report.curve],
+    })
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/plaza/v1/hot", hot_list, methods=["GET"]),
+        Route("/api/plaza/v1/topics/{name:path}", topic, methods=["GET"]),
+    ]

@@ -1,0 +1,508 @@
+"""Hot search in a running Plaza: one engine per process, the recording hooks the interface
+layers call, and the background task that flushes, folds and refreshes.
+
+The hooks (``displayed``, ``topic_viewed``, ``searched``, ``posted``, ``reposted``, ``liked``)
+only append to a per-thread recorder; nothing on the request path waits for the engine. The
+background task (``start`` / ``stop``, run by the application's lifespan) hands the buffers to
+the engine every second, folds every ``FOLD_SECONDS`` and refreshes every
+``PLAZA_HOT_REFRESH_SECONDS``; with Redis, every call that talks to Redis runs in a thread.
+
+Attribution: activity on a post belongs to the post's city (a city code, see
+``plaza.square.posts``), else to its author's home city; a search or a topic-page view to the
+viewer's home city. Topic names are keys (``plaza.square.text.topic_key``); the display name a
+topic was first written with comes from the ``topics`` table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+
+from plaza.hot.curves import CurvePoint, heat_curve
+from plaza.hot.engine import DayUse, HotEngine
+from plaza.hot.lists import AdminState, HotSnapshot
+from plaza.hot.recorder import Batch, Recorder
+from plaza.hot.trust import TrustInputs, trust_weight
+from plaza.square.text import topic_key
+from plaza.storage.schema import topics as topics_table
+
+if TYPE_CHECKING:
+    from plaza.config import Settings
+    from plaza.square.views import StatusView
+    from plaza.storage.db import Database
+
+__all__ = ["FOLD_SECONDS", "HotService", "TopicReport", "account_trust"]
+
+log = logging.getLogger("plaza.hot")
+T = TypeVar("T")
+
+#: Seconds between folds of pending events (spreads the refresh's work, see ``HotEngine.fold``).
+FOLD_SECONDS = 10.0
+#: Seconds between hand-overs of the recorders' buffers to the engine.
+FLUSH_SECONDS = 1.0
+#: How long an account's trust weight is reused before it is computed again from its row.
+TRUST_TTL_SECONDS = 300.0
+#: National snapshots kept for heat curves (a day at one refresh a minute).
+CURVE_SNAPSHOTS = 1440
+#: Longest search query counted as a keyword (longer ones are sentences, not keywords).
+MAX_KEYWORD_CHARS = 40
+
+
+@lru_cache(maxsize=65536)
+def _key(name: str) -> str:
+    """The topic key of a name as written anywhere (``#重庆暴雨#``, ``#Python``, ``重庆暴雨``)."""
+    return topic_key(name.strip().strip("#"))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+def account_trust(row: Any, now: float) -> float:
+    """An account's trust weight (``plaza.hot.trust``) from its row: age from ``created_at``,
+    verified when ``verified_at`` is set (政务号 and real-name accounts), silenced when suspended.
+
+    Activity is approximated from what the row holds: the account counts as active on
+    ``min(statuses_count, 30)`` of the last 30 days if it posted within them, else on none (the
+    row keeps the number of posts and the time of the last one, not active days).
+    """
+    created = _aware(row.created_at)
+    age_days = (now - created.timestamp()) / 86400.0 if created is not None else 0.0
+    last = _aware(getattr(row, "last_status_at", None))
+    recent = last is not None and now - last.timestamp() <= 30 * 86400.0
+    active = min(int(row.statuses_count or 0), 30) if recent else 0
+    return trust_weight(TrustInputs(
+        age_days=age_days,
+        verified=row.verified_at is not None,
+        active_days_30=active,
+        silenced=bool(row.suspended),
+    ))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReport:
+    """A topic as Plaza's API shows it: its counters (阅读量, 讨论量, 原创量, 互动量, participants),
+    its rank and heat on the national list (None when not listed) and its heat curve."""
+
+    name: str
+    key: str
+    reads: int
+    discussions: int
+    originals: int
+    interactions: int
+    participants: int
+    rank: int | None
+    heat: int | None
+    curve: tuple[CurvePoint, ...]
+
+
+class _Slot:
+    """One thread's recorder and the lock that lets the flusher take its buffers safely."""
+
+    __slots__ = ("lock", "recorder")
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.lock = threading.Lock()
+
+
+class HotService:
+    """Hot search for one Plaza process (``Plaza.hot``).
+
+    ``engine_factory`` builds the engine on first use (so commands that never touch hot search
+    do not load a snapshot); ``HotService.from_settings`` picks ``MemoryEngine`` (snapshot under
+    the data folder) without ``PLAZA_REDIS_URL`` and ``RedisEngine`` with it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        engine_factory: Callable[[], HotEngine],
+        *,
+        shared: bool,
+        refresh_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        describe: str = "",
+        enabled: bool = True,
+    ) -> None:
+        self.db = db
+        #: False with ``PLAZA_HOT=off``: the hooks record nothing and no background work runs
+        self.enabled = enabled
+        self._factory = engine_factory
+        self._engine: HotEngine | None = None
+        #: True when the engine lives in Redis (shared by processes; its calls do I/O)
+        self.shared = shared
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        #: where the engine keeps its state, for people (CLI output, logs)
+        self.describe = describe
+        self._local = threading.local()
+        self._slots: list[_Slot] = []
+        self._slots_lock = threading.Lock()
+        self._inbox: deque[Batch] = deque()
+        #: serialises every call into the engine (the memory engine is not thread-safe, and the
+        #: background task and an administrator's request may meet)
+        self._engine_lock = threading.RLock()
+        self._trust: dict[int, tuple[float, float]] = {}
+        self._snapshots: deque[HotSnapshot] = deque(maxlen=CURVE_SNAPSHOTS)
+        self._names: dict[str, str] = {}
+        #: the background task of each event loop serving this Plaza (tests may nest servers)
+        self._tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, db: Database, *, persist: bool = True) -> HotService:
+        """The engine the settings ask for. ``persist=False`` (the CLI) reads the memory engine's
+        snapshot but never writes it, so a command cannot overwrite a running server's file."""
+        from plaza.hot.memory import MemoryEngine
+        from plaza.hot.redis_engine import RedisEngine
+
+        if settings.redis_url:
+            url, prefix = settings.redis_url, settings.redis_prefix
+            return cls(db, lambda: RedisEngine(url, prefix=prefix), shared=True,
+                       refresh_seconds=settings.hot_refresh_seconds,
+                       describe=f"Redis {url} ({prefix}*)", enabled=settings.hot_enabled)
+        path = settings.hot_snapshot_path
+
+        def memory() -> HotEngine:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return MemoryEngine(snapshot_path=path,
+                                snapshot_seconds=5.0 if persist else math.inf)
+
+        return cls(db, memory, shared=False, refresh_seconds=settings.hot_refresh_seconds,
+                   describe=str(path), enabled=settings.hot_enabled)
+
+    @property
+    def engine(self) -> HotEngine:
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = self._factory()
+        return self._engine
+
+    # --- trust and attribution -------------------------------------------------------------
+
+    def trust(self, row: Any) -> float:
+        """The account's trust weight, computed from its row at most every few minutes."""
+        now = self.clock()
+        cached = self._trust.get(row.id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        weight = account_trust(row, now)
+        self._trust[row.id] = (weight, now + TRUST_TTL_SECONDS)
+        return weight
+
+    @staticmethod
+    def city_of(view: StatusView) -> str | None:
+        """The city a post's activity counts for: the post's city, else its author's home city."""
+        return view.status.city or view.account.home_city or None
+
+    def _recorder(self) -> _Slot:
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        if slot is None:
+            # the background task flushes; the buffer bound is only a safety net
+            recorder = Recorder(self._inbox.append, clock=self.clock, max_buffer=8192,
+                                flush_seconds=math.inf)
+            slot = _Slot(recorder)
+            self._local.slot = slot
+            with self._slots_lock:
+                self._slots.append(slot)
+        return slot
+
+    # --- recording hooks (request path: buffer appends only) -------------------------------
+
+    def displayed(self, views: Iterable[StatusView], viewer: Any | None) -> None:
+        """A timeline page was shown: one read (阅读) per topic of each post shown (a repost
+        shows its original's topics), grouped by the city each post belongs to."""
+        if not self.enabled:
+            return
+        by_city: dict[str | None, list[str]] = {}
+        for view in views:
+            shown = view.reblog or view
+            if shown.topics:
+                by_city.setdefault(self.city_of(shown), []).extend(_key(t) for t in shown.topics)
+        if not by_city:
+            return
+        account_id, trust = (viewer.id, self.trust(viewer)) if viewer is not None else (None, None)
+        slot = self._recorder()
+        with slot.lock:
+            for city, keys in by_city.items():
+                slot.recorder.read(keys, account_id, city, trust)
+
+    def topic_viewed(self, name: str, viewer: Any | None) -> None:
+        """A topic page was opened: one read of the topic, in the viewer's home city."""
+        if not self.enabled:
+            return
+        key = _key(name)
+        if not key:
+            return
+        account_id, trust = (viewer.id, self.trust(viewer)) if viewer is not None else (None, None)
+        city = viewer.home_city if viewer is not None else None
+        slot = self._recorder()
+        with slot.lock:
+            slot.recorder.read((key,), account_id, city, trust)
+
+    def searched(self, query: str, viewer: Any | None) -> None:
+        """A search (搜索热度) for a keyword or topic; URLs and sentence-long queries are not
+        keywords and are not counted."""
+        if not self.enabled:
+            return
+        q = query.strip().strip("#").strip()
+        if not q or len(q) > MAX_KEYWORD_CHARS or q.startswith(("http://", "https://", "@")):
+            return
+        key = _key(q)
+        account_id, trust = (viewer.id, self.trust(viewer)) if viewer is not None else (None, None)
+        city = viewer.home_city if viewer is not None else None
+        slot = self._recorder()
+        with slot.lock:
+            slot.recorder.search(key, account_id, city, trust)
+
+    def posted(self, view: StatusView, author: Any, parent: StatusView | None = None) -> None:
+        """A new post: an original (原创) for its topics, or a reply (评论) to ``parent``,
+        counted for the parent's topics and its own, in the parent's city."""
+        if not self.enabled:
+            return
+        if view.status.visibility not in ("public", "unlisted"):
+            return  # followers-only and direct posts are not part of the square
+        trust = self.trust(author)
+        slot = self._recorder()
+        if view.status.in_reply_to_id is None:
+            keys = list(dict.fromkeys(_key(t) for t in view.topics))
+            if keys:
+                with slot.lock:
+                    slot.recorder.original(keys, author.id, self.city_of(view), trust)
+            return
+        names = [*(parent.topics if parent is not None else ()), *view.topics]
+        keys = list(dict.fromkeys(_key(t) for t in names))
+        if keys:
+            city = self.city_of(parent if parent is not None else view)
+            with slot.lock:
+                slot.recorder.reply(keys, author.id, city, trust)
+
+    def reposted(self, original: StatusView, actor: Any) -> None:
+        """A repost (转发) of ``original``: discussion and interaction for its topics."""
+        self._interaction("repost", original, actor)
+
+    def liked(self, original: StatusView, actor: Any) -> None:
+        """A like (点赞) of ``original``: interaction for its topics."""
+        self._interaction("like", original, actor)
+
+    def _interaction(self, kind: str, original: StatusView, actor: Any) -> None:
+        if not self.enabled:
+            return
+        shown = original.reblog or original
+        if not shown.topics or shown.status.visibility not in ("public", "unlisted"):
+            return
+        keys = list(dict.fromkeys(_key(t) for t in shown.topics))
+        trust = self.trust(actor)
+        slot = self._recorder()
+        with slot.lock:
+            slot.recorder.activity(kind, keys, actor.id, self.city_of(shown), trust)
+
+    # --- flushing, folding, refreshing (the background task; tests call them directly) ----
+
+    def flush(self) -> int:
+        """Hand every thread's buffers to the engine; returns the number of batches applied."""
+        with self._slots_lock:
+            slots = list(self._slots)
+        for slot in slots:
+            with slot.lock:
+                slot.recorder.flush()
+        applied = 0
+        with self._engine_lock:
+            while self._inbox:
+                self.engine.apply(self._inbox.popleft())
+                applied += 1
+        return applied
+
+    def fold(self, now: float | None = None) -> None:
+        self.flush()
+        with self._engine_lock:
+            self.engine.fold(now)
+
+    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
+        """Flush, fold and recompute every list now; keeps the national list for heat curves."""
+        self.flush()
+        with self._engine_lock:
+            lists = self.engine.refresh(now)
+        self._keep(next((snap for snap in lists if snap.city is None), None))
+        return lists
+
+    def _keep(self, national: HotSnapshot | None) -> None:
+        if national is None:
+            return
+        if not self._snapshots or self._snapshots[-1].refreshed_at < national.refreshed_at:
+            self._snapshots.append(national)
+
+    def save(self) -> None:
+        """Write the memory engine's snapshot now (at shutdown); nothing to do with Redis."""
+        from plaza.hot.memory import MemoryEngine
+
+        with self._engine_lock:
+            engine = self._engine
+            if isinstance(engine, MemoryEngine) and engine.snapshot_path is not None \
+                    and math.isfinite(engine.snapshot_seconds):
+                engine.wait_for_save()
+                engine.save(background=False)
+
+    async def io(self, work: Callable[[], T]) -> T:
+        """Run engine work: in a thread with Redis (it waits on the network), inline in memory
+        (microseconds, and the memory engine belongs to the event loop's thread)."""
+        if self.shared:
+            return await asyncio.to_thread(work)
+        return work()
+
+    async def _run(self) -> None:
+        start = time.monotonic()
+        next_fold, next_refresh = start + FOLD_SECONDS, start + self.refresh_seconds
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            try:
+                now = time.monotonic()
+                if now >= next_refresh:
+                    await self.io(self.refresh)
+                    next_refresh = now + self.refresh_seconds
+                    next_fold = now + FOLD_SECONDS
+                elif now >= next_fold:
+                    await self.io(self.fold)
+                    next_fold = now + FOLD_SECONDS
+                else:
+                    await self.io(self.flush)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # counting must never take the server down
+                log.exception("hot search background work failed")
+
+    def start(self) -> None:
+        """Start the background task on the running event loop (the application's lifespan)."""
+        if not self.enabled:
+            return
+        loop = asyncio.get_running_loop()
+        if loop not in self._tasks:
+            self._tasks[loop] = loop.create_task(self._run(), name="plaza-hot")
+
+    async def stop(self) -> None:
+        """Stop this loop's background task, hand over what is buffered, and save the memory
+        engine."""
+        task = self._tasks.pop(asyncio.get_running_loop(), None)
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        if self._engine is None and not self._slots:
+            return
+        try:
+            await self.io(self.flush)
+            await self.io(self.save)
+        except Exception:  # a failed last flush must not hide the shutdown
+            log.exception("hot search could not flush at shutdown")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def hot_list(self, city: str | None = None) -> HotSnapshot | None:
+        """The list the last refresh published (national, or one city's), or None."""
+        with self._engine_lock:
+            snapshot = self.engine.hot_list(city)
+        if city is None:
+            self._keep(snapshot)
+        return snapshot
+
+    def names(self, keys: Sequence[str]) -> dict[str, str]:
+        """Display names of topic keys (as first written, from the ``topics`` table); a key with
+        no topic row (a searched keyword) is its own name."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._names]
+        if missing:
+            found: dict[str, str] = {}
+            with self.db.read() as conn:
+                for start in range(0, len(missing), 500):
+                    chunk = missing[start:start + 500]
+                    for key, name in conn.execute(select(topics_table.c.key, topics_table.c.name)
+                                                  .where(topics_table.c.key.in_(chunk))):
+                        found[key] = name
+            if len(self._names) > 100_000:
+                self._names.clear()
+            for k in missing:
+                self._names[k] = found.get(k, k)
+        return {k: self._names[k] for k in keys}
+
+    def history(self, name: str, days: int = 7) -> list[DayUse]:
+        """Per-day uses and accounts of a topic, today (Beijing time) first."""
+        with self._engine_lock:
+            return self.engine.history(_key(name), days)
+
+    def topic(self, name: str) -> TopicReport:
+        """A topic's counters, its place on the national list and its heat curve."""
+        key = _key(name)
+        with self._engine_lock:
+            stats = self.engine.topic_stats(key)
+        national = self.hot_list(None)
+        entry = national.entry(key) if national is not None else None
+        return TopicReport(
+            name=self.names([key])[key], key=key, reads=stats.reads,
+            discussions=stats.discussions, originals=stats.originals,
+            interactions=stats.interactions, participants=stats.participants,
+            rank=entry.rank if entry is not None else None,
+            heat=entry.heat if entry is not None else None,
+            curve=tuple(heat_curve(self._snapshots, key)),
+        )
+
+    def curve(self, name: str) -> list[CurvePoint]:
+        return heat_curve(self._snapshots, _key(name))
+
+    # --- administrators (take effect at the next refresh) ----------------------------------
+
+    def admin_state(self) -> AdminState:
+        with self._engine_lock:
+            return self.engine.admin_state()
+
+    def pin(self, name: str, note: str = "", city: str | None = None) -> None:
+        """Put a government announcement in the pinned slot (置顶) of one list."""
+        with self._engine_lock:
+            self.engine.pin(_key(name), note, city)
+
+    def unpin(self, city: str | None = None) -> None:
+        with self._engine_lock:
+            self.engine.unpin(city)
+
+    def block_topic(self, name: str) -> None:
+        with self._engine_lock:
+            self.engine.block_topic(_key(name))
+
+    def unblock_topic(self, name: str) -> None:
+        with self._engine_lock:
+            self.engine.unblock_topic(_key(name))
+
+    def block_keyword(self, keyword: str) -> None:
+        with self._engine_lock:
+            self.engine.block_keyword(_key(keyword))
+
+    def unblock_keyword(self, keyword: str) -> None:
+        with self._engine_lock:
+            self.engine.unblock_keyword(_key(keyword))
+
+    def set_review(self, enabled: bool) -> None:
+        with self._engine_lock:
+            self.engine.set_review(enabled)
+
+    def approve(self, name: str) -> None:
+        with self._engine_lock:
+            self.engine.approve(_key(name))
+
+    def reject(self, name: str) -> None:
+        with self._engine_lock:
+            self.engine.reject(_key(name))
+
