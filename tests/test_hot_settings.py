@@ -1,5 +1,5 @@
-"""Operator settings of hot search: switching it off, and one snapshot file per worker when
-several workers count without Redis."""
+"""Hot search as an operator and a visitor meet it: switching it off, one snapshot file per
+worker when several workers count without Redis, and the web pages counting what they show."""
 
 from __future__ import annotations
 
@@ -35,3 +35,14 @@ def test_each_worker_keeps_its_own_snapshot_file(tmp_path: Path) -> None:
     alone = load_settings(env={}, data_dir=str(tmp_path))
     assert first.hot_snapshot_path == alone.hot_snapshot_path == tmp_path.resolve() / "hot.snapshot"
     assert second.hot_snapshot_path == tmp_path.resolve() / "hot.snapshot.1"
+
+
+def test_the_web_square_counts_the_topics_it_shows_as_read(client, plaza) -> None:  # type: ignore[no-untyped-def]
+    author = seasoned(plaza, "author")
+    post(plaza, author, "#北碚山火# 明火已扑灭")
+    plaza.hot.flush()
+    before = plaza.hot.engine.topic_stats("北碚山火").reads
+    assert client.get("/").status_code == 200
+    assert client.get("/city/500000").status_code == 200
+    plaza.hot.flush()
+    assert plaza.hot.engine.topic_stats("北碚山火").reads == before + 2

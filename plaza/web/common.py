@@ -56,5 +56,8 @@ def path_id(request: Request, name: str = "status_id") -> int:
 
 
 def timeline(request: Request, ids: list[int], page: Page) -> dict[str, Any]:
-    """The template values of a list of posts with its "older" link."""
-    return {"statuses": load(request, ids), "older_max_id": older_than(ids, page)}
+    """The template values of a list of posts with its "older" link; the topics shown count as
+    read (阅读) for hot search, as on the API's timelines."""
+    statuses = load(request, ids)
+    plaza_of(request).hot.displayed(statuses, current_account(request))
+    return {"statuses": statuses, "older_max_id": older_than(ids, page)}
