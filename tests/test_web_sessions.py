@@ -57,3 +57,16 @@ def test_the_session_secret_is_stored_only_hashed(client, plaza) -> None:  # typ
             select(access_tokens.c.token_hash).where(access_tokens.c.account_id == li.id))]
     cookie = client.cookies.get("plaza_session") or ""
     assert stored and all(h not in cookie for h in stored)
+
+
+def test_a_new_password_ends_every_session_and_token(client, plaza) -> None:  # type: ignore[no-untyped-def]
+    from plaza.identity import tokens
+
+    li = citizen(plaza, "li")
+    sign_in(client, "li")
+    session = client.cookies.get("plaza_session") or ""
+    secret, _token = tokens.issue(plaza.db, li.id, None, frozenset({"read"}))
+    assert tokens.authenticate(plaza.db, secret) is not None
+    accounts.set_password(plaza.db, li.id, "a brand new passphrase")
+    assert tokens.authenticate(plaza.db, secret) is None
+    assert _home_status(client, session) == 303

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from plaza import regions
 from plaza.clock import utcnow
 from plaza.errors import Conflict, Invalid, NotFound
+from plaza.identity import tokens
 from plaza.identity.passwords import hash_password, needs_rehash, verify_password
 from plaza.storage import fast
 from plaza.storage.db import Database
@@ -333,9 +334,12 @@ def update_profile(db: Database, account_id: int, **changes: Any) -> Row[Any]:
 
 
 def set_password(db: Database, account_id: int, password: str) -> None:
+    """A new password signs the account out everywhere: every access token and web session
+    issued under the old one is revoked."""
     with db.write() as conn:
         conn.execute(update(accounts).where(accounts.c.id == account_id)
                      .values(password_hash=hash_password(validate_password(password)), updated_at=utcnow()))
+    tokens.revoke_all_for_account(db, account_id)
 
 
 def verify_government(db: Database, account_id: int, profile: GovernmentProfile) -> Row[Any]:
