@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, literal, select, update
 
-from plaza.square.pagination import Page
+from plaza.square.pagination import Keyset, Page
 from plaza.storage import fast
 from plaza.storage.schema import accounts, follows, home_feed, statuses
 
@@ -86,40 +86,29 @@ def on_unfollow(conn: Connection, follower_id: int, target_id: int) -> None:
         home_feed.c.status_id.in_(select(statuses.c.id).where(statuses.c.account_id == target_id))))
 
 
-_NEWEST = 2**63 - 1
 # The read path runs on every home-timeline request: plain SQL on the driver (plaza.storage.fast).
-_FEED_DESC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
-                      "AND status_id > ? ORDER BY status_id DESC LIMIT ?")
-_FEED_ASC = fast.Sql("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
-                     "AND status_id > ? ORDER BY status_id ASC LIMIT ?")
+_FEED = Keyset("SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? AND status_id > ? "
+               "ORDER BY status_id {order} LIMIT ?")
 # Pull-mode accounts are few (a partial index lists them); probe the reader's follows for each.
 # (A correlated scalar subquery, not EXISTS: PostgreSQL would hash-join all the reader's follows.)
 _PULLED_FROM = fast.Sql("SELECT a.id FROM accounts a WHERE a.pull_feed AND "
                         "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id) IS NOT NULL")
-_PULLED = ("SELECT id FROM statuses WHERE account_id IN ({in}) AND visibility != 'direct' "
-           "AND id < ? AND id > ? ORDER BY id %s LIMIT ?")
-_PULLED_DESC = fast.Sql(_PULLED.replace("%s", "DESC"))
-_PULLED_ASC = fast.Sql(_PULLED.replace("%s", "ASC"))
+_PULLED = Keyset("SELECT id FROM statuses WHERE account_id IN ({in}) AND visibility != 'direct' "
+                 "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
 
 
 def read(conn: Connection, account_id: int, page: Page) -> list[int]:
     """One page of an account's home timeline (ids, newest first)."""
-    ascending = page.min_id is not None
-    upper = page.max_id if page.max_id is not None else _NEWEST
-    lower = max(page.since_id or 0, page.min_id or 0)
-    feed = [r[0] for r in fast.fetch(conn, _FEED_ASC if ascending else _FEED_DESC,
-                                     account_id, upper, lower, page.limit)]
+    ascending = page.ascending
+    feed = _FEED.fetch(conn, page, account_id)
     merged = set(feed)
     pulled_from = [r[0] for r in fast.fetch(conn, _PULLED_FROM, account_id)]
     if pulled_from:
-        if len(feed) == page.limit:
-            # Nothing beyond the feed page's last id can make this page: bound the pull by it.
-            if ascending:
-                upper = feed[-1]
-            else:
-                lower = feed[-1]
-        merged.update(r[0] for r in fast.fetch(conn, _PULLED_ASC if ascending else _PULLED_DESC,
-                                               pulled_from, upper, lower, page.limit))
+        # Nothing beyond the feed page's last id can make this page: bound the pull by it.
+        full = len(feed) == page.limit
+        merged.update(_PULLED.fetch(conn, page, pulled_from,
+                                    upper=feed[-1] if full and ascending else None,
+                                    lower=feed[-1] if full and not ascending else None))
     ordered = sorted(merged, reverse=not ascending)[: page.limit]
     if len(ordered) < page.limit and not ascending and page.since_id is None:
         # Below the materialised feed (older than its backfill): read the follows directly.

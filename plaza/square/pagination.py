@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Select
+from sqlalchemy import Column, Connection, Select
 
 from plaza.errors import Invalid
+from plaza.storage import fast
+from plaza.storage.db import Database
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -50,6 +52,30 @@ class Page:
     def finish(self, ids: list[int]) -> list[int]:
         """Put rows fetched by :meth:`apply` newest first."""
         return sorted(ids, reverse=True) if self.min_id is not None else ids
+
+
+class Keyset:
+    """One keyset-paged query on the driver (plaza.storage.fast), in both directions: ``{order}``
+    is filled per direction; the statement ends with ``… < ? AND … > ? ORDER BY … {order} LIMIT ?``
+    and takes the page's bounds and limit after its own parameters."""
+
+    def __init__(self, sql: str) -> None:
+        self.desc = fast.Sql(sql.replace("{order}", "DESC"))
+        self.asc = fast.Sql(sql.replace("{order}", "ASC"))
+
+    def fetch(self, conn: Connection, page: Page, *params: object, upper: int | None = None,
+              lower: int | None = None) -> list[int]:
+        """Ids in the query's order (oldest first for a ``min_id`` page); ``upper``/``lower``
+        narrow the page's bounds."""
+        rows = fast.fetch(conn, self.asc if page.ascending else self.desc, *params,
+                          page.upper if upper is None else upper, page.lower if lower is None else lower,
+                          page.limit)
+        return [r[0] for r in rows]
+
+    def ids(self, db: Database, page: Page, *params: object) -> list[int]:
+        """The page's ids, newest first."""
+        with db.read() as conn:
+            return page.finish(self.fetch(conn, page, *params))
 
 
 def parse_id(value: Any, name: str = "id") -> int | None:

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 
 from plaza.square import feeds
-from plaza.square.pagination import Page
+from plaza.square.pagination import Keyset, Page
 from plaza.square.text import topic_key
-from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import media_attachments, mentions, status_topics, statuses, topics
 
@@ -28,21 +27,6 @@ def home(db: Database, account_id: int, page: Page) -> list[int]:
     """Own posts and those of followed accounts (not their direct messages), newest first."""
     with db.read() as conn:
         return feeds.read(conn, account_id, page)
-
-
-class Keyset:
-    """One timeline query on the driver (plaza.storage.fast), in both directions: ``{order}`` and
-    the page's bounds (``id < ? AND id > ?``, then ``LIMIT ?``) are filled per page."""
-
-    def __init__(self, sql: str) -> None:
-        self.desc = fast.Sql(sql.replace("{order}", "DESC"))
-        self.asc = fast.Sql(sql.replace("{order}", "ASC"))
-
-    def ids(self, db: Database, page: Page, *params: object) -> list[int]:
-        with db.read() as conn:
-            rows = fast.fetch(conn, self.asc if page.ascending else self.desc, *params,
-                              page.upper, page.lower, page.limit)
-        return page.finish([r[0] for r in rows])
 
 
 _PUBLIC = Keyset("SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL "

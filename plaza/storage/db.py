@@ -61,6 +61,42 @@ class _WriteLock:
             self._thread_lock.release()
 
 
+class _WorkerThread:
+    """A daemon thread this process runs once (a forked worker starts its own)."""
+
+    def __init__(self, target: Callable[[], None], name: str) -> None:
+        self._target = target
+        self._name = name
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def running(self) -> bool:
+        return self._thread is not None and self._pid == os.getpid() and self._thread.is_alive()
+
+    def ensure(self, before_start: Callable[[], None] | None = None) -> None:
+        """Start the thread unless it runs in this process already."""
+        if self.running():
+            return
+        with self._lock:
+            if self.running():
+                return
+            if before_start is not None:
+                before_start()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._target, name=self._name, daemon=True)
+            self._thread.start()
+
+    def join(self, timeout: float, before_join: Callable[[], None] | None = None) -> None:
+        """Wait for this process's thread to end (``before_join`` asks it to)."""
+        if self.running():
+            if before_join is not None:
+                before_join()
+            assert self._thread is not None
+            self._thread.join(timeout=timeout)
+        self._thread = None
+
+
 class _Checkpointer:
     """Copies SQLite's write-ahead log into the database file from a background thread, so no
     writer pays for it inside its commit (the engine turns the automatic checkpoint off).
@@ -83,20 +119,10 @@ class _Checkpointer:
         self._turn = _WriteLock(database + ".checkpoint-lock")
         self._interval = interval
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
+        self._thread = _WorkerThread(self._run, "plaza-checkpoint")
 
     def ensure_running(self) -> None:
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-                return
-            self._stop.clear()
-            self._pid = os.getpid()
-            self._thread = threading.Thread(target=self._run, name="plaza-checkpoint", daemon=True)
-            self._thread.start()
+        self._thread.ensure(before_start=self._stop.clear)
 
     def checkpoint(self, mode: str = "PASSIVE") -> int:
         """Run one checkpoint; returns the frames the log holds (since it last started over)."""
@@ -121,10 +147,7 @@ class _Checkpointer:
 
     def stop(self) -> None:
         self._stop.set()
-        thread = self._thread
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            thread.join(timeout=5)
-        self._thread = None
+        self._thread.join(timeout=5)
 
 
 class _Batcher:
@@ -141,23 +164,14 @@ class _Batcher:
         self._db = db
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop] | None] = (
             queue.SimpleQueue())
-        self._thread: threading.Thread | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
+        self._thread = _WorkerThread(self._work, "plaza-writer")
 
     async def run(self, job: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._ensure_running()
+        self._thread.ensure()
         self._queue.put((job, future, loop))
         return await future
-
-    def _ensure_running(self) -> None:
-        with self._lock:
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._pid = os.getpid()
-                self._thread = threading.Thread(target=self._work, name="plaza-writer", daemon=True)
-                self._thread.start()
 
     def _work(self) -> None:
         while True:
@@ -195,11 +209,7 @@ class _Batcher:
                 continue
 
     def stop(self) -> None:
-        thread = self._thread
-        if thread is not None and thread.is_alive() and self._pid == os.getpid():
-            self._queue.put(None)
-            thread.join(timeout=10)
-        self._thread = None
+        self._thread.join(timeout=10, before_join=lambda: self._queue.put(None))
 
 
 _SAVEPOINT = fast.Sql("SAVEPOINT plaza_job")
