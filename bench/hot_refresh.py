@@ -10,7 +10,10 @@ folded by a first refresh. Then, timed:
    ``--minute-reads`` reads): fold + rank + publish;
 2. after another minute of traffic, ``fold`` alone, then ``refresh`` (rank + publish only, as
    when the process folds every few seconds between refreshes);
-3. for the Redis engine, a checkpoint of the state into Redis; for the memory engine, one
+3. as a server schedules it (``plaza.hot.service``: a fold every ``FOLD_SECONDS``, a refresh
+   every minute): a minute of traffic in six ten-second parts, each folded as it arrives, the
+   last by the refresh itself — the refresh's time is what a refresh costs in a running server;
+4. for the Redis engine, a checkpoint of the state into Redis; for the memory engine, one
    background save of its snapshot file (what ``snapshot_seconds`` repeats): the time the
    process is held (the fork) and the time until the forked child has written the file.
 
@@ -38,6 +41,7 @@ from pathlib import Path
 from plaza import regions
 from plaza.hot import MemoryEngine, RedisEngine
 from plaza.hot.engine import HotEngine
+from plaza.hot.service import FOLD_SECONDS
 
 
 def rss_mb() -> float:
@@ -170,6 +174,21 @@ def main() -> None:
         engine.refresh()
         rank_s = time.perf_counter() - t
 
+        # as scheduled: a fold every FOLD_SECONDS, the minute's last part folded by the refresh
+        parts = round(60 / FOLD_SECONDS)
+        scheduled_folds: list[float] = []
+        for part in range(parts):
+            feed(engine, topics, args.minute_events // parts, args.minute_reads // parts,
+                 args.seed + 10 + part, 0)
+            now[0] += FOLD_SECONDS
+            t = time.perf_counter()
+            if part < parts - 1:
+                engine.fold()
+                scheduled_folds.append(time.perf_counter() - t)
+            else:
+                engine.refresh()
+                scheduled_refresh_s = time.perf_counter() - t
+
         checkpoint_s = snapshot_mb = fork_s = None
         if redis_engine is not None:
             t = time.perf_counter()
@@ -201,6 +220,9 @@ def main() -> None:
             "refresh_folding_a_minute_s": round(full_s, 3),
             "fold_a_minute_s": round(fold_s, 3),
             "refresh_after_fold_s": round(rank_s, 3),
+            "scheduled_fold_max_s": round(max(scheduled_folds), 3),
+            "scheduled_folds_per_minute_s": round(sum(scheduled_folds), 3),
+            "scheduled_refresh_s": round(scheduled_refresh_s, 3),
             "checkpoint_or_snapshot_s": checkpoint_s,
             "snapshot_fork_s": fork_s,
             "snapshot_mb": snapshot_mb,

@@ -22,6 +22,7 @@ from plaza import i18n
 from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError, RateLimited
 from plaza.hot.service import HotService
+from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
 from plaza.ratelimit import RateLimits
 from plaza.storage.db import Database
 from plaza.storage.engine import make_engine
@@ -49,6 +50,8 @@ class Plaza:
                 "sign_in": settings.rate_limit_sign_in,
                 "sign_up": settings.rate_limit_sign_up,
                 "posting": settings.rate_limit_posting,
+                # following or unfollowing a whole government matrix (plaza.matrices)
+                "matrix_follow": MATRIX_FOLLOW_RATE,
             }),
             hot=HotService.from_settings(settings, db),
         )

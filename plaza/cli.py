@@ -1,4 +1,5 @@
-"""The ``plaza`` command line: serve, migrate, load the demo, manage accounts, show hot search.
+"""The ``plaza`` command line: serve, migrate, load the demo, manage accounts, show hot search,
+appoint topic hosts.
 
 It only parses and calls the services; every user error (:class:`plaza.errors.PlazaError`) is
 printed as one line — in English when ``PLAZA_LOCALE`` (or else ``LC_ALL`` / ``LC_MESSAGES`` /
@@ -62,10 +63,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_stage_follows": ("关注：{done}", "follows: {done}"),
     "demo_stage_posts": ("微博：{done}/{total}", "posts: {done}/{total}"),
     "demo_stage_likes": ("赞：{done}", "likes: {done}"),
+    "demo_stage_matrices": ("政务矩阵：{done} 个，矩阵联动话题：{total} 个", "government matrices: {done}, campaigns: {total}"),
+    "demo_stage_hosts": ("话题主持人和导语：{done}/{total} 个话题", "topic hosts and descriptions: {done}/{total} topics"),
     "demo_stage_admin": ("管理员账号：已创建", "administrator: created"),
     "demo_skipped": ("  跳过 {count} 条（{reason}）", "  skipped {count} ({reason})"),
     "demo_already": ("演示数据已经载入过，本次未做任何更改", "The demo is already loaded; nothing changed"),
     "demo_sign_ins": ("演示账号（密码 {password}）：", "Demo sign-ins (password {password}):"),
+    "demo_replayed": ("热搜回放：{posts} 条带话题的微博、{likes} 个赞、模拟 {reads} 次阅读和 {searches} 次搜索，"
+                      "刷新 {refreshes} 次；全国热搜 {entries} 条，{cities} 个城市有同城热搜，用时 {seconds:.1f} 秒",
+                      "Hot search replay: {posts} posts with topics, {likes} likes, {reads} simulated reads and "
+                      "{searches} searches, {refreshes} refreshes; {entries} entries on the national list, "
+                      "{cities} cities with a list, in {seconds:.1f} s"),
+    "demo_not_loaded": ("还没有载入演示数据：请先运行 plaza demo load", "The demo is not loaded: run `plaza demo load` first"),
     "demo_as_admin": ("管理员", "administrator"),
     "demo_as_citizen": ("市民（重庆）", "citizen of Chongqing"),
     "demo_as_government": ("政务号 重庆发布", "government account 重庆发布"),
@@ -88,6 +97,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hot_pinned": ("置顶", "Pinned"),
     "hot_empty": ("（榜单为空）", "(the list is empty)"),
     "hot_columns": ("排名  话题  热度  标签  阅读量  讨论量", "rank  topic  heat  label  reads  discussions"),
+    # Rebuilding hot search's counters from the database (plaza hot rebuild)
+    "hot_rebuilt": ("已根据数据库重算 {topics} 个话题的计数（读取微博 {posts} 条、赞 {likes} 个，用时 {seconds:.1f} 秒），"
+                    "已写入 {where}",
+                    "Recounted {topics} topics from {posts} posts and {likes} likes in {seconds:.1f} s; "
+                    "written to {where}"),
+    "hot_rebuild_kept": ("阅读量、各条微博的阅读数、搜索量和热度无法从数据库恢复，保持原样",
+                         "Reads (per topic and per post), searches and heat cannot be recovered from "
+                         "the database and were kept as they were"),
+    # Topic hosts (主持人)
+    "topic_host_added": ("@{username}（{display_name}）现在是 #{topic}# 的主持人",
+                         "@{username} ({display_name}) now hosts #{topic}#"),
+    "topic_host_removed": ("@{username} 不再是 #{topic}# 的主持人", "@{username} no longer hosts #{topic}#"),
+    "topic_hosts_of": ("#{topic}# 的主持人：", "Hosts of #{topic}#:"),
+    "topic_no_hosts": ("#{topic}# 还没有主持人", "#{topic}# has no hosts"),
 }
 
 
@@ -246,17 +269,46 @@ def demo_load(seed: int, citizens: int, posts: int, quiet: bool) -> None:
     with _plaza(migrate=True) as instance:
         report = load_demo(instance, seed=seed, citizens=citizens, posts=posts,
                            progress=None if quiet else progress)
-    if report.loaded:
-        click.echo(_("demo_loaded", accounts=report.accounts, follows=report.follows,
-                     posts=report.posts, replies=report.replies, reblogs=report.reblogs,
-                     likes=report.likes, topics=report.topics, seconds=report.seconds))
-        for reason, count in sorted(report.skipped.items()):
-            click.echo(_("demo_skipped", reason=reason, count=count))
-    else:
-        click.echo(_("demo_already"))
+        if report.loaded:
+            click.echo(_("demo_loaded", accounts=report.accounts, follows=report.follows,
+                         posts=report.posts, replies=report.replies, reblogs=report.reblogs,
+                         likes=report.likes, topics=report.topics, seconds=report.seconds))
+            for reason, count in sorted(report.skipped.items()):
+                click.echo(_("demo_skipped", reason=reason, count=count))
+            _replay(instance, seed)
+        else:
+            click.echo(_("demo_already"))
     click.echo(_("demo_sign_ins", password=report.password))
     for username, what in report.sign_ins:
         click.echo(f"  {username:<16} {_('demo_as_' + what)}")
+
+
+def _replay(instance: Any, seed: int) -> None:
+    from plaza.demo.load import ADMIN_USERNAME
+    from plaza.demo.replay import replay_demo
+    from plaza.square import accounts as account_service
+
+    admin = account_service.find_by_username(instance.db, ADMIN_USERNAME)
+    report = replay_demo(instance, seed=seed, pin_by=admin.id if admin is not None else None)
+    click.echo(_("demo_replayed", posts=report.posts, likes=report.likes, reads=report.reads,
+                 searches=report.searches, refreshes=report.refreshes,
+                 entries=report.national_entries, cities=report.city_lists, seconds=report.seconds))
+
+
+@demo.command("replay")
+@click.option("--seed", type=int, default=2022, show_default=True)
+def demo_replay(seed: int) -> None:
+    """Replay the demo's week into hot search, compressed into the last three hours, with a
+    simulated audience (reads, searches), and pin the demo announcements. `plaza demo load` does
+    this once after loading; run it again to bring a demo's lists back to life (its counters
+    then count the demo's activity once more). Stop the server first when it runs without Redis:
+    it would overwrite the replayed state with its own at its next snapshot."""
+    from plaza.demo.load import is_loaded
+
+    with _plaza() as instance:
+        if not is_loaded(instance):
+            raise click.ClickException(_("demo_not_loaded"))
+        _replay(instance, seed)
 
 
 # --- account -----------------------------------------------------------------------------------
@@ -480,6 +532,337 @@ def hot_refresh(city: str | None) -> None:
         service.refresh()
         click.echo(_("hot_refresh_shared" if service.shared else "hot_refresh_local"))
         _show_hot(service, code)
+
+
+@hot.command("rebuild")
+def hot_rebuild() -> None:
+    """Recount hot search's counters from the posts in the database (after a crash).
+
+    \b
+    Restored for every topic from the posts, reposts and likes in the database:
+      originals (原创量), discussions (讨论量 = originals + reposts),
+      interactions (互动量 = replies + reposts + likes), participants, and the
+      per-day uses and accounts of the last 7 days (Mastodon's Tag.history).
+    Cannot be restored (never stored per event) and kept as the engine has them:
+      reads (阅读量, and each post's 阅读数), searches and click-throughs, and heat
+      (it builds up again from new activity); lists and administrators' controls
+      are untouched.
+
+    \b
+    Memory engine (no PLAZA_REDIS_URL): stop the server first; this rewrites the
+    snapshot file, which a running server would overwrite at its next save.
+    Redis: may run while the server serves; counts recorded during the run may be
+    missing from these counters afterwards.
+    """
+    import time
+
+    from plaza.hot.service import HotService
+
+    started = time.monotonic()
+    with _plaza() as instance:
+        service = HotService.from_settings(instance.settings, instance.db)
+        counted, posts, likes = service.rebuild()
+        service.save()
+    click.echo(_("hot_rebuilt", topics=len(counted.topics()), posts=posts, likes=likes,
+                 seconds=time.monotonic() - started, where=service.describe))
+    click.echo(_("hot_rebuild_kept"))
+
+
+# --- topics ----------------------------------------------------------------------------------
+
+
+@main.group()
+def topic() -> None:
+    """Topics (话题): their hosts (主持人)."""
+
+
+@topic.group("host")
+def topic_host() -> None:
+    """Appoint, remove and list a topic's hosts (主持人), as the server's operator."""
+
+
+@topic_host.command("add")
+@click.argument("name")
+@click.argument("username")
+def topic_host_add(name: str, username: str) -> None:
+    """Appoint USERNAME as a host of the topic NAME (at most 5 hosts)."""
+    from plaza.square import topics
+
+    with _plaza() as instance:
+        row = _find(instance, username)
+        curation = topics.appoint_host(instance.db, name, int(row.id), by=topics.OPERATOR)
+    click.echo(_("topic_host_added", username=row.username, display_name=row.display_name,
+                 topic=curation.name))
+
+
+@topic_host.command("remove")
+@click.argument("name")
+@click.argument("username")
+def topic_host_remove(name: str, username: str) -> None:
+    """Remove USERNAME from the hosts of the topic NAME."""
+    from plaza.square import topics
+
+    with _plaza() as instance:
+        row = _find(instance, username)
+        curation = topics.remove_host(instance.db, name, int(row.id), by=topics.OPERATOR)
+    click.echo(_("topic_host_removed", username=row.username, topic=curation.name))
+
+
+@topic_host.command("list")
+@click.argument("name")
+def topic_host_list(name: str) -> None:
+    """Print the hosts of the topic NAME."""
+    from plaza.square import topics
+
+    with _plaza() as instance:
+        curation = topics.curation(instance.db, name)
+    if curation is None:
+        raise NotFound("topic_not_found")
+    if not curation.hosts:
+        click.echo(_("topic_no_hosts", topic=curation.name))
+        return
+    click.echo(_("topic_hosts_of", topic=curation.name))
+    for host in curation.hosts:
+        click.echo(f"  @{host.username}  {host.display_name}")
+
+
+# --- government matrices (政务矩阵) and matrix campaigns (矩阵联动) -----------------------------
+
+MESSAGES.update({
+    "matrix_created": ("已组建矩阵“{name}”（{kind}）：{members} 个成员", "Created the matrix {name} ({kind}): {members} members"),
+    "matrix_kind_needed": ("请选择一种组建方式：--from-tree、--region、--department 或 --manual",
+                           "Choose how to build it: --from-tree, --region, --department or --manual"),
+    "matrix_none": ("还没有政务矩阵", "There are no matrices yet"),
+    "matrix_line": ("{id}  {name}  [{kind}]  {members} 个成员", "{id}  {name}  [{kind}]  {members} members"),
+    "matrix_header": ("{name}（{kind}，{members} 个成员）", "{name} ({kind}, {members} members)"),
+    "matrix_owner_line": ("负责账号：@{username}", "Owner: @{username}"),
+    "matrix_rule_line": ("规则：{rule}", "Rule: {rule}"),
+    "matrix_campaign_line": ("联动活动 {id}：#{topic}#  {start} – {end}  {state}",
+                             "Campaign {id}: #{topic}#  {start} – {end}  {state}"),
+    "matrix_added": ("已加入 {n} 个成员，现有 {members} 个", "Added {n}; the matrix now has {members} members"),
+    "matrix_removed": ("已移出 {n} 个成员，现有 {members} 个", "Removed {n}; the matrix now has {members} members"),
+    "matrix_synced": ("已同步：加入 {added} 个，移出 {removed} 个，现有 {members} 个成员",
+                      "Synced: {added} joined, {removed} left; {members} members now"),
+    "matrix_deleted": ("已删除矩阵“{name}”", "Deleted the matrix {name}"),
+    "campaign_created": ("已发起联动活动 {id}：“{title}” #{topic}#，{start} – {end}（北京时间）",
+                         "Started campaign {id}: {title} #{topic}#, {start} – {end} (Beijing time)"),
+    "campaign_report": ("{title}  #{topic}#  {start} – {end}（北京时间）  {state}",
+                        "{title}  #{topic}#  {start} – {end} (Beijing time)  {state}"),
+    "campaign_counters": ("参与 {joined}/{members}（{coverage:.0%}）  阅读 {reads}  讨论 {discussions}  热搜最高 {rank}",
+                          "joined {joined}/{members} ({coverage:.0%})  reads {reads}  discussions {discussions}  "
+                          "best rank {rank}"),
+    "campaign_joined_line": ("  {at}  @{username}  {how}", "  {at}  @{username}  {how}"),
+    "campaign_state_upcoming": ("未开始", "upcoming"),
+    "campaign_state_running": ("进行中", "running"),
+    "campaign_state_ended": ("已结束", "ended"),
+    "campaign_kind_original": ("原创", "original"),
+    "campaign_kind_repost": ("转发", "repost"),
+    "campaign_reach_line": ("  {id}  @{username}  转发 {reposts}（矩阵内 {members}）  评论 {replies}  赞 {likes}  阅读 {reads}",
+                            "  {id}  @{username}  reposts {reposts} ({members} by members)  replies {replies}  "
+                            "likes {likes}  reads {reads}"),
+})
+
+
+def _matrix_kind(kind: str) -> str:
+    from plaza.matrices.matrices import KINDS
+
+    return KINDS[kind][1 if locale() == "en" else 0]
+
+
+def _beijing_time(value: Any) -> str:
+    from plaza.clock import as_utc
+    from plaza.matrices.campaigns import CHINA_TIME
+
+    return as_utc(value).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def _usernames_to_ids(instance: Any, usernames: tuple[str, ...]) -> list[int]:
+    return [int(_find(instance, name).id) for name in usernames]
+
+
+@main.group()
+def matrix() -> None:
+    """Government matrices (政务矩阵): build, list, show, change and re-sync them."""
+
+
+@matrix.command("create")
+@click.argument("name")
+@click.option("--from-tree", "root", metavar="USERNAME", help="A government account and all its descendants.")
+@click.option("--region", metavar="CODE", help="Every government account in a division (province, city, county).")
+@click.option("--department", metavar="TYPE", type=click.Choice(list(DEPARTMENT_TYPES)),
+              help="One department line (within --region, or nationwide).")
+@click.option("--manual", is_flag=True, help="By hand: the accounts given with --member.")
+@click.option("--member", "members", metavar="USERNAME", multiple=True, help="Also add this account (repeatable).")
+@click.option("--owner", metavar="USERNAME", help="The government account that manages it.")
+@click.option("--description", default="", help="One or two sentences about it.")
+def matrix_create(name: str, root: str | None, region: str | None, department: str | None, manual: bool,
+                  members: tuple[str, ...], owner: str | None, description: str) -> None:
+    """Create a matrix: --from-tree USERNAME | --region CODE [--department TYPE] | --department TYPE | --manual."""
+    from plaza.matrices import matrices
+    from plaza.matrices.matrices import MatrixSpec
+
+    chosen = [bool(root), bool(region or department), manual]
+    if sum(chosen) != 1:
+        raise click.UsageError(_("matrix_kind_needed"))
+    kind = "tree" if root else "manual" if manual else "department" if department else "region"
+    with _plaza() as instance:
+        spec = MatrixSpec(name=name, kind=kind, description=description, region_code=region,
+                          department_type=department, root_id=int(_find(instance, root).id) if root else None,
+                          member_ids=tuple(_usernames_to_ids(instance, members)),
+                          owner_id=int(_find(instance, owner).id) if owner else None)
+        row = matrices.create(instance.db, None, spec)
+        count = matrices.members_count(instance.db, row.id)
+    click.echo(_("matrix_created", name=row.name, kind=_matrix_kind(row.kind), members=count))
+
+
+@matrix.command("list")
+def matrix_list() -> None:
+    """Every matrix, newest first."""
+    from plaza.matrices import matrices
+    from plaza.square.pagination import Page
+
+    with _plaza() as instance:
+        found, page = [], Page(limit=200)
+        while True:
+            batch = matrices.list_matrices(instance.db, page)
+            found.extend(batch)
+            if len(batch) < page.limit:
+                break
+            page = Page(max_id=batch[-1].matrix.id, limit=200)
+    if not found:
+        click.echo(_("matrix_none"))
+    for summary in found:
+        m = summary.matrix
+        click.echo(_("matrix_line", id=m.id, name=m.name, kind=_matrix_kind(m.kind), members=summary.members_count))
+
+
+@matrix.command("show")
+@click.argument("name")
+def matrix_show(name: str) -> None:
+    """A matrix's rule, owner, members (by level) and campaigns."""
+    from plaza.matrices import campaigns, matrices
+    from plaza.square import accounts
+
+    with _plaza() as instance:
+        row = matrices.find(instance.db, name)
+        members = matrices.members(instance.db, row.id)
+        owner = accounts.get(instance.db, row.owner_id) if row.owner_id else None
+        found = campaigns.list_for(instance.db, row.id)
+    click.echo(_("matrix_header", name=row.name, kind=_matrix_kind(row.kind), members=len(members)))
+    rule = " ".join(str(v) for v in (row.region_code, row.department_type) if v)
+    if rule:
+        click.echo(_("matrix_rule_line", rule=rule))
+    if owner is not None:
+        click.echo(_("matrix_owner_line", username=owner.username))
+    for member in members:
+        a = member.account
+        click.echo(f"  @{a.username}  {a.display_name}  {a.agency or ''}  {a.region_code or ''}  {a.level or ''}")
+    for c in found:
+        click.echo(_("matrix_campaign_line", id=c.id, topic=c.topic_name, start=_beijing_time(c.starts_at),
+                     end=_beijing_time(c.ends_at), state=_("campaign_state_" + campaigns.state_of(c))))
+
+
+@matrix.command("add")
+@click.argument("name")
+@click.argument("usernames", nargs=-1, required=True)
+def matrix_add(name: str, usernames: tuple[str, ...]) -> None:
+    """Add government accounts to a matrix by hand."""
+    from plaza.matrices import matrices
+
+    with _plaza() as instance:
+        row = matrices.find(instance.db, name)
+        added = matrices.add_members(instance.db, None, row.id, _usernames_to_ids(instance, usernames))
+        count = matrices.members_count(instance.db, row.id)
+    click.echo(_("matrix_added", n=added, members=count))
+
+
+@matrix.command("remove")
+@click.argument("name")
+@click.argument("usernames", nargs=-1, required=True)
+def matrix_remove(name: str, usernames: tuple[str, ...]) -> None:
+    """Take accounts out of a matrix (a re-sync does not bring them back)."""
+    from plaza.matrices import matrices
+
+    with _plaza() as instance:
+        row = matrices.find(instance.db, name)
+        removed = matrices.remove_members(instance.db, None, row.id, _usernames_to_ids(instance, usernames))
+        count = matrices.members_count(instance.db, row.id)
+    click.echo(_("matrix_removed", n=removed, members=count))
+
+
+@matrix.command("sync")
+@click.argument("name")
+def matrix_sync(name: str) -> None:
+    """Re-apply a derived matrix's rule: new accounts join, those that no longer match leave."""
+    from plaza.matrices import matrices
+
+    with _plaza() as instance:
+        row = matrices.find(instance.db, name)
+        result = matrices.sync(instance.db, None, row.id)
+        count = matrices.members_count(instance.db, row.id)
+    click.echo(_("matrix_synced", added=len(result.added), removed=len(result.removed), members=count))
+
+
+@matrix.command("delete")
+@click.argument("name")
+def matrix_delete(name: str) -> None:
+    """Delete a matrix and its campaigns."""
+    from plaza.matrices import matrices
+
+    with _plaza() as instance:
+        row = matrices.find(instance.db, name)
+        matrices.delete_matrix(instance.db, None, row.id)
+    click.echo(_("matrix_deleted", name=row.name))
+
+
+@main.group()
+def campaign() -> None:
+    """Matrix campaigns (矩阵联动): a topic bound to a matrix for a period."""
+
+
+@campaign.command("create")
+@click.argument("matrix_name", metavar="MATRIX")
+@click.argument("topic")
+@click.option("--start", required=True, metavar="TIME", help="ISO 8601; without an offset, Beijing time.")
+@click.option("--end", required=True, metavar="TIME", help="ISO 8601; without an offset, Beijing time.")
+@click.option("--title", default="", help="Default: the topic.")
+@click.option("--description", default="")
+def campaign_create(matrix_name: str, topic: str, start: str, end: str, title: str, description: str) -> None:
+    """Start a campaign of MATRIX (its name or id) for TOPIC."""
+    from plaza.matrices import campaigns, matrices
+    from plaza.matrices.campaigns import CampaignSpec
+
+    spec = CampaignSpec(topic=topic, starts_at=campaigns.parse_time(start, "--start"),
+                        ends_at=campaigns.parse_time(end, "--end"), title=title, description=description)
+    with _plaza() as instance:
+        row = campaigns.create(instance.db, None, matrices.find(instance.db, matrix_name).id, spec)
+    click.echo(_("campaign_created", id=row.id, title=row.title, topic=row.topic_name,
+                 start=_beijing_time(row.starts_at), end=_beijing_time(row.ends_at)))
+
+
+@campaign.command("show")
+@click.argument("campaign_id", type=int)
+def campaign_show(campaign_id: int) -> None:
+    """Who joined a campaign and when, its counters and each member post's reach."""
+    from plaza.matrices import campaigns
+    from plaza.square import accounts
+
+    with _plaza() as instance:
+        report = campaigns.report(instance.db, _hot_service(instance), campaign_id)
+        with instance.db.read() as conn:
+            people = accounts.get_many(conn, {p.account_id for p in (*report.joined, *report.propagation)})
+    c = report.campaign
+    click.echo(_("campaign_report", title=c.title, topic=c.topic_name, start=_beijing_time(c.starts_at),
+                 end=_beijing_time(c.ends_at), state=_("campaign_state_" + report.state)))
+    click.echo(_("campaign_counters", joined=len(report.joined), members=report.members, coverage=report.coverage,
+                 reads=report.reads, discussions=report.discussions, rank=report.peak_rank or "-"))
+    for p in report.joined:
+        click.echo(_("campaign_joined_line", at=_beijing_time(p.first_at), username=people[p.account_id].username,
+                     how=_("campaign_kind_" + p.first_kind)))
+    for r in report.propagation:
+        click.echo(_("campaign_reach_line", id=r.status_id, username=people[r.account_id].username,
+                     reposts=r.reposts, members=r.member_reposts, replies=r.replies, likes=r.likes, reads=r.reads))
+
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,11 +30,14 @@ from sqlalchemy import bindparam, func, insert, select, update
 from plaza import i18n
 from plaza.clock import utcnow
 from plaza.demo.cast import ACCOUNTS as CAST
+from plaza.demo.cast import TOPICS as CAST_TOPICS
 from plaza.demo.cast import CastAccount
 from plaza.demo.generate import WINDOW_MINUTES, DemoData, generate
 from plaza.errors import Conflict, PlazaError
+from plaza.matrices import demo_matrices
 from plaza.identity.passwords import hash_password
 from plaza.square import accounts, posts
+from plaza.square import topics as topic_curation
 from plaza.square.accounts import GovernmentProfile
 from plaza.storage.schema import accounts as accounts_table
 from plaza.storage.schema import favourites, follows, notifications, statuses, topics
@@ -52,6 +55,8 @@ DEMO_CITY = "500000"
 GOVERNMENT_DISPLAY_NAME = "重庆发布"
 
 _BATCH = 5000
+#: Days the demo accounts have existed when the week of posts begins.
+ACCOUNT_AGE_DAYS = 365
 
 i18n.register({
     "demo_interrupted": (
@@ -61,7 +66,8 @@ i18n.register({
     ),
 })
 
-#: Called as ``progress(stage, done, total)``; stages: cast, citizens, follows, posts, likes, admin.
+#: Called as ``progress(stage, done, total)``; stages: cast, citizens, follows, posts, likes, hosts,
+#: matrices, admin.
 Progress = Callable[[str, int, int], None]
 
 
@@ -172,8 +178,9 @@ class _Loader:
         self.skipped: Counter[str] = Counter()
         self.password_hash = hash_password(DEMO_PASSWORD)
         first_post = max((p.minutes_ago for p in data.posts), default=0)
-        #: Accounts join before the week of posts; follows come just after.
-        self.joined = self.now - timedelta(minutes=max(first_post, WINDOW_MINUTES) + 2 * 24 * 60)
+        #: Accounts joined a year before the week of posts (hot search trusts an account fully
+        #: only from 60 days of age, see plaza.hot.trust); follows come just after.
+        self.joined = self.now - timedelta(minutes=max(first_post, WINDOW_MINUTES), days=ACCOUNT_AGE_DAYS)
         self.followed_at = self.joined + timedelta(hours=6)
 
     def say(self, stage: str, done: int, total: int) -> None:
@@ -188,6 +195,8 @@ class _Loader:
         replies, reblogs = self.create_posts()
         likes = self.create_likes()
         self.backdate_notifications()
+        self.curate_topics()
+        self.create_matrices()
         self.create_admin()  # last: marks the load complete
         with self.db.read() as conn:
             topics_after = conn.execute(select(func.count()).select_from(topics)).scalar_one()
@@ -402,6 +411,27 @@ class _Loader:
             for chunk in _chunks(moves):
                 conn.execute(update(notifications).where(notifications.c.id == bindparam("old"))
                              .values(id=bindparam("new")), chunk)
+
+    def curate_topics(self) -> None:
+        """The seed story's topics get their hosts (主持人) and descriptions (导语), as the
+        operator would appoint them; a topic no post named (a small demo) is left alone."""
+        done = 0
+        for topic in CAST_TOPICS:
+            if topic_curation.curation(self.db, topic.name) is None:
+                continue
+            for username in topic.hosts:
+                host = self.rows.get(username)
+                if host is not None:
+                    topic_curation.appoint_host(self.db, topic.name, host.id, by=topic_curation.OPERATOR)
+            topic_curation.set_description(self.db, topic.name, topic.description,
+                                           by=topic_curation.OPERATOR)
+            done += 1
+        self.say("hosts", done, len(CAST_TOPICS))
+
+    def create_matrices(self) -> None:
+        """The seed story's government matrices (政务矩阵) and their campaigns."""
+        report = demo_matrices(self.db)
+        self.say("matrices", report.matrices, report.campaigns)
 
     def create_admin(self) -> None:
         """The administrator. ``admin`` is a reserved name that sign-up refuses, which is right for

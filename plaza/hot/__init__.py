@@ -9,7 +9,12 @@ The pieces, from the outside in:
 * ``HotEngine`` (``engine.py``) and its two implementations: ``MemoryEngine`` (one process,
   snapshot file) and ``RedisEngine`` (many processes, one Redis).
 * Pure rules: ``trust.py`` (account weight), ``heat.py`` (heat formula, labels),
-  ``state.py`` (decayed sums and ranking), ``curves.py`` (heat curves from snapshots).
+  ``state.py`` (decayed sums and ranking), ``curves.py`` (heat curves, time on the list, peak
+  rank and half-life from successive lists).
+* The database side: ``history.py`` (the lists refreshes published, each topic's record on
+  each list, administrators' actions) and ``recount.py`` (counters recounted from the posts,
+  ``plaza hot rebuild``).
+* ``service.py`` (``HotService``) wires it all into a running Plaza.
 """
 
 from plaza.hot.curves import CurvePoint, half_life, heat_curve, peak_rank, time_on_list

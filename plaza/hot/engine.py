@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from plaza.hot.events import DAY_OFFSET_SECONDS, day_start
 from plaza.hot.lists import AdminState, HotSnapshot
 from plaza.hot.recorder import Batch, Recorder
 
-__all__ = ["Clock", "DayUse", "HotEngine", "TopicStats"]
+__all__ = ["Clock", "DayUse", "HotEngine", "Recount", "Refreshed", "TopicStats"]
 
 Clock = Callable[[], float]
 
@@ -42,6 +43,32 @@ class DayUse:
     day: int
     uses: int
     accounts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What one ``refresh_lists`` call gives: every list (national first), and whether this
+    engine computed them (False: another process held the refresh and these are its lists)."""
+
+    lists: list[HotSnapshot]
+    performed: bool
+
+
+@dataclass(slots=True)
+class Recount:
+    """The counters the square's posts can tell again (``plaza.hot.recount``): per topic key the
+    originals (原创量), discussions (讨论量: originals and reposts), interactions (互动量: replies,
+    reposts, likes) and participants, and per day (``day_start``) and topic the uses and the
+    accounts among them (``Tag.history``)."""
+
+    originals: Counter[str] = field(default_factory=Counter)
+    discussions: Counter[str] = field(default_factory=Counter)
+    interactions: Counter[str] = field(default_factory=Counter)
+    participants: dict[str, set[int]] = field(default_factory=dict)
+    days: dict[int, dict[str, tuple[int, set[int]]]] = field(default_factory=dict)
+
+    def topics(self) -> set[str]:
+        return {*self.originals, *self.discussions, *self.interactions, *self.participants}
 
 
 class HotEngine(ABC):
@@ -84,6 +111,17 @@ class HotEngine(ABC):
     def history(self, topic: str, days: int = 7, now: float | None = None) -> list[DayUse]:
         """Per-day uses and accounts, today first, ``days`` days (at most ``history_days``)."""
 
+    @abstractmethod
+    def post_reads(self, status_ids: Sequence[int]) -> dict[int, int]:
+        """Reads (阅读数) of individual posts, for those of ``status_ids`` read at least once
+        within the first ``POST_READS_DAYS`` days of their life (``plaza.hot.events``)."""
+
+    @abstractmethod
+    def restore(self, recount: Recount) -> None:
+        """Replace originals, discussions, interactions, participants and the per-day history of
+        every topic with ``recount`` (days outside ``history_days`` are ignored); reads,
+        searches, click-throughs, post reads, heat, lists and controls stay."""
+
     # --- lists -----------------------------------------------------------------------------
 
     @abstractmethod
@@ -93,9 +131,13 @@ class HotEngine(ABC):
         heat a finer time resolution)."""
 
     @abstractmethod
-    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
+    def refresh_lists(self, now: float | None = None) -> Refreshed:
         """Fold pending events in, recompute heat, publish and return every list (national
-        first, then the cities that have one)."""
+        first, then the cities that have one), saying whether this engine did the work."""
+
+    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
+        """``refresh_lists``'s lists."""
+        return self.refresh_lists(now).lists
 
     @abstractmethod
     def hot_list(self, city: str | None = None) -> HotSnapshot | None:

@@ -11,6 +11,10 @@
 | `reply`    | a reply to a post carrying the topic               | 互动量 interactions        |
 | `like`     | a like of a post carrying the topic                | 互动量 interactions        |
 
+Reads also count per post (阅读数 of one post: each time a timeline shows it, a repost's display
+counting for its original) for the first ``POST_READS_DAYS`` days of the post's life, which is
+as long as they are kept.
+
 Everything except reads also feeds a *participation* class of the heat formula (search,
 discussion or interaction, see ``plaza.hot.heat``); originals and reposts are the ``uses`` of
 the per-day history (Mastodon's ``Tag.history``).
@@ -28,6 +32,7 @@ __all__ = [
     "EFFECTS",
     "INTERACTION",
     "PARTICIPANT_KINDS",
+    "POST_READS_DAYS",
     "SEARCH",
     "USE_KINDS",
     "Event",
@@ -68,6 +73,9 @@ PARTICIPANT_KINDS = frozenset(
 )
 #: Kinds counted as ``uses`` in the per-day history.
 USE_KINDS = frozenset({EventKind.ORIGINAL, EventKind.REPOST})
+
+#: Days of its life during which a post's reads are counted and kept (its id tells its age).
+POST_READS_DAYS = 30
 
 #: History days are Beijing days (UTC+8, no daylight saving): a day starts at 00:00 CST.
 DAY_OFFSET_SECONDS = 8 * 3600

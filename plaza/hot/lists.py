@@ -82,7 +82,8 @@ class Pinned:
 
 @dataclass(frozen=True, slots=True)
 class HotSnapshot:
-    """One list as one refresh published it. A later step persists these for heat curves."""
+    """One list as one refresh published it (``plaza.hot.history`` stores it for heat curves
+    when it changed)."""
 
     scope: Scope
     city: str | None

@@ -9,18 +9,28 @@ import marshal
 import os
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from plaza.hot.engine import Clock, DayUse, HotEngine, TopicStats
-from plaza.hot.events import DAY_OFFSET_SECONDS, PARTICIPANT_KINDS, USE_KINDS, EventKind
+from plaza.hot.engine import Clock, DayUse, HotEngine, Recount, Refreshed, TopicStats
+from plaza.hot.events import (
+    DAY_OFFSET_SECONDS,
+    PARTICIPANT_KINDS,
+    POST_READS_DAYS,
+    USE_KINDS,
+    EventKind,
+)
 from plaza.hot.lists import AdminState, HotSnapshot, Pinned
 from plaza.hot.recorder import Batch, ReadGroup
 from plaza.hot.state import HeatState
+from plaza.storage.ids import id_at
 
 __all__ = ["MemoryEngine"]
 
 _FORMAT = 1
+#: Seconds between two prunings of the reads of posts past ``POST_READS_DAYS``.
+_POST_PRUNE_SECONDS = 3600.0
 # Columns of a topic's counter row.
 _DISCUSSIONS, _ORIGINALS, _INTERACTIONS, _SEARCHES, _CLICKS = range(5)
 _COLUMNS: dict[str, tuple[int, ...]] = {
@@ -59,6 +69,9 @@ class MemoryEngine(HotEngine):
         self._pending_acts: Counter[tuple[str, str, str | None, int | None, int]] = Counter()
         self._admin = AdminState()
         self._lists: dict[str | None, HotSnapshot] = {}
+        #: post id → reads (阅读数)
+        self._post_reads: Counter[int] = Counter()
+        self._last_post_prune = now
         self._last_save = now
         #: save in a forked child (see ``save``); tests and small states may write in place
         self.background_saves = background_saves
@@ -78,6 +91,8 @@ class MemoryEngine(HotEngine):
             counter.update(topics)
         if batch.acts:
             self._apply_acts(batch)
+        if batch.posts:
+            self._post_reads.update(batch.posts)
         self.save_if_due()
 
     def _apply_acts(self, batch: Batch) -> None:
@@ -119,6 +134,34 @@ class MemoryEngine(HotEngine):
             result.append(DayUse(day, uses[0], len(accounts)))
         return result
 
+    def post_reads(self, status_ids: Sequence[int]) -> dict[int, int]:
+        reads = self._post_reads
+        return {i: reads[i] for i in status_ids if i in reads}
+
+    def _prune_post_reads(self, now: float) -> None:
+        if now - self._last_post_prune < _POST_PRUNE_SECONDS:
+            return
+        self._last_post_prune = now
+        oldest = id_at(int((now - POST_READS_DAYS * 86400.0) * 1000))
+        for post in [i for i in self._post_reads if i < oldest]:
+            del self._post_reads[post]
+
+    def restore(self, recount: Recount) -> None:
+        counts = self._counts
+        for topic in recount.topics() | counts.keys():
+            row = counts.get(topic)
+            if row is None:
+                row = counts[topic] = [0, 0, 0, 0, 0]
+            row[_DISCUSSIONS] = recount.discussions.get(topic, 0)
+            row[_ORIGINALS] = recount.originals.get(topic, 0)
+            row[_INTERACTIONS] = recount.interactions.get(topic, 0)
+        self._participants = {t: set(a) for t, a in recount.participants.items() if a}
+        kept = set(self._days(self.history_days, None))
+        self._history = {
+            day: {t: ([uses], set(accounts)) for t, (uses, accounts) in topics.items()}
+            for day, topics in recount.days.items() if day in kept
+        }
+
     # --- lists -----------------------------------------------------------------------------
 
     def _totals(self, topics: list[str]) -> dict[str, tuple[int, int]]:
@@ -135,15 +178,16 @@ class MemoryEngine(HotEngine):
         self._pending_acts = Counter()
         self._state.fold(reads, acts, now)
 
-    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
+    def refresh_lists(self, now: float | None = None) -> Refreshed:
         now = self.clock() if now is None else now
         self.fold(now)
         self._lists = self._state.rank(now, self._admin, self._lists, self._totals)
         oldest = self._days(self.history_days, now)[-1]
         for day in [d for d in self._history if d < oldest]:
             del self._history[day]
+        self._prune_post_reads(now)
         self.save_if_due(now)
-        return list(self._lists.values())
+        return Refreshed(list(self._lists.values()), True)
 
     def hot_list(self, city: str | None = None) -> HotSnapshot | None:
         return self._lists.get(city)
@@ -276,6 +320,7 @@ class MemoryEngine(HotEngine):
                 "pending": a.pending,
             },
             "lists": {c: s.to_dict() for c, s in self._lists.items()},
+            "post_reads": dict(self._post_reads),
         }
         raw = marshal.dumps(data)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -315,3 +360,4 @@ class MemoryEngine(HotEngine):
             dict(a["pending"]),
         )
         self._lists = {c: HotSnapshot.from_dict(s) for c, s in data["lists"].items()}
+        self._post_reads = Counter(data.get("post_reads", {}))  # absent from older snapshots

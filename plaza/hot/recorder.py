@@ -5,7 +5,8 @@ Reads are the bulk (a timeline page shows 20 posts), so a read costs one list ``
 page's topics go onto the list of its (city, read weight) pair, and the engine counts those lists
 with ``collections.Counter`` (a C loop). For that to collapse well, a reader's trust is rounded to
 one of the ``READ_LEVELS`` (a 1-2-5 series in trust units): reads only feed the spread term,
-which is bounded anyway. Other events (a few percent) are tuples counted per distinct key.
+which is bounded anyway. Reads of individual posts (阅读数) are one more ``extend``, of post ids.
+Other events (a few percent) are tuples counted per distinct key.
 
 The recorder is not thread-safe: use one per thread (the web layer runs handlers on one event
 loop).
@@ -49,13 +50,16 @@ _PLAIN = {str(kind): str(kind.value) for kind in EventKind}
 @dataclass(slots=True)
 class Batch:
     """What a recorder gathered: the topics read per (city, read level), one entry per topic
-    occurrence, and the other events counted per distinct key."""
+    occurrence, the other events counted per distinct key, and the ids of the posts read, one
+    entry per display."""
 
     reads: dict[ReadGroup, list[str]] = field(default_factory=dict)
     acts: Counter[ActKey] = field(default_factory=Counter)
+    posts: list[int] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return sum(len(topics) for topics in self.reads.values()) + sum(self.acts.values())
+        return (sum(len(topics) for topics in self.reads.values()) + sum(self.acts.values())
+                + len(self.posts))
 
 
 class Recorder:
@@ -87,6 +91,7 @@ class Recorder:
         self._reads: dict[ReadGroup, list[str]] = {}
         self._read_calls = 0
         self._acts: list[ActKey] = []
+        self._posts: list[int] = []
         self._last_flush = clock()
         #: account id → trust units
         self._book: dict[int, int] = {}
@@ -131,6 +136,13 @@ class Recorder:
             group += topics
         self._read_calls += 1
         if self._read_calls >= self._max:
+            self.flush()
+
+    def post_read(self, status_ids: Iterable[int]) -> None:
+        """Reads of individual posts (阅读数): one per display of each post (pass a repost's
+        original)."""
+        self._posts += status_ids
+        if len(self._posts) >= self._max:
             self.flush()
 
     def activity(
@@ -203,7 +215,7 @@ class Recorder:
 
     def pending(self) -> int:
         """Buffered calls not yet flushed."""
-        return self._read_calls + len(self._acts)
+        return self._read_calls + len(self._acts) + len(self._posts)
 
     def flush_if_due(self) -> bool:
         if self._clock() - self._last_flush < self._flush_seconds:
@@ -216,7 +228,8 @@ class Recorder:
         self._last_flush = self._clock()
         reads, self._reads = self._reads, {}
         acts, self._acts = self._acts, []
+        posts, self._posts = self._posts, []
         self._read_calls = 0
-        if not reads and not acts:
+        if not reads and not acts and not posts:
             return
-        self._sink(Batch(reads, Counter(acts)))
+        self._sink(Batch(reads, Counter(acts), posts))

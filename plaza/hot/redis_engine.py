@@ -12,6 +12,8 @@ process may refresh, and all of them serve one and the same lists and counters.
   last checkpoint of the state (written every ``checkpoint_seconds``) and replays the journal
   entries after it, each at its own time, so every process computes exactly the same state.
 * **Administrators' controls** are plain Redis hashes and sets, read by each refresh.
+* **Reads of posts** are one hash per day of the posts' creation (``pr:<UTC day>``, field = post
+  id), expiring once its posts are ``POST_READS_DAYS`` old.
 
 Keys start with ``prefix``; one Redis (not Redis Cluster) is assumed, as the Lua script touches
 keys it builds itself.
@@ -24,16 +26,23 @@ import struct
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import redis
 
-from plaza.hot.engine import Clock, DayUse, HotEngine, TopicStats
-from plaza.hot.events import DAY_OFFSET_SECONDS, PARTICIPANT_KINDS, USE_KINDS, EventKind
+from plaza.hot.engine import Clock, DayUse, HotEngine, Recount, Refreshed, TopicStats
+from plaza.hot.events import (
+    DAY_OFFSET_SECONDS,
+    PARTICIPANT_KINDS,
+    POST_READS_DAYS,
+    USE_KINDS,
+    EventKind,
+)
 from plaza.hot.lists import AdminState, HotSnapshot, Pinned
 from plaza.hot.recorder import Batch
 from plaza.hot.state import ActDelta, HeatState, ReadDelta
+from plaza.storage.ids import ms_of
 
 __all__ = ["RedisEngine"]
 
@@ -73,6 +82,7 @@ return 0
 """
 
 _SEP = "\x1f"
+_DAY_MS = 86_400_000
 _COUNTER_KEYS: dict[str, tuple[str, ...]] = {
     EventKind.ORIGINAL: ("orig", "disc"),
     EventKind.REPOST: ("disc", "inter"),
@@ -167,11 +177,21 @@ class RedisEngine(HotEngine):
         lines["pending"] += [f"{f}\t{n}" for f, n in pending.items()]
         for name, values in hashes.items():
             lines[name] = [f"{f}\t{n}" for f, n in values.items()]
-        self._send(lines, hlls, expire)
+        post_days: dict[str, int] = {}
+        if batch.posts:
+            by_day: dict[int, Counter[int]] = {}
+            for post, n in Counter(batch.posts).items():
+                by_day.setdefault(ms_of(post) // _DAY_MS, Counter())[post] = n
+            for day, counted in by_day.items():
+                lines[f"pr:{day}"] = [f"{post}\t{n}" for post, n in counted.items()]
+                post_days[f"pr:{day}"] = (day + 1) * 86400 + POST_READS_DAYS * 86400
+        self._send(lines, hlls, expire, post_days)
 
     def _send(
-        self, lines: dict[str, list[str]], hlls: dict[str, set[str]], expire: set[str]
+        self, lines: dict[str, list[str]], hlls: dict[str, set[str]], expire: set[str],
+        expire_at: dict[str, int] | None = None,
     ) -> None:
+        """Run the script over the records; ``expire_at`` gives keys an end (UNIX time)."""
         ttl = str((self.history_days + 1) * 86400)
         pipe = self.r.pipeline(transaction=False)
         calls = 0
@@ -180,6 +200,8 @@ class RedisEngine(HotEngine):
                 args=[self.prefix, hash_blob, hll_blob, expire_blob, ttl], client=pipe
             )
             calls += 1
+        for key, at in (expire_at or {}).items():
+            pipe.expireat(self._k(key), at)
         if calls:
             pipe.execute()
 
@@ -231,6 +253,68 @@ class RedisEngine(HotEngine):
             DayUse(day, int(found[2 * i] or 0), int(found[2 * i + 1] or 0))
             for i, day in enumerate(wanted)
         ]
+
+    def post_reads(self, status_ids: Sequence[int]) -> dict[int, int]:
+        ids = list(dict.fromkeys(status_ids))
+        if not ids:
+            return {}
+        pipe = self.r.pipeline(transaction=False)
+        for post in ids:
+            pipe.hget(self._k(f"pr:{ms_of(post) // _DAY_MS}"), str(post))
+        return {post: int(n) for post, n in zip(ids, pipe.execute(), strict=True) if n is not None}
+
+    def restore(self, recount: Recount) -> None:
+        """Rewrite the recountable counters. Each is built under a staging key (expiring in an
+        hour, should this be interrupted) and renamed over the live one, so readers never see
+        it half-written; events that arrive while this runs are lost from these counters (they
+        still count for heat)."""
+        days = self._days(self.history_days, None)
+        stage = f"rebuild:{uuid.uuid4().hex}:"
+        staged: list[str] = []
+
+        def put(name: str, values: dict[str, int] | None = None,
+                members: set[int] | None = None) -> None:
+            key = self._k(stage + name)
+            written = False
+            items = [(t, n) for t, n in (values or {}).items() if n and t.isprintable()]
+            for start in range(0, len(items), self.chunk):
+                self.r.hset(key, mapping=dict(items[start:start + self.chunk]))
+                written = True
+            ids = [str(m) for m in members or ()]
+            for start in range(0, len(ids), self.chunk):
+                self.r.pfadd(key, *ids[start:start + self.chunk])
+                written = True
+            if written:
+                self.r.expire(key, 3600)
+                staged.append(name)
+
+        put("orig", recount.originals)
+        put("disc", recount.discussions)
+        put("inter", recount.interactions)
+        for topic, accounts in recount.participants.items():
+            if topic.isprintable():
+                put("u:" + topic, members=accounts)
+        for day in days:
+            topics = recount.days.get(day, {})
+            put(f"d:{day}", {t: uses for t, (uses, _a) in topics.items()})
+            for topic, (_uses, accounts) in topics.items():
+                if topic.isprintable():
+                    put(f"da:{day}:{topic}", members=accounts)
+        # what the recount does not have goes; every staged key moves into place
+        stale = [self._k(n) for n in ("orig", "disc", "inter", *(f"d:{d}" for d in days))]
+        for pattern in ("u:*", *(f"da:{d}:*" for d in days)):
+            stale += self.r.scan_iter(match=self._k(pattern), count=1000)
+        ttl = (self.history_days + 1) * 86400
+        pipe = self.r.pipeline(transaction=True)
+        for start in range(0, len(stale), 1000):
+            pipe.delete(*stale[start:start + 1000])
+        for name in staged:
+            pipe.rename(self._k(stage + name), self._k(name))
+            if name.startswith(("d:", "da:")):
+                pipe.expire(self._k(name), ttl)
+            else:
+                pipe.persist(self._k(name))
+        pipe.execute()
 
     # --- the shared heat state -------------------------------------------------------------
 
@@ -323,11 +407,11 @@ class RedisEngine(HotEngine):
         finally:
             self._unlock(token)
 
-    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
+    def refresh_lists(self, now: float | None = None) -> Refreshed:
         now = self.clock() if now is None else now
         token = self._lock()
-        if token is None:
-            return list(self._load_lists().values())  # another process is refreshing
+        if token is None:  # another process is refreshing
+            return Refreshed(list(self._load_lists().values()), False)
         try:
             self._fold_locked(now)
             admin = self.admin_state()
@@ -340,7 +424,7 @@ class RedisEngine(HotEngine):
                     self.r.hsetnx(self._k("review_pending"), topic, at)
             if now - self._last_checkpoint >= self.checkpoint_seconds:
                 self._checkpoint(now)
-            return list(lists.values())
+            return Refreshed(list(lists.values()), True)
         finally:
             self._unlock(token)
 

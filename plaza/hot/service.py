@@ -5,7 +5,13 @@ The hooks (``displayed``, ``topic_viewed``, ``searched``, ``posted``, ``reposted
 only append to a per-thread recorder; nothing on the request path waits for the engine. The
 background task (``start`` / ``stop``, run by the application's lifespan) hands the buffers to
 the engine every second, folds every ``FOLD_SECONDS`` and refreshes every
-``PLAZA_HOT_REFRESH_SECONDS``; with Redis, every call that talks to Redis runs in a thread.
+``PLAZA_HOT_REFRESH_SECONDS``; that work, and every request's call into the engine, runs in a
+thread (``io``), never on the event loop.
+
+History (``plaza.hot.history``): the lists of every refresh this process performed are stored in
+the database — at once when ``refresh`` runs off the event loop (a thread, the CLI, tests),
+else by the background task in a thread — so heat curves, time on the list, peak rank and
+half-life survive restarts; administrators' actions (``by=`` on every control) are logged there.
 
 Attribution: activity on a post belongs to the post's city (a city code, see
 ``plaza.square.posts``), else to its author's home city; a search or a topic-page view to the
@@ -29,8 +35,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
-from plaza.hot.curves import CurvePoint, heat_curve
-from plaza.hot.engine import DayUse, HotEngine
+from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
+from plaza.hot.engine import DayUse, HotEngine, Recount
+from plaza.hot.events import day_start
+from plaza.hot.history import AdminAction, HotHistory, StoredList
 from plaza.hot.lists import AdminState, HotSnapshot
 from plaza.hot.recorder import Batch, Recorder
 from plaza.hot.trust import TrustInputs, trust_weight
@@ -42,7 +50,14 @@ if TYPE_CHECKING:
     from plaza.square.views import StatusView
     from plaza.storage.db import Database
 
-__all__ = ["FOLD_SECONDS", "HotService", "TopicReport", "account_trust"]
+__all__ = [
+    "FOLD_SECONDS",
+    "AdminAction",
+    "HotService",
+    "TopicRecord",
+    "TopicReport",
+    "account_trust",
+]
 
 log = logging.getLogger("plaza.hot")
 T = TypeVar("T")
@@ -53,8 +68,11 @@ FOLD_SECONDS = 10.0
 FLUSH_SECONDS = 1.0
 #: How long an account's trust weight is reused before it is computed again from its row.
 TRUST_TTL_SECONDS = 300.0
-#: National snapshots kept for heat curves (a day at one refresh a minute).
+#: National snapshots kept in memory for heat curves (a day at one refresh a minute); older
+#: points, and every city's, come from the database.
 CURVE_SNAPSHOTS = 1440
+#: Refreshes waiting for their history to be written (beyond, the oldest are dropped).
+UNWRITTEN_REFRESHES = 30
 #: Longest search query counted as a keyword (longer ones are sentences, not keywords).
 MAX_KEYWORD_CHARS = 40
 
@@ -95,7 +113,8 @@ def account_trust(row: Any, now: float) -> float:
 @dataclass(frozen=True, slots=True)
 class TopicReport:
     """A topic as Plaza's API shows it: its counters (阅读量, 讨论量, 原创量, 互动量, participants),
-    its rank and heat on the national list (None when not listed) and its heat curve."""
+    its rank and heat on the national list (None when not listed), its heat curve there, and its
+    record on it: best rank, seconds on the list and half-life (None until known)."""
 
     name: str
     key: str
@@ -107,6 +126,9 @@ class TopicReport:
     rank: int | None
     heat: int | None
     curve: tuple[CurvePoint, ...]
+    peak_rank: int | None = None
+    seconds_on_list: float = 0.0
+    half_life: float | None = None
 
 
 class _Slot:
@@ -137,6 +159,7 @@ class HotService:
         clock: Callable[[], float] = time.time,
         describe: str = "",
         enabled: bool = True,
+        history: bool = True,
     ) -> None:
         self.db = db
         #: False with ``PLAZA_HOT=off``: the hooks record nothing and no background work runs
@@ -158,6 +181,12 @@ class HotService:
         self._engine_lock = threading.RLock()
         self._trust: dict[int, tuple[float, float]] = {}
         self._snapshots: deque[HotSnapshot] = deque(maxlen=CURVE_SNAPSHOTS)
+        #: the database side: lists of refreshes, records, administrators' actions
+        self.store = HotHistory(db) if db is not None else None
+        #: whether this service stores the lists it refreshes (not a CLI's private memory engine)
+        self.keep_history = history
+        self._unwritten: deque[list[HotSnapshot]] = deque(maxlen=UNWRITTEN_REFRESHES)
+        self._writing = threading.Lock()
         self._names: dict[str, str] = {}
         #: the background task of each event loop serving this Plaza (tests may nest servers)
         self._tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
@@ -165,7 +194,8 @@ class HotService:
     @classmethod
     def from_settings(cls, settings: Settings, db: Database, *, persist: bool = True) -> HotService:
         """The engine the settings ask for. ``persist=False`` (the CLI) reads the memory engine's
-        snapshot but never writes it, so a command cannot overwrite a running server's file."""
+        snapshot but never writes it, so a command cannot overwrite a running server's file (nor
+        store its private refreshes in the history)."""
         from plaza.hot.memory import MemoryEngine
         from plaza.hot.redis_engine import RedisEngine
 
@@ -173,7 +203,8 @@ class HotService:
             url, prefix = settings.redis_url, settings.redis_prefix
             return cls(db, lambda: RedisEngine(url, prefix=prefix), shared=True,
                        refresh_seconds=settings.hot_refresh_seconds,
-                       describe=f"Redis {url} ({prefix}*)", enabled=settings.hot_enabled)
+                       describe=f"Redis {url} ({prefix}*)", enabled=settings.hot_enabled,
+                       history=True)
         path = settings.hot_snapshot_path
 
         def memory() -> HotEngine:
@@ -182,7 +213,7 @@ class HotService:
                                 snapshot_seconds=5.0 if persist else math.inf)
 
         return cls(db, memory, shared=False, refresh_seconds=settings.hot_refresh_seconds,
-                   describe=str(path), enabled=settings.hot_enabled)
+                   describe=str(path), enabled=settings.hot_enabled, history=persist)
 
     @property
     def engine(self) -> HotEngine:
@@ -225,14 +256,17 @@ class HotService:
 
     def displayed(self, views: Iterable[StatusView], viewer: Any | None) -> None:
         """A timeline page was shown: one read (阅读) per topic of each post shown (a repost
-        shows its original's topics), grouped by the city each post belongs to."""
+        shows its original's topics), grouped by the city each post belongs to, and one read
+        of each such post (阅读数; a repost's display is a read of its original)."""
         if not self.enabled:
             return
         by_city: dict[str | None, list[str]] = {}
+        posts: list[int] = []
         for view in views:
             shown = view.reblog or view
             if shown.topics:
                 by_city.setdefault(self.city_of(shown), []).extend(_key(t) for t in shown.topics)
+                posts.append(shown.status.id)
         if not by_city:
             return
         account_id, trust = (viewer.id, self.trust(viewer)) if viewer is not None else (None, None)
@@ -240,6 +274,7 @@ class HotService:
         with slot.lock:
             for city, keys in by_city.items():
                 slot.recorder.read(keys, account_id, city, trust)
+            slot.recorder.post_read(posts)
 
     def topic_viewed(self, name: str, viewer: Any | None) -> None:
         """A topic page was opened: one read of the topic, in the viewer's home city."""
@@ -332,13 +367,39 @@ class HotService:
         with self._engine_lock:
             self.engine.fold(now)
 
-    def refresh(self, now: float | None = None) -> list[HotSnapshot]:
-        """Flush, fold and recompute every list now; keeps the national list for heat curves."""
+    def refresh(self, now: float | None = None, *, by: int | None = None) -> list[HotSnapshot]:
+        """Flush, fold and recompute every list now; keeps the national list for heat curves and,
+        when this process did the work, the lists for the history (written at once off the
+        event loop, else by the background task). ``by``: an administrator asked for it (logged
+        as a manual refresh)."""
         self.flush()
         with self._engine_lock:
-            lists = self.engine.refresh(now)
+            refreshed = self.engine.refresh_lists(now)
+        lists = refreshed.lists
         self._keep(next((snap for snap in lists if snap.city is None), None))
+        if refreshed.performed and self.keep_history and self.store is not None and lists:
+            self._unwritten.append(lists)
+            if not _on_event_loop():
+                self.write_history()
+        if by is not None:
+            self._audit("refresh", by)
         return lists
+
+    def write_history(self) -> int:
+        """Store the refreshes waiting for it (blocking: call it off the event loop); returns the
+        lists stored. A failure is logged and the refresh retried at the next call."""
+        if self.store is None:
+            return 0
+        stored = 0
+        with self._writing:
+            while self._unwritten:
+                try:
+                    stored += self.store.record(self._unwritten[0])
+                except Exception:  # the history must never take counting down
+                    log.exception("hot search history could not be written")
+                    return stored
+                self._unwritten.popleft()
+        return stored
 
     def _keep(self, national: HotSnapshot | None) -> None:
         if national is None:
@@ -358,11 +419,11 @@ class HotService:
                 engine.save(background=False)
 
     async def io(self, work: Callable[[], T]) -> T:
-        """Run engine work: in a thread with Redis (it waits on the network), inline in memory
-        (microseconds, and the memory engine belongs to the event loop's thread)."""
-        if self.shared:
-            return await asyncio.to_thread(work)
-        return work()
+        """Run engine work in a thread, never on the event loop: with Redis it waits on the
+        network; in memory a fold of a busy minute's distinct keys takes up to half a second at a
+        million topics (BENCHMARKS.md), and administrators' actions write their history to the
+        database. Calls into the engine are serialised by the engine lock."""
+        return await asyncio.to_thread(work)
 
     async def _run(self) -> None:
         start = time.monotonic()
@@ -375,6 +436,8 @@ class HotService:
                     await self.io(self.refresh)
                     next_refresh = now + self.refresh_seconds
                     next_fold = now + FOLD_SECONDS
+                    if self._unwritten:
+                        await asyncio.to_thread(self.write_history)
                 elif now >= next_fold:
                     await self.io(self.fold)
                     next_fold = now + FOLD_SECONDS
@@ -403,6 +466,8 @@ class HotService:
                 await task
             except asyncio.CancelledError:
                 pass
+        if self._unwritten:
+            await asyncio.to_thread(self.write_history)
         if self._engine is None and not self._slots:
             return
         try:
@@ -445,23 +510,78 @@ class HotService:
             return self.engine.history(_key(name), days)
 
     def topic(self, name: str) -> TopicReport:
-        """A topic's counters, its place on the national list and its heat curve."""
+        """A topic's counters, its place on the national list, its heat curve there (from the
+        history) and its record on it."""
         key = _key(name)
         with self._engine_lock:
             stats = self.engine.topic_stats(key)
         national = self.hot_list(None)
         entry = national.entry(key) if national is not None else None
+        record = self.topic_record(key)
         return TopicReport(
             name=self.names([key])[key], key=key, reads=stats.reads,
             discussions=stats.discussions, originals=stats.originals,
             interactions=stats.interactions, participants=stats.participants,
             rank=entry.rank if entry is not None else None,
             heat=entry.heat if entry is not None else None,
-            curve=tuple(heat_curve(self._snapshots, key)),
+            curve=tuple(self.curve(key)),
+            peak_rank=record.peak_rank if record is not None else None,
+            seconds_on_list=record.seconds_on_list if record is not None else 0.0,
+            half_life=record.half_life if record is not None else None,
         )
 
-    def curve(self, name: str) -> list[CurvePoint]:
-        return heat_curve(self._snapshots, _key(name))
+    def _recent(self, city: str | None) -> list[HotSnapshot]:
+        """This process's lists not (or not yet) in the history: the national refreshes it saw,
+        refreshes waiting to be written, and the list published now."""
+        recent: dict[float, HotSnapshot] = {}
+        if city is None:
+            recent.update((s.refreshed_at, s) for s in list(self._snapshots))
+        for lists in list(self._unwritten):
+            recent.update((s.refreshed_at, s) for s in lists if s.city == city)
+        live = self.hot_list(city)
+        if live is not None:
+            recent[live.refreshed_at] = live
+        return [recent[at] for at in sorted(recent)]
+
+    def curve(self, name: str, city: str | None = None, since: float | None = None,
+              until: float | None = None) -> list[CurvePoint]:
+        """The topic's heat curve on one list (national by default): (time, heat, rank) at each
+        refresh that listed it, oldest first, from ``since`` to ``until`` (UNIX times). Stored
+        lists come from the database (a list is stored when it changes, so a quiet stretch has
+        few points), the newest from this process."""
+        key = _key(name)
+        stored = self.store.curve(key, city, since, until) if self.store is not None else []
+        last = stored[-1].at if stored else -math.inf
+        recent = [p for p in heat_curve(self._recent(city), key) if p.at > last
+                  and (since is None or p.at >= since) and (until is None or p.at <= until)]
+        return stored + recent
+
+    def topic_record(self, name: str, city: str | None = None) -> TopicRecord | None:
+        """The topic's long-term record on one list (national by default): first and last time
+        on it, seconds on it, best rank, peak heat and when, half-life; None if never listed.
+        Lists not stored yet (or unchanged since stored) are counted in."""
+        if self.store is None:
+            return None
+        key = _key(name)
+        record = self.store.topic_record(key, city)
+        recent = self._recent(city)
+        newest: StoredList | None = self.store.newest(city) if recent else None
+        previous: Any = newest
+        for snap in recent:
+            if newest is not None and snap.refreshed_at <= newest.refreshed_at:
+                continue  # stored: in the record already
+            record = advance(record, key, previous, snap, city)
+            previous = snap
+        return record
+
+    def post_reads(self, status_ids: Sequence[int]) -> dict[int, int]:
+        """Reads (阅读数) of individual posts, by id (posts never read, or older than
+        ``plaza.hot.events.POST_READS_DAYS``, are absent). Counts reach the engine with the
+        recorders' batches, within about a second."""
+        if not status_ids:
+            return {}
+        with self._engine_lock:
+            return self.engine.post_reads(status_ids)
 
     # --- administrators (take effect at the next refresh) ----------------------------------
 
@@ -469,40 +589,99 @@ class HotService:
         with self._engine_lock:
             return self.engine.admin_state()
 
-    def pin(self, name: str, note: str = "", city: str | None = None) -> None:
+    def pin(self, name: str, note: str = "", city: str | None = None, *,
+            by: int | None = None) -> None:
         """Put a government announcement in the pinned slot (置顶) of one list."""
+        key = _key(name)
         with self._engine_lock:
-            self.engine.pin(_key(name), note, city)
+            self.engine.pin(key, note, city)
+        self._audit("pin", by, topic=key, city=city, note=note)
 
-    def unpin(self, city: str | None = None) -> None:
+    def unpin(self, city: str | None = None, *, by: int | None = None) -> None:
         with self._engine_lock:
             self.engine.unpin(city)
+        self._audit("unpin", by, city=city)
 
-    def block_topic(self, name: str) -> None:
+    def block_topic(self, name: str, *, by: int | None = None) -> None:
+        key = _key(name)
         with self._engine_lock:
-            self.engine.block_topic(_key(name))
+            self.engine.block_topic(key)
+        self._audit("block_topic", by, topic=key)
 
-    def unblock_topic(self, name: str) -> None:
+    def unblock_topic(self, name: str, *, by: int | None = None) -> None:
+        key = _key(name)
         with self._engine_lock:
-            self.engine.unblock_topic(_key(name))
+            self.engine.unblock_topic(key)
+        self._audit("unblock_topic", by, topic=key)
 
-    def block_keyword(self, keyword: str) -> None:
+    def block_keyword(self, keyword: str, *, by: int | None = None) -> None:
+        key = _key(keyword)
         with self._engine_lock:
-            self.engine.block_keyword(_key(keyword))
+            self.engine.block_keyword(key)
+        self._audit("block_keyword", by, topic=key)
 
-    def unblock_keyword(self, keyword: str) -> None:
+    def unblock_keyword(self, keyword: str, *, by: int | None = None) -> None:
+        key = _key(keyword)
         with self._engine_lock:
-            self.engine.unblock_keyword(_key(keyword))
+            self.engine.unblock_keyword(key)
+        self._audit("unblock_keyword", by, topic=key)
 
-    def set_review(self, enabled: bool) -> None:
+    def set_review(self, enabled: bool, *, by: int | None = None) -> None:
         with self._engine_lock:
             self.engine.set_review(enabled)
+        self._audit("review_on" if enabled else "review_off", by)
 
-    def approve(self, name: str) -> None:
+    def approve(self, name: str, *, by: int | None = None) -> None:
+        key = _key(name)
         with self._engine_lock:
-            self.engine.approve(_key(name))
+            self.engine.approve(key)
+        self._audit("approve", by, topic=key)
 
-    def reject(self, name: str) -> None:
+    def reject(self, name: str, *, by: int | None = None) -> None:
+        key = _key(name)
         with self._engine_lock:
-            self.engine.reject(_key(name))
+            self.engine.reject(key)
+        self._audit("reject", by, topic=key)
 
+    def _audit(self, action: str, by: int | None, *, topic: str | None = None,
+               city: str | None = None, note: str = "") -> None:
+        """Log an administrator's action (the control itself has taken effect already)."""
+        if self.store is None:
+            return
+        self.store.log_action(self.clock(), by, action, topic=topic, city=city, note=note)
+
+    def admin_history(self, limit: int = 50, before: int | None = None) -> list[AdminAction]:
+        """Administrators' actions on hot search, newest first; ``before`` (an action's id) pages
+        on to older ones."""
+        if self.store is None:
+            return []
+        return self.store.actions(limit, before)
+
+    # --- rebuilding after a crash ------------------------------------------------------------
+
+    def rebuild(
+        self, progress: Callable[[str, int], None] | None = None
+    ) -> tuple[Recount, int, int]:
+        """Recount from the database what the engine can recover from posts (see
+        ``plaza.hot.recount``) and replace those counters in the engine; returns the recount,
+        the posts and the likes read."""
+        from plaza.hot.recount import recount
+
+        self.flush()
+        engine = self.engine
+        today = day_start(self.clock(), engine.day_offset)
+        days = [today - 86400 * k for k in range(engine.history_days)]
+        counted, posts, likes = recount(self.db, days=days, day_offset=engine.day_offset,
+                                        progress=progress)
+        with self._engine_lock:
+            engine.restore(counted)
+        return counted, posts, likes
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs an event loop (then blocking work must go elsewhere)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -255,3 +255,143 @@ home_feed = Table(
     Column("status_id", ID, primary_key=True),
     sqlite_with_rowid=False,
 )
+
+# --- Topic hosts (话题主持人) and topic descriptions (导语) — plaza.square.topics, migration 0008 ---
+
+#: Accounts appointed by an administrator or moderator to look after a topic (主持人), at most a
+#: few per topic; removing a host deletes the row.
+topic_hosts = Table(
+    "topic_hosts",
+    metadata,
+    Column("topic_id", ID, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("appointed_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "account_id"),
+)
+
+#: A topic's description (导语): plain text a host or a staff member wrote, shown on its page.
+topic_descriptions = Table(
+    "topic_descriptions",
+    metadata,
+    Column("topic_id", ID, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("updated_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- Government matrices (政务矩阵) and matrix campaigns (矩阵联动): plaza/matrices -------------
+
+#: A named group of government accounts. ``kind`` says how its members are chosen: ``region``
+#: (every government account within ``region_code``), ``department`` (of ``department_type``,
+#: within ``region_code`` when set), ``tree`` (``root_id`` and its descendants by ``parent_id``)
+#: or ``manual`` (by hand only). Derived kinds are re-synced from their rule.
+matrices = Table(
+    "matrices",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(60), nullable=False),
+    Column("name_key", String(120), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("kind", String(16), nullable=False),
+    Column("region_code", String(6), nullable=True),
+    Column("department_type", String(32), nullable=True),
+    Column("root_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("owner_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("created_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("synced_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "owner_id"),
+)
+
+#: Members of a matrix: ``source`` is ``rule`` (brought by the matrix's rule) or ``hand`` (added by
+#: hand). A removed member keeps its row with ``removed_at`` set, so a re-sync does not bring back
+#: an account someone took out; only rows without ``removed_at`` are members.
+matrix_members = Table(
+    "matrix_members",
+    metadata,
+    Column("matrix_id", ID, ForeignKey("matrices.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", String(8), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=True),
+    Index(None, "account_id"),
+)
+
+#: A campaign (矩阵联动): a topic (by key, as ``plaza.square.text.topic_key`` makes it, and the name
+#: it is shown under) bound to a matrix from ``starts_at`` to ``ends_at``. Who joined and what it
+#: brought is read from the square's posts (``status_topics`` by topic and id range), not stored.
+matrix_campaigns = Table(
+    "matrix_campaigns",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("matrix_id", ID, ForeignKey("matrices.id", ondelete="CASCADE"), nullable=False),
+    Column("topic_key", String(200), nullable=False),
+    Column("topic_name", String(100), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("ended_early_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "matrix_id", "id"),
+    Index(None, "topic_key"),
+)
+
+# --- hot search history (热搜历史, issue 3): plaza.hot.history --------------------------------
+# Times here are UNIX seconds (Float), as hot search counts them: curves and records do arithmetic
+# on them in the same way on SQLite and PostgreSQL.
+
+#: The lists refreshes published, stored when they changed (``list_key``: "national" or a city
+#: code); ``entries`` is compact JSON, ``[["topic key", heat], …]`` in rank order.
+hot_lists = Table(
+    "hot_lists",
+    metadata,
+    Column("list_key", String(8), primary_key=True),
+    Column("refreshed_at", Float, primary_key=True),
+    Column("entries", Text, nullable=False),
+    Index(None, "refreshed_at"),
+)
+
+#: The newest stored list of each list (what the next refresh compares with).
+hot_list_heads = Table(
+    "hot_list_heads",
+    metadata,
+    Column("list_key", String(8), primary_key=True),
+    Column("refreshed_at", Float, nullable=False),
+)
+
+#: A topic's long-term figures on one list, kept after its stored lists are pruned.
+hot_topic_records = Table(
+    "hot_topic_records",
+    metadata,
+    Column("topic", String(200), primary_key=True),
+    Column("list_key", String(8), primary_key=True),
+    Column("first_onboard_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("seconds_on_list", Float, nullable=False),
+    Column("peak_rank", Integer, nullable=False),
+    Column("peak_heat", BigInteger, nullable=False),
+    Column("peak_at", Float, nullable=False),
+    Column("half_life_seconds", Float, nullable=True),
+    # records still waiting for their half-life, looked up when a full list sits low enough
+    Index("ix_hot_topic_records_waiting", "list_key", "peak_heat",
+          sqlite_where=text("half_life_seconds IS NULL"),
+          postgresql_where=text("half_life_seconds IS NULL")),
+)
+
+#: Administrators' actions on hot search (pin, block, review, refresh …), never rewritten.
+hot_admin_actions = Table(
+    "hot_admin_actions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(20), nullable=False),
+    Column("topic", String(200), nullable=True),
+    Column("city", String(6), nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    Index(None, "account_id"),
+)

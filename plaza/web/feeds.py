@@ -1,4 +1,5 @@
-"""Pages that list posts: the square, home, a city's feed (同城), a topic, search results."""
+"""Pages that list posts: the square, home, a city's feed (同城), search results (a topic's page is
+in :mod:`plaza.web.topics`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from plaza import regions
 from plaza.errors import NotFound
 from plaza.square import search, timelines
+from plaza.web import hot
 from plaza.web.common import load, page_of, plaza_of, require_viewer, timeline
 from plaza.web.rendering import render
 from plaza.web.sessions import current_account
@@ -17,10 +19,11 @@ DEFAULT_CITY = "110000"
 
 
 async def square(request: Request) -> Response:
-    """The square (广场): every public post, newest first — the front page for visitors."""
+    """The square (广场): every public post, newest first — the front page for visitors — with the
+    national hot list's top entries beside it."""
     page = page_of(request)
     ids = timelines.public(plaza_of(request).db, page)
-    return render(request, "square.html", timeline(request, ids, page))
+    return render(request, "square.html", {**timeline(request, ids, page), "hot_top": await hot.top_box(request)})
 
 
 async def home(request: Request) -> Response:
@@ -50,19 +53,6 @@ async def city(request: Request) -> Response:
     page = page_of(request)
     ids = timelines.city(plaza_of(request).db, code, page)
     return render(request, "city.html", {"city_code": code, **timeline(request, ids, page)})
-
-
-async def topic(request: Request) -> Response:
-    """A topic (话题): its posts and reposts, newest first, with how many there are."""
-    name = request.path_params["name"].strip().strip("#").strip()
-    if not name:
-        raise NotFound("not_found")
-    db = plaza_of(request).db
-    page = page_of(request)
-    plaza_of(request).hot.topic_viewed(name, current_account(request))
-    ids = timelines.topic(db, name, page)
-    return render(request, "topic.html", {"topic": name, "count": timelines.topic_count(db, name),
-                                          **timeline(request, ids, page)})
 
 
 async def search_page(request: Request) -> Response:

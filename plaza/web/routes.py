@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from plaza.web import admin, auth, feeds, oauth_pages, people, posting
+from plaza.web import admin, auth, feeds, hot, oauth_pages, people, posting, topics
+from plaza.web import matrices as matrix_pages
 from plaza.web.errors import SignInRequired, http_error, render_error, sign_in_required
 from plaza.web.security import SecurityHeaders
 
@@ -24,7 +25,12 @@ def routes() -> list[BaseRoute]:
         Route("/home", feeds.home, name="home"),
         Route("/city", feeds.city_index, name="city_index"),
         Route("/city/{code}", feeds.city, name="city"),
-        Route("/topics/{name:path}", feeds.topic, name="topic"),
+        Route("/hot", hot.hot_page, name="hot"),
+        Route("/hot/list", hot.hot_fragment, name="hot_list"),
+        Route("/topics/{name:path}/hosts", topics.add_host, methods=["POST"]),
+        Route("/topics/{name:path}/hosts/{account_id}/remove", topics.remove_host, methods=["POST"]),
+        Route("/topics/{name:path}/description", topics.set_description, methods=["POST"]),
+        Route("/topics/{name:path}", topics.topic, name="topic"),
         Route("/search", feeds.search_page, name="search"),
         Route("/signup", auth.sign_up_form, name="sign_up"),
         Route("/signup", auth.sign_up_submit, methods=["POST"]),
@@ -44,6 +50,23 @@ def routes() -> list[BaseRoute]:
         Route("/admin", admin.admin_page, name="admin"),
         Route("/admin/verify", admin.verify_government, methods=["POST"]),
         Route("/admin/accounts/{account_id}/{action}", admin.account_action, methods=["POST"]),
+        Route("/admin/hot", hot.admin_hot_page, name="admin_hot"),
+        Route("/admin/hot/{action}", hot.admin_hot_action, methods=["POST"]),
+        # government matrices (政务矩阵) and matrix campaigns (矩阵联动)
+        Route("/matrices", matrix_pages.matrix_list, name="matrices"),
+        Route("/matrices", matrix_pages.create_matrix, methods=["POST"]),
+        Route("/matrices/{matrix_id}", matrix_pages.matrix_page, name="matrix"),
+        Route("/matrices/{matrix_id}/follow", matrix_pages.follow_all, methods=["POST"]),
+        Route("/matrices/{matrix_id}/unfollow", matrix_pages.unfollow_all, methods=["POST"]),
+        Route("/matrices/{matrix_id}/members", matrix_pages.add_members, methods=["POST"]),
+        Route("/matrices/{matrix_id}/members/{account_id}/remove", matrix_pages.remove_member, methods=["POST"]),
+        Route("/matrices/{matrix_id}/sync", matrix_pages.sync_matrix, methods=["POST"]),
+        Route("/matrices/{matrix_id}/edit", matrix_pages.edit_matrix, methods=["POST"]),
+        Route("/matrices/{matrix_id}/delete", matrix_pages.delete_matrix, methods=["POST"]),
+        Route("/matrices/{matrix_id}/campaigns", matrix_pages.create_campaign, methods=["POST"]),
+        Route("/campaigns/{campaign_id}", matrix_pages.campaign_page, name="campaign"),
+        Route("/campaigns/{campaign_id}/end", matrix_pages.end_campaign, methods=["POST"]),
+        Route("/campaigns/{campaign_id}/delete", matrix_pages.delete_campaign, methods=["POST"]),
         Route("/oauth/authorize", oauth_pages.authorize_form, name="oauth_authorize"),
         Route("/oauth/authorize", oauth_pages.authorize_submit, methods=["POST"]),
         Route("/@{username}", people.profile, name="profile"),

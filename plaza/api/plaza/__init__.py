@@ -1,7 +1,9 @@
 """Plaza's own API (``/api/plaza/v1``): what Mastodon's API has no place for.
 
-:mod:`.hot` serves hot search (热搜, national and per city) and topics; :mod:`.admin` gives
-administrators and moderators the pinned slot, blocks and review of the lists; :mod:`.openapi`
+:mod:`.hot` serves hot search (热搜, national and per city) and topics; :mod:`.topics` lets staff
+appoint topic hosts (主持人) and hosts write a topic's description (导语); :mod:`.admin` gives
+administrators and moderators the pinned slot, blocks and review of the lists; :mod:`.matrices`
+serves government matrices (政务矩阵) and their campaigns (矩阵联动); :mod:`.openapi`
 describes them all (``/api/plaza/v1/openapi.json``). Parameters,
 bearer tokens and JSON responses work as in the Mastodon API (:mod:`plaza.api.mastodon.protocol`).
 """
@@ -14,7 +16,7 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     from starlette.routing import Route
 
-    from . import admin, hot, openapi
+    from . import admin, hot, matrices, openapi, topics
 
-    return [*hot.routes(), *admin.routes(),
+    return [*hot.routes(), *topics.routes(), *admin.routes(), *matrices.routes(),
             Route("/api/plaza/v1/openapi.json", openapi.openapi, methods=["GET"])]

@@ -11,10 +11,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plaza import regions
-from plaza.api.mastodon.protocol import ORJSONResponse, plaza_of, viewer
+from plaza.api.mastodon.protocol import ORJSONResponse, off_loop, plaza_of, viewer
 from plaza.errors import Invalid, NotFound
 from plaza.hot.lists import HotSnapshot, scope_of
 from plaza.hot.service import HotService
+from plaza.square import topics
+
+from .topics import host_json
 
 
 def iso(at: float | None) -> str | None:
@@ -63,19 +66,25 @@ async def hot_list(request: Request) -> Response:
 
 async def topic(request: Request) -> Response:
     """A topic's counters (阅读量, 讨论量, 原创量, 互动量, participants), its rank and heat on the
-    national list (null when not listed), its hosts (主持人; none yet) and its heat curve."""
+    national list (null when not listed), its description (导语) and hosts (主持人) and its heat
+    curve."""
     viewer(request, "read")
     name = request.path_params["name"].strip().strip("#").strip()
     if not name:
         raise NotFound("not_found")
     hot = plaza_of(request).hot
     report = await hot.io(lambda: hot.topic(name))
+    db = plaza_of(request).db
+    curated = await off_loop(request, lambda: topics.curation(db, name))
     return ORJSONResponse({
         "name": report.name, "reads": report.reads, "discussions": report.discussions,
         "originals": report.originals, "interactions": report.interactions,
         "participants": report.participants, "rank": report.rank, "heat": report.heat,
-        "hosts": [],
+        "description": curated.description if curated is not None else None,
+        "hosts": [host_json(h) for h in curated.hosts] if curated is not None else [],
         "curve": [{"at": iso(p.at), "heat": p.heat, "rank": p.rank} for p in report.curve],
+        "peak_rank": report.peak_rank, "seconds_on_list": report.seconds_on_list,
+        "half_life": report.half_life,
     })
 
 

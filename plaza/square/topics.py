@@ -1,0 +1,187 @@
+"""Topic curation: a topic's hosts (主持人, accounts appointed to look after it, as on Weibo) and its
+description (导语, a short plain-text introduction shown above its posts).
+
+Administrators and moderators appoint and remove hosts; hosts and staff write the description.
+A topic exists once a post has named it (:mod:`plaza.square.posts` creates the row); names are
+matched by their key (:func:`plaza.square.text.topic_key`), so ``#重庆暴雨#`` and ``重庆暴雨`` meet.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from plaza.clock import utcnow
+from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.square.text import topic_key
+from plaza.storage.db import Database
+from plaza.storage.schema import accounts, topic_descriptions, topic_hosts, topics
+
+__all__ = [
+    "MANAGERS",
+    "MAX_DESCRIPTION_CHARS",
+    "MAX_HOSTS",
+    "OPERATOR",
+    "TopicCuration",
+    "appoint_host",
+    "curation",
+    "is_manager",
+    "may_describe",
+    "normalise_description",
+    "remove_host",
+    "set_description",
+]
+
+#: Roles that appoint and remove hosts (and may always edit a description).
+MANAGERS = ("admin", "moderator")
+#: Hosts a topic may have at once.
+MAX_HOSTS = 5
+#: Longest description (导语), in characters (code points, as posts are counted).
+MAX_DESCRIPTION_CHARS = 200
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicCuration:
+    """What curates a topic: its stored name, description (None when unset) and hosts (account
+    rows in the order they were appointed; suspended accounts are left out)."""
+
+    topic_id: int
+    name: str
+    description: str | None
+    hosts: tuple[Row[Any], ...]
+
+    def is_host(self, account_id: int) -> bool:
+        return any(h.id == account_id for h in self.hosts)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Whoever runs the ``plaza`` command line: the server's operator, who may do what an
+    administrator may; recorded as no account (``appointed_by`` / ``updated_by`` stay empty)."""
+
+    id: None = None
+    role: str = "admin"
+
+
+OPERATOR = Operator()
+
+
+def is_manager(account: Any | None) -> bool:
+    """An administrator or moderator (who appoints hosts)."""
+    return account is not None and account.role in MANAGERS
+
+
+def _key(name: str) -> str:
+    return topic_key(name.strip().strip("#").strip())
+
+
+def _topic(conn: Connection, name: str) -> Row[Any] | None:
+    key = _key(name)
+    if not key:
+        return None
+    return conn.execute(select(topics.c.id, topics.c.name).where(topics.c.key == key)).first()
+
+
+def _existing(conn: Connection, name: str) -> Row[Any]:
+    topic = _topic(conn, name)
+    if topic is None:
+        raise NotFound("topic_not_found")
+    return topic
+
+
+def _read(conn: Connection, topic: Row[Any]) -> TopicCuration:
+    hosts = conn.execute(
+        select(accounts).join(topic_hosts, topic_hosts.c.account_id == accounts.c.id)
+        .where(topic_hosts.c.topic_id == topic.id, accounts.c.suspended.is_(False))
+        .order_by(topic_hosts.c.created_at, accounts.c.id)).all()
+    description = conn.execute(select(topic_descriptions.c.description)
+                               .where(topic_descriptions.c.topic_id == topic.id)).scalar()
+    return TopicCuration(int(topic.id), topic.name, description or None, tuple(hosts))
+
+
+def curation(db: Database, name: str) -> TopicCuration | None:
+    """The topic's description and hosts, or None when no post has named the topic yet."""
+    with db.read() as conn:
+        topic = _topic(conn, name)
+        return _read(conn, topic) if topic is not None else None
+
+
+def may_describe(account: Any | None, topic: TopicCuration | None) -> bool:
+    """Whether ``account`` may write the topic's description: staff, or one of its hosts."""
+    if account is None or topic is None:
+        return False
+    return is_manager(account) or topic.is_host(int(account.id))
+
+
+def _require_manager(by: Any) -> None:
+    if not is_manager(by):
+        raise Forbidden("topic_hosts_staff_only")
+
+
+def appoint_host(db: Database, name: str, account_id: int, *, by: Any) -> TopicCuration:
+    """Appoint an account as a host (主持人) of the topic; ``by`` must be staff. Appointing a
+    host again changes nothing. An unknown, suspended or unapproved account, or a sixth host,
+    is refused (422)."""
+    _require_manager(by)
+    with db.write() as conn:
+        topic = _existing(conn, name)
+        host = conn.execute(select(accounts.c.id, accounts.c.suspended, accounts.c.approved)
+                            .where(accounts.c.id == account_id)).first()
+        if host is None or host.suspended or not host.approved:
+            raise Invalid("topic_host_unknown")
+        already = conn.execute(select(topic_hosts.c.account_id).where(
+            topic_hosts.c.topic_id == topic.id, topic_hosts.c.account_id == account_id)).first()
+        if already is None:
+            count = conn.execute(select(func.count()).select_from(topic_hosts)
+                                 .where(topic_hosts.c.topic_id == topic.id)).scalar_one()
+            if count >= MAX_HOSTS:
+                raise Invalid("topic_hosts_full", limit=MAX_HOSTS)
+            conn.execute(insert(topic_hosts).values(topic_id=topic.id, account_id=account_id,
+                                                    appointed_by=by.id, created_at=utcnow()))
+        return _read(conn, topic)
+
+
+def remove_host(db: Database, name: str, account_id: int, *, by: Any) -> TopicCuration:
+    """Remove a host from the topic; ``by`` must be staff. 404 when the account is not a host."""
+    _require_manager(by)
+    with db.write() as conn:
+        topic = _existing(conn, name)
+        removed = conn.execute(delete(topic_hosts).where(
+            topic_hosts.c.topic_id == topic.id, topic_hosts.c.account_id == account_id)).rowcount
+        if not removed:
+            raise NotFound("topic_host_not_found")
+        return _read(conn, topic)
+
+
+def normalise_description(text: str) -> str:
+    """A description as stored: plain text, line breaks kept (as ``\\n``), other control
+    characters and bidirectional overrides (which could disguise the text) removed, surrounding
+    whitespace stripped."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    kept = "".join(c for c in text if c == "\n" or (
+        unicodedata.category(c) not in ("Cc", "Cs") and c not in _BIDI_CONTROLS))
+    return kept.strip()
+
+
+def set_description(db: Database, name: str, text: str, *, by: Any) -> TopicCuration:
+    """Write the topic's description (导语); an empty text removes it. Hosts and staff only;
+    longer than :data:`MAX_DESCRIPTION_CHARS` is refused (422)."""
+    description = normalise_description(text)
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise Invalid("topic_description_too_long", limit=MAX_DESCRIPTION_CHARS, length=len(description))
+    with db.write() as conn:
+        topic = _existing(conn, name)
+        if not may_describe(by, _read(conn, topic)):
+            raise Forbidden("topic_description_forbidden")
+        now = utcnow()
+        if not description:
+            conn.execute(delete(topic_descriptions).where(topic_descriptions.c.topic_id == topic.id))
+        elif conn.execute(update(topic_descriptions).where(topic_descriptions.c.topic_id == topic.id)
+                          .values(description=description, updated_by=by.id, updated_at=now)).rowcount == 0:
+            conn.execute(insert(topic_descriptions).values(topic_id=topic.id, description=description,
+                                                           updated_by=by.id, updated_at=now))
+        return _read(conn, topic)
