@@ -46,6 +46,7 @@ from plaza.api.mastodon.protocol import (
     read_params,
     viewer,
 )
+from plaza.api.mastodon.accounts import FOLLOW_SCOPES
 from plaza.api.plaza.hot import iso as unix_iso
 from plaza.errors import Invalid, NotFound
 from plaza.matrices import campaigns, matrices
@@ -56,8 +57,6 @@ from plaza.square import accounts
 from plaza.square.pagination import parse_page
 from plaza.square.views import topic_path
 from plaza.storage.db import Database
-
-FOLLOW_SCOPES = ("write:follows", "follow")
 
 
 # --- entities ---------------------------------------------------------------------------------
