@@ -846,6 +846,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if is_sqlite:  # the driver connection is in autocommit: pragmas run outside a transaction
             raw.execute("PRAGMA foreign_keys=OFF")  # this connection only
             raw.execute("PRAGMA cache_size=-1048576")
+            # Plaza's engine turns automatic checkpoints off (its server checkpoints in the
+            # background); without them this bulk load would grow the WAL to tens of GB.
+            raw.execute("PRAGMA wal_autocheckpoint=16384")
             sink: Sink = SqliteSink(conn)
         else:
             try:

@@ -42,6 +42,9 @@ class Settings:
     registrations_open: bool = True
     max_image_bytes: int = 8 * 1024 * 1024
     sqlite_synchronous: str = "NORMAL"
+    #: Bytes of the SQLite file each connection maps into memory (``PRAGMA mmap_size``); 0 reads
+    #: pages with ``pread`` into SQLite's own bounded page cache instead.
+    sqlite_mmap_bytes: int = 0
     public_url: str = ""
     default_locale: str = "zh-CN"
     instance_title: str = "Plaza 政务广场"
@@ -111,6 +114,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),
         max_image_bytes=int(e.get("PLAZA_MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
         sqlite_synchronous=e.get("PLAZA_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
+        sqlite_mmap_bytes=int(e.get("PLAZA_SQLITE_MMAP_MB", "0")) * 2**20,
         public_url=e.get("PLAZA_PUBLIC_URL", ""),
         default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
         redis_url=e.get("PLAZA_REDIS_URL", ""),

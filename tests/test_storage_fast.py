@@ -4,14 +4,17 @@ PostgreSQL, and what they write reads back through SQLAlchemy unchanged."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from plaza.app import Plaza
+from plaza.config import load_settings
 from plaza.square import accounts, posts, timelines, views
 from plaza.square.pagination import Page
 from plaza.storage import fast
+from plaza.storage.engine import make_engine
 from plaza.storage.schema import statuses
 from tests import factories
 
@@ -79,3 +82,17 @@ def test_a_deleted_post_leaves_the_home_timeline(plaza: Plaza) -> None:
     ids = timelines.home(plaza.db, author.id, Page())
     assert gone not in ids
     assert [v.status.id for v in views.load(plaza.db, [gone, keep], author.id)] == [keep]
+
+
+@pytest.mark.parametrize("megabytes", [0, 64])
+def test_sqlite_maps_as_much_of_the_file_as_the_setting_says(tmp_path: Path, megabytes: int) -> None:
+    """``PLAZA_SQLITE_MMAP_MB`` reaches every connection (0, the default: no mapping)."""
+    settings = load_settings(env={"PLAZA_SQLITE_MMAP_MB": str(megabytes)}, data_dir=tmp_path,
+                             secret_key="test")
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar_one() == megabytes * 2**20
+    finally:
+        engine.dispose()
+    assert load_settings(env={}, data_dir=tmp_path, secret_key="test").sqlite_mmap_bytes == 0

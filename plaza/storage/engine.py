@@ -29,6 +29,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             **kwargs,
         )
         synchronous = settings.sqlite_synchronous
+        mmap_bytes = settings.sqlite_mmap_bytes
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -42,7 +43,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA cache_size=-4096")  # 4 MB per connection; the OS caches the rest
             cur.execute("PRAGMA temp_store=MEMORY")
-            cur.execute("PRAGMA mmap_size=268435456")
+            cur.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
             # No checkpoint inside a commit: copying the WAL into the database file and syncing
             # it would stall the writer holding the lock. Database runs them in the background.
             cur.execute("PRAGMA wal_autocheckpoint=0")
