@@ -42,51 +42,63 @@ def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page:
     return page_response(request, [renderer.status(v) for v in loaded], ids, page.limit)
 
 
+# Timeline handlers do all their database work, authentication included, in ``off_loop``: on
+# PostgreSQL even the token's account row is a network round trip the event loop must not wait on.
+
+
 async def home(request: Request) -> Response:
-    caller = authenticate(request, "read:statuses")
-    page = parse_page(request.query_params)
-    db = plaza_of(request).db
-    return await off_loop(request, lambda: statuses_page(
-        request, timelines.home(db, caller.account_id, page), caller.account_id, page))
+    def work() -> Response:
+        caller = authenticate(request, "read:statuses")
+        page = parse_page(request.query_params)
+        ids = timelines.home(plaza_of(request).db, caller.account_id, page)
+        return statuses_page(request, ids, caller.account_id, page)
+
+    return await off_loop(request, work)
 
 
 async def public(request: Request) -> Response:
     """The square. ``remote`` is empty: Plaza does not federate, every post is local."""
-    me = viewer(request, "read:statuses")
-    params = query_params(request)
-    page = parse_page(request.query_params)
-    if params.flag("remote"):
-        return ORJSONResponse([])
-    only_media = params.flag("only_media")
-    return await off_loop(request, lambda: statuses_page(
-        request, timelines.public(plaza_of(request).db, page, only_media=only_media),
-        me.id if me is not None else None, page))
+    def work() -> Response:
+        me = viewer(request, "read:statuses")
+        params = query_params(request)
+        page = parse_page(request.query_params)
+        if params.flag("remote"):
+            return ORJSONResponse([])
+        ids = timelines.public(plaza_of(request).db, page, only_media=params.flag("only_media"))
+        return statuses_page(request, ids, me.id if me is not None else None, page)
+
+    return await off_loop(request, work)
 
 
 async def tag(request: Request) -> Response:
     """A topic's public posts and reposts; ``/tag/%E9%87%8D%E5%BA%86%E5%B1%B1%E7%81%AB`` is #重庆山火#."""
-    me = viewer(request, "read:statuses")
-    params = query_params(request)
-    page = parse_page(request.query_params)
-    if params.flag("remote"):
-        return ORJSONResponse([])
-    name = request.path_params["hashtag"].strip().strip("#")
-    return await off_loop(request, lambda: statuses_page(
-        request, timelines.topic(plaza_of(request).db, name, page) if name else [],
-        me.id if me is not None else None, page))
+    def work() -> Response:
+        me = viewer(request, "read:statuses")
+        params = query_params(request)
+        page = parse_page(request.query_params)
+        if params.flag("remote"):
+            return ORJSONResponse([])
+        name = request.path_params["hashtag"].strip().strip("#")
+        ids = timelines.topic(plaza_of(request).db, name, page) if name else []
+        return statuses_page(request, ids, me.id if me is not None else None, page)
+
+    return await off_loop(request, work)
 
 
 async def city(request: Request) -> Response:
     """Plaza addition: a city's public feed (同城) by 6-digit division code; a county's code reads
     as its city's."""
-    me = viewer(request, "read:statuses")
-    page = parse_page(request.query_params)
-    code = request.path_params["code"]
-    city_code = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
-    if city_code is None:
-        raise NotFound("city_invalid", code=code[:12])
-    ids = timelines.city(plaza_of(request).db, city_code, page)
-    return statuses_page(request, ids, me.id if me is not None else None, page)
+    def work() -> Response:
+        me = viewer(request, "read:statuses")
+        page = parse_page(request.query_params)
+        code = request.path_params["code"]
+        city_code = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+        if city_code is None:
+            raise NotFound("city_invalid", code=code[:12])
+        ids = timelines.city(plaza_of(request).db, city_code, page)
+        return statuses_page(request, ids, me.id if me is not None else None, page)
+
+    return await off_loop(request, work)
 
 
 async def conversations(request: Request) -> Response:
