@@ -144,6 +144,13 @@ _account_rows = fast.RowCache(accounts, STATUS_CACHE, ACCOUNT_VERSION)
 _RAW_VIEWER_MARKS = fast.Sql(
     "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id IN ({in}) "
     "UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN ({in})")
+# On PostgreSQL (a round trip per statement) the authors' versions and the viewer's marks come in
+# one statement: kind 0 rows are account versions, 1 a like, 2 a repost of the status in column 2.
+_PAD = ", NULL" * (len(ACCOUNT_VERSION))
+_AUTHORS_AND_MARKS_PG = fast.Sql(
+    f"SELECT 0, {_account_rows.version_columns} FROM accounts WHERE id IN ({{in}}) "
+    f"UNION ALL SELECT 1, status_id{_PAD} FROM favourites WHERE account_id = ? AND status_id IN ({{in}}) "
+    f"UNION ALL SELECT 2, reblog_of_id{_PAD} FROM statuses WHERE account_id = ? AND reblog_of_id IN ({{in}})")
 
 
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
@@ -152,7 +159,24 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
     if originals_needed:
         rows.update(_status_rows.get(conn, list(originals_needed)))
     all_ids = list(rows)
-    people = _account_rows.get(conn, list({r.account_id for r in rows.values()}))
+    authors = list({r.account_id for r in rows.values()})
+    liked: set[int] = set()
+    reposted: set[int] = set()
+    if viewer_id is not None and conn.dialect.name == "postgresql" and authors:
+        versions = []
+        for kind, key, *rest in fast.fetch(conn, _AUTHORS_AND_MARKS_PG, authors, viewer_id, all_ids,
+                                           viewer_id, all_ids):
+            if kind == 0:
+                versions.append((key, *rest))
+            else:
+                (liked if kind == 1 else reposted).add(key)
+        people = _account_rows.resolve(conn, versions)
+    else:
+        people = _account_rows.get(conn, authors)
+        if viewer_id is not None:
+            for status_id, kind in fast.fetch(conn, _RAW_VIEWER_MARKS, viewer_id, all_ids, viewer_id,
+                                              all_ids):
+                (reposted if kind else liked).add(status_id)
     parts: dict[int, _Parts] = {}
     missing = []
     for status_id in all_ids:
@@ -175,11 +199,6 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
             parts[status_id] = _Parts(tuple(mentioned.get(status_id, ())), tuple(tagged.get(status_id, ())),
                                       tuple(media.get(status_id, ())))
             _parts_cache.put(status_id, parts[status_id])
-    liked: set[int] = set()
-    reposted: set[int] = set()
-    if viewer_id is not None:
-        for status_id, kind in fast.fetch(conn, _RAW_VIEWER_MARKS, viewer_id, all_ids, viewer_id, all_ids):
-            (reposted if kind else liked).add(status_id)
 
     def view(status_id: int) -> StatusView | None:
         row = rows.get(status_id)

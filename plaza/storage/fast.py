@@ -158,18 +158,30 @@ class RowCache:
 
     def __init__(self, table: Table, size: int, version: Sequence[str]) -> None:
         self.rows = Rows(table)
-        self._versions = Sql(f"SELECT id, {', '.join(version)} FROM {table.name} WHERE id IN ({{in}})")
+        self._version_columns = f"id, {', '.join(version)}"
+        self._versions = Sql(f"SELECT {self._version_columns} FROM {table.name} WHERE id IN ({{in}})")
         self._whole = Sql(f"SELECT {self.rows.columns} FROM {table.name} WHERE id IN ({{in}})")
         self._positions = [[c.name for c in table.c].index(name) for name in version]
         self._items: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
         self._size = size
 
+    @property
+    def version_columns(self) -> str:
+        """The key and version columns, as ``get`` reads them (for a caller that reads the
+        versions inside a statement of its own and hands them to ``resolve``)."""
+        return self._version_columns
+
     def get(self, conn: Connection, ids: Sequence[Any]) -> dict[Any, Any]:
         """The current rows for ``ids`` (ids that do not exist are absent)."""
+        return self.resolve(conn, fetch(conn, self._versions, list(ids)))
+
+    def resolve(self, conn: Connection, versions: Iterable[Sequence[Any]]) -> dict[Any, Any]:
+        """The current rows for the ``(key, *version)`` tuples read a moment ago: cached rows
+        whose version still matches, the others read whole."""
         out: dict[Any, Any] = {}
         items = self._items
         stale: dict[Any, tuple[Any, ...]] = {}
-        for version in fetch(conn, self._versions, list(ids)):
+        for version in map(tuple, versions):
             key = version[0]
             cached = items.get(key)
             if cached is not None and cached[0] == version:
