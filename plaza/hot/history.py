@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, select, text, update
 
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
-from plaza.hot.lists import LIST_SIZE, HotSnapshot
+from plaza.hot.lists import LIST_SIZE, HotSnapshot, RankedList
 from plaza.storage import fast
 from plaza.storage.ids import new_id
 from plaza.storage.schema import hot_admin_actions, hot_list_heads, hot_lists, hot_topic_records
@@ -93,21 +93,12 @@ class StoredEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredList:
+class StoredList(RankedList):
     """One list as stored: enough for curves and records (labels and counters are not kept)."""
 
     city: str | None
     refreshed_at: float
     entries: tuple[StoredEntry, ...]
-
-    def entry(self, topic: str) -> StoredEntry | None:
-        for e in self.entries:
-            if e.topic == topic:
-                return e
-        return None
-
-    def topics(self) -> list[str]:
-        return [e.topic for e in self.entries]
 
     @classmethod
     def of(cls, snapshot: HotSnapshot) -> StoredList:

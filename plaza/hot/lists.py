@@ -12,6 +12,7 @@ __all__ = [
     "HotEntry",
     "HotSnapshot",
     "Pinned",
+    "RankedList",
     "Scope",
     "scope_of",
 ]
@@ -80,8 +81,25 @@ class Pinned:
         return cls(str(data["topic"]), str(data["note"]), float(data["set_at"]))
 
 
+class RankedList:
+    """What every stored or published list offers: its entry for a topic and its topics in
+    rank order (mixed into dataclasses with an ``entries`` tuple of ranked entries)."""
+
+    __slots__ = ()
+    entries: tuple[Any, ...]
+
+    def entry(self, topic: str) -> Any | None:
+        for e in self.entries:
+            if e.topic == topic:
+                return e
+        return None
+
+    def topics(self) -> list[str]:
+        return [e.topic for e in self.entries]
+
+
 @dataclass(frozen=True, slots=True)
-class HotSnapshot:
+class HotSnapshot(RankedList):
     """One list as one refresh published it (``plaza.hot.history`` stores it for heat curves
     when it changed)."""
 
@@ -90,15 +108,6 @@ class HotSnapshot:
     refreshed_at: float
     entries: tuple[HotEntry, ...]
     pinned: Pinned | None = None
-
-    def entry(self, topic: str) -> HotEntry | None:
-        for e in self.entries:
-            if e.topic == topic:
-                return e
-        return None
-
-    def topics(self) -> list[str]:
-        return [e.topic for e in self.entries]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -179,27 +179,28 @@ def _back(matrix_id: int, done: str) -> Response:
     return RedirectResponse(f"/matrices/{matrix_id}?done={done}", status_code=303)
 
 
-async def follow_all(request: Request) -> Response:
-    """Follow every member of the matrix the viewer does not follow yet."""
+async def _follow_members(request: Request, follow: bool) -> Response:
+    """Follow (or unfollow) every member of the matrix in one action."""
     viewer = require_viewer(request)
     await checked_form(request)
     matrix_id = path_id(request, "matrix_id")
     plaza = plaza_of(request)
     matrices.get(plaza.db, matrix_id)
     plaza.limits.hit("matrix_follow", str(viewer.id))
+    if not follow:
+        await run_in_threadpool(matrices.unfollow_all, plaza.db, viewer.id, matrix_id)
+        return _back(matrix_id, "unfollowed")
     result = await run_in_threadpool(matrices.follow_all, plaza.db, viewer.id, matrix_id)
     return RedirectResponse(f"/matrices/{matrix_id}?followed={result.followed}", status_code=303)
 
 
+async def follow_all(request: Request) -> Response:
+    """Follow every member of the matrix the viewer does not follow yet."""
+    return await _follow_members(request, True)
+
+
 async def unfollow_all(request: Request) -> Response:
-    viewer = require_viewer(request)
-    await checked_form(request)
-    matrix_id = path_id(request, "matrix_id")
-    plaza = plaza_of(request)
-    matrices.get(plaza.db, matrix_id)
-    plaza.limits.hit("matrix_follow", str(viewer.id))
-    await run_in_threadpool(matrices.unfollow_all, plaza.db, viewer.id, matrix_id)
-    return _back(matrix_id, "unfollowed")
+    return await _follow_members(request, False)
 
 
 async def add_members(request: Request) -> Response:

@@ -24,6 +24,8 @@ matrix takes ``follow`` (or ``write:follows``), as Mastodon's follow endpoint do
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from datetime import datetime
 from typing import Any
 
@@ -244,22 +246,23 @@ async def delete_matrix(request: Request) -> Response:
     return ORJSONResponse({})
 
 
-async def add_members(request: Request) -> Response:
+async def _change_members(request: Request, change: Callable[..., Any]) -> Response:
+    """Add or remove members (``change`` is ``matrices.add_members`` or ``remove_members``) and
+    answer the matrix as it now is."""
     caller = authenticate(request, "write")
     matrix_id = path_id(request, key="matrix_not_found")
     params = await read_params(request)
     db = plaza_of(request).db
-    matrices.add_members(db, caller.user, matrix_id, _account_ids(db, params))
+    change(db, caller.user, matrix_id, _account_ids(db, params))
     return ORJSONResponse(await off_loop(request, lambda: _matrix_body(request, matrix_id, caller.user)))
+
+
+async def add_members(request: Request) -> Response:
+    return await _change_members(request, matrices.add_members)
 
 
 async def remove_members(request: Request) -> Response:
-    caller = authenticate(request, "write")
-    matrix_id = path_id(request, key="matrix_not_found")
-    params = await read_params(request)
-    db = plaza_of(request).db
-    matrices.remove_members(db, caller.user, matrix_id, _account_ids(db, params))
-    return ORJSONResponse(await off_loop(request, lambda: _matrix_body(request, matrix_id, caller.user)))
+    return await _change_members(request, matrices.remove_members)
 
 
 async def sync_matrix(request: Request) -> Response:
