@@ -229,6 +229,44 @@ def test_suspended_accounts_token_is_refused(client, plaza, app_keys) -> None:
     accounts.set_flags(plaza.db, me.id, suspended=True)
     answer = client.get("/api/v1/timelines/home?lang=en", headers=headers)
     assert answer.status_code == 403 and answer.json() == {"error": "This account is suspended"}
+    # Public timelines read the account with the page: a suspended bearer still gets nothing.
+    for path in ("/api/v1/timelines/public", "/api/v1/timelines/tag/重庆山火", "/api/v1/timelines/city/500000"):
+        assert client.get(path, headers=headers).status_code == 403
+        assert client.get(path).status_code == 200
+
+
+def test_a_new_posts_answer_is_what_reading_it_back_shows(client, plaza, app_keys) -> None:
+    """The create answer is built from what the post's transaction wrote (no read back): it must
+    match a later read exactly, the author's new count included; and a refused author (suspended
+    a moment ago) gets 403 with nothing written."""
+    cq = government(plaza, "cq_fabu", "重庆发布")
+    me = person(plaza, "shancheng", "山城小李")
+    headers = token_for(client, app_keys, me)
+    first = client.post("/api/v1/statuses", headers=headers, json={"status": "早上好"}).json()
+    created = client.post("/api/v1/statuses", headers={**headers, "Idempotency-Key": "k1"}, json={
+        "status": "#重庆山火各处明火均已扑灭# 感谢 @重庆发布 和所有救援队员", "plaza_city": "500000"})
+    assert created.status_code == 200, created.text
+    body = created.json()
+    assert body["account"]["statuses_count"] == first["account"]["statuses_count"] + 1 == 2
+    assert [m["acct"] for m in body["mentions"]] == [cq.username]
+    assert [t["name"] for t in body["tags"]] == ["重庆山火各处明火均已扑灭"]
+    assert client.get(f"/api/v1/statuses/{body['id']}", headers=headers).json() == body
+    again = client.post("/api/v1/statuses", headers={**headers, "Idempotency-Key": "k1"},
+                        json={"status": "#重庆山火各处明火均已扑灭# 感谢 @重庆发布 和所有救援队员"})
+    assert again.json()["id"] == body["id"] and again.json()["account"]["statuses_count"] == 2
+    reply = client.post("/api/v1/statuses", headers=headers,
+                        json={"status": "补充一句", "in_reply_to_id": body["id"]}).json()
+    assert reply["in_reply_to_id"] == body["id"]
+    assert client.get(f"/api/v1/statuses/{reply['id']}", headers=headers).json() == reply
+    accounts.set_flags(plaza.db, me.id, suspended=True)
+    refused = client.post("/api/v1/statuses", headers=headers, json={"status": "不该发出去"})
+    assert refused.status_code == 403
+    assert accounts.get(plaza.db, me.id).statuses_count == 3
+    from sqlalchemy import select
+
+    from plaza.storage.schema import statuses
+    with plaza.db.read() as conn:
+        assert conn.execute(select(statuses.c.id).where(statuses.c.text == "不该发出去")).first() is None
 
 
 def test_app_token_cannot_read_a_home_timeline(client, app_keys) -> None:

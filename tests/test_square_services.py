@@ -161,3 +161,72 @@ def test_direct_message_reaches_only_the_named_recipient_home(plaza) -> None:
     dm = post(plaza, sender, "@收信人 私信内容", visibility="direct")
     assert timelines.home(plaza.db, recipient.id, Page()) == [dm]
     assert timelines.home(plaza.db, follower.id, Page()) == []
+
+
+def _seen(shown_views) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """What a reader sees of a page: each post, its counters, author, marks and reposted original."""
+    def one(v):  # type: ignore[no-untyped-def]
+        return (v.status.id, v.status.favourites_count, v.status.reblogs_count, v.account.username,
+                v.account.statuses_count, v.favourited, v.reblogged, v.topics, v.html,
+                one(v.reblog) if v.reblog is not None else None)
+    return [one(v) for v in shown_views]
+
+
+def test_a_page_shown_is_the_page_read_then_loaded(plaza, monkeypatch) -> None:
+    """The timeline pages read with their posts (one statement on PostgreSQL) show exactly what
+    reading the ids and loading them shows: pulled accounts, reposts with their originals, the
+    viewer's likes and reposts, counters changed since the last read, the acting account."""
+    from plaza.square import feeds
+
+    monkeypatch.setattr(feeds, "PULL_THRESHOLD", 2)
+    star = government(plaza, "cq_fabu", "重庆发布")
+    fan, other, friend = citizen(plaza), citizen(plaza), citizen(plaza)
+    for reader in (fan, other):
+        follows.follow(plaza.db, reader.id, star.id)
+    follows.follow(plaza.db, fan.id, friend.id)
+    assert accounts.get(plaza.db, star.id).pull_feed
+    ids = [post(plaza, star, f"#一起守护这座城# 第{i}条通报") for i in range(3)]
+    ids.append(post(plaza, friend, "@重庆发布 收到，谢谢 #有困难一起扛#"))
+    repost = posts.reblog(plaza.db, friend, ids[0])
+    posts.favourite(plaza.db, fan, ids[1])
+    own_repost = posts.reblog(plaza.db, fan, ids[2])
+
+    def compare(page: Page) -> list[int]:
+        expected_ids = timelines.home(plaza.db, fan.id, page)
+        shown = timelines.home_shown(plaza.db, fan.id, page, "http://x", fan.id)
+        assert shown.ids == expected_ids
+        assert _seen(shown.views) == _seen(views.load(plaza.db, expected_ids, fan.id, "http://x"))
+        assert shown.acting == accounts.get(plaza.db, fan.id)
+        return shown.ids
+
+    first = compare(Page())
+    assert set(first) >= {repost, own_repost, *ids}
+    liked = next(v for v in timelines.home_shown(plaza.db, fan.id, Page(), "http://x").views if v.status.id == ids[1])
+    assert liked.favourited and liked.status.favourites_count == 1
+    # A counter and a profile change after the page was cached show on the next read.
+    posts.favourite(plaza.db, other, ids[1])
+    post(plaza, fan, "我自己也发一条")
+    compare(Page())
+    after = timelines.home_shown(plaza.db, fan.id, Page(), "http://x", fan.id)
+    assert next(v for v in after.views if v.status.id == ids[1]).status.favourites_count == 2
+    assert after.acting.statuses_count == 2  # the repost and the post
+    compare(Page(limit=2))
+    compare(Page(max_id=first[2], limit=3))
+    compare(Page(min_id=ids[0], limit=2))
+
+    for read, shown in ((lambda p: timelines.public(plaza.db, p),
+                         lambda p: timelines.public_shown(plaza.db, p, other.id, "http://x", other.id)),
+                        (lambda p: timelines.topic(plaza.db, "一起守护这座城", p),
+                         lambda p: timelines.topic_shown(plaza.db, "一起守护这座城", p, None, "http://x")),
+                        (lambda p: timelines.city(plaza.db, "500000", p),
+                         lambda p: timelines.city_shown(plaza.db, "500000", p, fan.id, "http://x"))):
+        for page in (Page(), Page(limit=2), Page(min_id=ids[0], limit=2)):
+            got = shown(page)
+            assert got.ids == read(page) and got.ids
+    public = timelines.public_shown(plaza.db, Page(), other.id, "http://x", other.id)
+    assert _seen(public.views) == _seen(views.load(plaza.db, public.ids, other.id, "http://x"))
+    assert public.acting == accounts.get(plaza.db, other.id)
+    tagged = timelines.topic_shown(plaza.db, "一起守护这座城", Page(), None, "http://x")
+    assert tagged.acting is None
+    assert _seen(tagged.views) == _seen(views.load(plaza.db, tagged.ids, None, "http://x"))
+    assert repost in tagged.ids  # reposts carry the original's topics

@@ -243,10 +243,22 @@ def get_acting(db: Database, account_id: int) -> Any:
     driver, the row object reused while unchanged (so a suspension or role change counts at
     once, whichever process made it)."""
     with db.read() as conn:
-        row = _acting.get(conn, (account_id,)).get(account_id)
+        row = acting_row(conn, account_id)
     if row is None:
         raise NotFound("account_not_found")
     return row
+
+
+def acting_row(conn: Connection, account_id: int | None) -> Any:
+    """:func:`get_acting` inside the caller's read (None for no id or no such account)."""
+    return None if account_id is None else _acting.get(conn, (account_id,)).get(account_id)
+
+
+def resolve_acting(conn: Connection, versions: list[Any]) -> Any:
+    """The acting account from its version read inside a statement of the caller's own
+    (``(id, *ACCOUNT_VERSION)``, none when it does not exist), as :func:`get_acting` reads it."""
+    found = _acting.resolve(conn, versions)
+    return next(iter(found.values()), None)
 
 
 def get_many(conn: Connection, ids: set[int] | list[int]) -> dict[int, Row[Any]]:

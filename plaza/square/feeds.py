@@ -30,22 +30,22 @@ _NOT_DIRECT = statuses.c.visibility != "direct"
 
 
 _INSERT = fast.Sql("INSERT INTO home_feed (account_id, status_id) VALUES (?, ?)")
-_PULL_MODE = fast.Sql("SELECT pull_feed FROM accounts WHERE id = ?")
-_TO_FOLLOWERS = fast.Sql("INSERT INTO home_feed (account_id, status_id) "
-                         "SELECT account_id, ? FROM follows WHERE target_account_id = ?")
+# The author's own feed and, unless the author is in pull mode (read fresh: the author row a
+# request carries may predate the switch), the followers' feeds, in one statement.
+_TO_SELF_AND_FOLLOWERS = fast.Sql(
+    "INSERT INTO home_feed (account_id, status_id) SELECT ?, ? UNION ALL "
+    "SELECT account_id, ? FROM follows WHERE target_account_id = ? "
+    "AND NOT (SELECT pull_feed FROM accounts WHERE id = ?)")
 
 
 def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
             mentioned: Iterable[int] = ()) -> None:
     """Put a new post into the author's own feed, its followers' feeds (unless the author is in
     pull mode or the post is direct) and, for a direct message, the feeds of those it names."""
-    fast.execute(conn, _INSERT, author.id, status_id)
     if visibility == "direct":
-        fast.execute_many(conn, _INSERT, [(a, status_id) for a in set(mentioned) if a != author.id])
+        fast.execute_many(conn, _INSERT, [(a, status_id) for a in {author.id, *mentioned}])
         return
-    # Read fresh: the author row a request carries may predate the switch to pull mode.
-    if visibility in VISIBLE_TO_FOLLOWERS and not fast.fetch(conn, _PULL_MODE, author.id)[0][0]:
-        fast.execute(conn, _TO_FOLLOWERS, status_id, author.id)
+    fast.execute(conn, _TO_SELF_AND_FOLLOWERS, author.id, status_id, status_id, author.id, author.id)
 
 
 # The feeds a post can be in: its author's, its author's followers' (fan-out and backfill) and,
@@ -97,26 +97,35 @@ _PULLED = Keyset("SELECT id FROM statuses WHERE account_id IN ({in}) AND visibil
                  "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
 
 
-# On PostgreSQL, where every statement is a network round trip, a page newest-first (the usual
-# read) takes the feed page, the followed pull-mode accounts and each one's newest posts in one
-# statement (LATERAL: an index scan with a LIMIT per pulled account); SQLite has no LATERAL and
-# no round trips to save.
-_FEED_AND_PULLED_PG = fast.Sql(
-    "SELECT * FROM (SELECT status_id FROM home_feed WHERE account_id = ? AND status_id < ? "
-    "AND status_id > ? ORDER BY status_id DESC LIMIT ?) feed "
-    "UNION ALL SELECT s.id FROM accounts a CROSS JOIN LATERAL (SELECT id FROM statuses "
-    "WHERE account_id = a.id AND visibility != 'direct' AND id < ? AND id > ? "
+# On PostgreSQL, where every statement is a network round trip, a page newest first (the usual
+# read) is one statement: the feed page and each followed pull-mode account's newest posts
+# (LATERAL: an index scan with a LIMIT per pulled account), merged and limited. A full feed page
+# bounds the pull from below (nothing older than its last post can make the page), so each pulled
+# account's scan stops at once. SQLite has no LATERAL and no round trips to save.
+# ``plaza.square.views.read_page`` wraps it to read the page's posts in the same statement.
+HOME_PAGE_PG = (
+    "WITH feed AS MATERIALIZED (SELECT status_id AS id FROM home_feed WHERE account_id = ? "
+    "AND status_id < ? AND status_id > ? ORDER BY status_id DESC LIMIT ?) "
+    "SELECT id FROM feed UNION SELECT s.id FROM accounts a CROSS JOIN LATERAL (SELECT id FROM statuses "
+    "WHERE account_id = a.id AND visibility != 'direct' AND id < ? "
+    "AND id > (SELECT CASE WHEN count(*) >= ? THEN min(id) ELSE ? END FROM feed) "
     "ORDER BY id DESC LIMIT ?) s WHERE a.pull_feed AND "
-    "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id) IS NOT NULL")
+    "(SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id) IS NOT NULL "
+    "ORDER BY id DESC LIMIT ?")
+_HOME_PAGE_PG = fast.Sql(HOME_PAGE_PG)
+
+
+def home_page_params(account_id: int, page: Page) -> tuple[int, ...]:
+    """The parameters of :data:`HOME_PAGE_PG` for one page."""
+    upper, lower, limit = page.upper, page.lower, page.limit
+    return (account_id, upper, lower, limit, upper, limit, lower, limit, account_id, limit)
 
 
 def read(conn: Connection, account_id: int, page: Page) -> list[int]:
     """One page of an account's home timeline (ids, newest first)."""
     ascending = page.ascending
     if not ascending and conn.dialect.name == "postgresql":
-        bounds = (page.upper, page.lower, page.limit)
-        merged = {r[0] for r in fast.fetch(conn, _FEED_AND_PULLED_PG, account_id, *bounds, *bounds,
-                                           account_id)}
+        ordered = [r[0] for r in fast.fetch(conn, _HOME_PAGE_PG, *home_page_params(account_id, page))]
     else:
         feed = _FEED.fetch(conn, page, account_id)
         merged = set(feed)
@@ -127,12 +136,17 @@ def read(conn: Connection, account_id: int, page: Page) -> list[int]:
             merged.update(_PULLED.fetch(conn, page, pulled_from,
                                         upper=feed[-1] if full and ascending else None,
                                         lower=feed[-1] if full and not ascending else None))
-    ordered = sorted(merged, reverse=not ascending)[: page.limit]
-    if len(ordered) < page.limit and not ascending and page.since_id is None:
-        # Below the materialised feed (older than its backfill): read the follows directly.
-        older = Page(max_id=min(ordered) if ordered else page.max_id, limit=page.limit - len(ordered))
-        ordered += _from_follows(conn, account_id, older)
-    return sorted(ordered, reverse=True)
+        ordered = sorted(merged, reverse=not ascending)[: page.limit]
+    return sorted(ordered + below_feed(conn, account_id, page, ordered), reverse=True)
+
+
+def below_feed(conn: Connection, account_id: int, page: Page, ids: list[int]) -> list[int]:
+    """The older posts that complete a page newest first that the feed left short (it holds
+    only what was fanned out or backfilled): read from the follows directly."""
+    if len(ids) >= page.limit or page.ascending or page.since_id is not None:
+        return []
+    older = Page(max_id=min(ids) if ids else page.max_id, limit=page.limit - len(ids))
+    return _from_follows(conn, account_id, older)
 
 
 def _from_follows(conn: Connection, account_id: int, page: Page) -> list[int]:

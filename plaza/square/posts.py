@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,16 +122,23 @@ _INSERT_STATUS = fast.Sql(
     "INSERT INTO statuses (id, account_id, text, spoiler_text, sensitive, visibility, language, "
     "in_reply_to_id, in_reply_to_account_id, reblog_of_id, city, latitude, longitude, replies_count, "
     "reblogs_count, favourites_count, created_at, edited_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 0, 0, 0, ?, NULL)")
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 0, 0, 0, ?, NULL) "
+    f"RETURNING {fast.Rows(statuses).columns}")
 _INSERT_STATUS_TOPIC = fast.Sql("INSERT INTO status_topics (topic_id, status_id, public) VALUES (?, ?, ?)")
 _INSERT_MENTION = fast.Sql("INSERT INTO mentions (status_id, account_id) VALUES (?, ?)")
 _INSERT_IDEMPOTENT = fast.Sql(
     "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?, ?, ?, ?)")
 _IDEMPOTENT = fast.Sql("SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?")
 _COUNT_REPLY = fast.Sql("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?")
+# The author's count goes up first: the same statement reads the author's row as it now is (the
+# caller checks it may still post, and the answer shows the new count without reading it back).
 _COUNT_POST = fast.Sql(
-    "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ?")
+    "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ? "
+    f"RETURNING {fast.Rows(accounts).columns}")
 _TOPICS_BY_KEY = fast.Sql("SELECT id, key, name FROM topics WHERE key IN ({in})")
+_ACCOUNT = fast.Sql(f"SELECT {fast.Rows(accounts).columns} FROM accounts WHERE id = ?")
+_status_row = fast.Rows(statuses).make
+_account_row = fast.Rows(accounts).make
 
 
 @dataclass(frozen=True)
@@ -150,20 +158,53 @@ def draft(new: NewStatus, max_chars: int = 2000) -> Draft:
     return Draft(new, search.document_tokens(new.text, spans), text.topics(new.text), text.mentions(new.text))
 
 
+@dataclass(frozen=True)
+class Published:
+    """A post as :func:`publish` wrote it — enough to show it without reading it back."""
+
+    status: Row[Any]
+    author: Row[Any]  # the author's row after the post (its count and last post time)
+    mentioned: tuple[Row[Any], ...]
+    topics: tuple[str, ...]
+    media: tuple[Row[Any], ...]
+
+
 def create(db: Database, author: Row[Any], new: NewStatus | Draft, *, max_chars: int = 2000,
            idempotency_key: str | None = None, created_at: datetime | None = None) -> int:
-    """Publish a post and return its id. With an ``Idempotency-Key`` a retried request returns the
-    first post instead of making a second one. Pass a :class:`Draft` to have the parsing done
-    already (outside the caller's write batch)."""
+    """Publish a post and return its id (see :func:`publish`)."""
+    done = publish(db, author.id, new, max_chars=max_chars, idempotency_key=idempotency_key,
+                   created_at=created_at)
+    return done if isinstance(done, int) else int(done.status.id)
+
+
+def _anyone(author: Row[Any] | None) -> None:
+    if author is None:
+        raise NotFound("account_not_found")
+
+
+def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: int = 2000,
+            idempotency_key: str | None = None, created_at: datetime | None = None,
+            admit: Callable[[Row[Any] | None], None] = _anyone) -> Published | int:
+    """Publish a post. ``admit`` sees the author's row as the post's transaction reads it (None
+    if the account is gone) and raises to refuse (a suspension made a moment ago counts). With
+    an ``Idempotency-Key`` a retried request returns the first post's id instead of making a
+    second one. Pass a :class:`Draft` to have the parsing done already (outside the caller's
+    write batch)."""
     drafted = new if isinstance(new, Draft) else draft(new, max_chars)
     new = drafted.new
     document, topic_names, mention_names = drafted.document, drafted.topic_names, drafted.mention_names
     now = created_at or utcnow()
     with db.write() as conn:
         if idempotency_key:
-            done = fast.fetch(conn, _IDEMPOTENT, author.id, idempotency_key[:128])
+            done = fast.fetch(conn, _IDEMPOTENT, author_id, idempotency_key[:128])
             if done:
+                counted = fast.fetch(conn, _ACCOUNT, author_id)
+                admit(_account_row(conn, counted[0]) if counted else None)
                 return int(done[0][0])
+        counted = fast.fetch(conn, _COUNT_POST, now, author_id)
+        author = _account_row(conn, counted[0]) if counted else None
+        admit(author)
+        assert author is not None
         parent = None
         if new.in_reply_to_id is not None:
             parent = conn.execute(_STATUS, {"id": new.in_reply_to_id}).first()
@@ -171,16 +212,20 @@ def create(db: Database, author: Row[Any], new: NewStatus | Draft, *, max_chars:
                 raise Invalid("reply_target_missing")
         status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         city = regions.city_code(new.city) if new.city else author.home_city
-        fast.execute(conn, _INSERT_STATUS, status_id, author.id, new.text, new.spoiler_text,
-                     new.sensitive or bool(new.spoiler_text), new.visibility, new.language,
-                     parent.id if parent else None, parent.account_id if parent else None,
-                     city, new.latitude, new.longitude, now)
+        written = fast.fetch(conn, _INSERT_STATUS, status_id, author.id, new.text, new.spoiler_text,
+                             new.sensitive or bool(new.spoiler_text), new.visibility, new.language,
+                             parent.id if parent else None, parent.account_id if parent else None,
+                             city, new.latitude, new.longitude, now)
+        status = _status_row(conn, written[0])
+        media: tuple[Row[Any], ...] = ()
         if new.media_ids:
             attached = conn.execute(update(media_attachments).where(
                 media_attachments.c.id.in_(list(new.media_ids)), media_attachments.c.account_id == author.id,
                 media_attachments.c.status_id.is_(None)).values(status_id=status_id)).rowcount
             if attached != len(set(new.media_ids)):
                 raise Invalid("media_invalid", id=",".join(map(str, new.media_ids)))
+            media = tuple(conn.execute(select(media_attachments).where(media_attachments.c.status_id == status_id)
+                                       .order_by(media_attachments.c.id)))
         tagged = topic_ids(conn, topic_names, now)
         if tagged:
             public = new.visibility in ("public", "unlisted")
@@ -195,15 +240,14 @@ def create(db: Database, author: Row[Any], new: NewStatus | Draft, *, max_chars:
             fast.execute(conn, _COUNT_REPLY, parent.id)
             if parent.account_id != author.id and parent.account_id not in mentioned:
                 notify(conn, parent.account_id, author.id, "reply", status_id, now)
-        fast.execute(conn, _COUNT_POST, now, author.id)
         if idempotency_key:
             fast.execute(conn, _INSERT_IDEMPOTENT, author.id, idempotency_key[:128], status_id, now)
         search.index_status(conn, status_id, document)
         feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
+    people = tuple({r.id: r for r in resolved.values()}.values())
     if not new.media_ids:  # what the post is made of is known: spare the first read its queries
-        views.remember_parts(status_id, list({r.id: r for r in resolved.values()}.values()),
-                             list(tagged.values()))
-    return status_id
+        views.remember_parts(status_id, list(people), list(tagged.values()))
+    return Published(status, author, people, tuple(tagged.values()), media)
 
 
 def _original(conn: Connection, status_id: int, viewer_id: int) -> Row[Any]:

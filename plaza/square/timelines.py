@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from plaza.square import feeds
+from plaza.square import accounts, feeds, views
 from plaza.square.pagination import Keyset, Page
 from plaza.square.text import topic_key
 from plaza.storage.db import Database
@@ -29,6 +29,37 @@ def home(db: Database, account_id: int, page: Page) -> list[int]:
         return feeds.read(conn, account_id, page)
 
 
+# A page shown: its ids and their views, and the acting account (``acting_id``) read with them —
+# on PostgreSQL in one statement for a page newest first (plaza.square.views.read_page).
+
+def home_shown(db: Database, account_id: int, page: Page, base_url: str,
+               acting_id: int | None = None) -> views.Shown:
+    """:func:`home` with its posts loaded for the account itself."""
+    with db.read() as conn:
+        if conn.dialect.name == "postgresql" and not page.ascending:
+            shown = views.read_page(conn, feeds.HOME_PAGE_PG, feeds.home_page_params(account_id, page),
+                                    account_id, base_url, acting_id)
+            older = feeds.below_feed(conn, account_id, page, shown.ids)
+            if not older:
+                return shown
+            return views.Shown(shown.ids + older,
+                               shown.views + views.load_with(conn, older, account_id, base_url), shown.acting)
+        ids = feeds.read(conn, account_id, page)
+        return views.Shown(ids, views.load_with(conn, ids, account_id, base_url),
+                           accounts.acting_row(conn, acting_id))
+
+
+def _keyset_shown(db: Database, keyset: Keyset, page: Page, params: tuple[object, ...],
+                  viewer_id: int | None, base_url: str, acting_id: int | None) -> views.Shown:
+    with db.read() as conn:
+        if conn.dialect.name == "postgresql" and not page.ascending:
+            return views.read_page(conn, keyset.desc.source, (*params, page.upper, page.lower, page.limit),
+                                   viewer_id, base_url, acting_id)
+        ids = page.finish(keyset.fetch(conn, page, *params))
+        return views.Shown(ids, views.load_with(conn, ids, viewer_id, base_url),
+                           accounts.acting_row(conn, acting_id))
+
+
 _PUBLIC = Keyset("SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL "
                  "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
 _CITY = Keyset("SELECT id FROM statuses WHERE city = ? AND visibility = 'public' AND reblog_of_id IS NULL "
@@ -44,6 +75,24 @@ def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:
     stmt = select(statuses.c.id).where(statuses.c.visibility == "public", statuses.c.reblog_of_id.is_(None),
                                        statuses.c.id.in_(select(media_attachments.c.status_id)))
     return _ids(db, stmt, page)
+
+
+def public_shown(db: Database, page: Page, viewer_id: int | None, base_url: str,
+                 acting_id: int | None = None) -> views.Shown:
+    """:func:`public` (without ``only_media``) with its posts loaded for ``viewer_id``."""
+    return _keyset_shown(db, _PUBLIC, page, (), viewer_id, base_url, acting_id)
+
+
+def city_shown(db: Database, city_code: str, page: Page, viewer_id: int | None, base_url: str,
+               acting_id: int | None = None) -> views.Shown:
+    """:func:`city` with its posts loaded for ``viewer_id``."""
+    return _keyset_shown(db, _CITY, page, (city_code,), viewer_id, base_url, acting_id)
+
+
+def topic_shown(db: Database, name: str, page: Page, viewer_id: int | None, base_url: str,
+                acting_id: int | None = None) -> views.Shown:
+    """:func:`topic` with its posts loaded for ``viewer_id``."""
+    return _keyset_shown(db, _TOPIC, page, (topic_key(name),), viewer_id, base_url, acting_id)
 
 
 def city(db: Database, city_code: str, page: Page) -> list[int]:

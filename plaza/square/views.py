@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection, Row, bindparam, select
 
+from plaza.square import accounts as accounts_service
 from plaza.square import text
 from plaza.square.accounts import ACCOUNT_VERSION
 from plaza.storage import fast
@@ -177,6 +178,94 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
             for status_id, kind in fast.fetch(conn, _RAW_VIEWER_MARKS, viewer_id, all_ids, viewer_id,
                                               all_ids):
                 (reposted if kind else liked).add(status_id)
+    return _assemble(conn, ids, rows, people, liked, reposted, base_url)
+
+
+def published(status: Row[Any], author: Row[Any], mentioned: tuple[Row[Any], ...], topics: tuple[str, ...],
+              media: tuple[Row[Any], ...], base_url: str) -> StatusView:
+    """The view of a post just written, from what its create wrote (no read back); its rows are
+    remembered for the followers' reads that come next."""
+    _status_rows.put(status)
+    _account_rows.put(author)
+    html = render_status(status, list(mentioned), base_url)
+    _html_cache.put((status.id, base_url), html)
+    return StatusView(status=status, account=author, html=html, mentions=mentioned, topics=topics,
+                      media=media, favourited=False, reblogged=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A timeline page as read: its ids (newest first), their views and, when the page read
+    it, the acting account's current row (None when it was not asked for or does not exist)."""
+
+    ids: list[int]
+    views: list[StatusView]
+    acting: Row[Any] | None = None
+
+
+# On PostgreSQL, where every statement is a round trip and a plan, a timeline page newest first
+# is one statement: the page's ids, the versions of its statuses (and of the originals its
+# reposts point at), of their authors and of the acting account, and the viewer's likes and
+# reposts among them. Kinds: 0 a page id; 1 a status version (key, -, replies, reblogs,
+# favourites); 2 an author's and 5 the acting account's version (in ACCOUNT_VERSION's order);
+# 3 a like and 4 a repost by the viewer. Whole rows are read afterwards only for what changed.
+_PAGE_PG = """WITH page(id) AS MATERIALIZED ({ids}),
+st AS MATERIALIZED (SELECT id, account_id, reblog_of_id, replies_count, reblogs_count, favourites_count
+    FROM statuses WHERE id IN (SELECT id FROM page)),
+shown AS MATERIALIZED (SELECT id, account_id, replies_count, reblogs_count, favourites_count FROM st
+    UNION SELECT id, account_id, replies_count, reblogs_count, favourites_count FROM statuses
+    WHERE id IN (SELECT reblog_of_id FROM st))
+SELECT 0, id, NULL::timestamptz, NULL::integer, NULL::integer, NULL::integer, NULL::timestamptz FROM page
+UNION ALL SELECT 1, id, NULL, replies_count, reblogs_count, favourites_count, NULL FROM shown
+UNION ALL SELECT 2, {accounts} FROM accounts WHERE id IN (SELECT account_id FROM shown)
+UNION ALL SELECT 5, {accounts} FROM accounts WHERE id = ?
+UNION ALL SELECT 3, status_id, NULL, NULL, NULL, NULL, NULL FROM favourites
+    WHERE account_id = ? AND status_id IN (SELECT id FROM shown)
+UNION ALL SELECT 4, reblog_of_id, NULL, NULL, NULL, NULL, NULL FROM statuses
+    WHERE account_id = ? AND reblog_of_id IN (SELECT id FROM shown)"""
+_page_statements: dict[str, fast.Sql] = {}
+
+
+def read_page(conn: Connection, ids_sql: str, params: tuple[Any, ...], viewer_id: int | None,
+              base_url: str, acting_id: int | None = None) -> Shown:
+    """PostgreSQL only: a page newest first in one statement. ``ids_sql`` selects the page's ids
+    (``?`` parameters ``params``), newest first, limited."""
+    sql = _page_statements.get(ids_sql)
+    if sql is None:
+        sql = _page_statements[ids_sql] = fast.Sql(
+            _PAGE_PG.format(ids=ids_sql, accounts=_account_rows.version_columns))
+    ids: list[int] = []
+    status_versions = []
+    account_versions = []
+    acting_version = []
+    liked: set[int] = set()
+    reposted: set[int] = set()
+    for row in fast.fetch(conn, sql, *params, acting_id, viewer_id, viewer_id):
+        kind = row[0]
+        if kind == 0:
+            ids.append(row[1])
+        elif kind == 1:
+            status_versions.append((row[1], row[3], row[4], row[5]))
+        elif kind == 2:
+            account_versions.append(row[1:])
+        elif kind == 3:
+            liked.add(row[1])
+        elif kind == 4:
+            reposted.add(row[1])
+        else:
+            acting_version.append(row[1:])
+    ids.sort(reverse=True)
+    rows = _status_rows.resolve(conn, status_versions)
+    people = _account_rows.resolve(conn, account_versions)
+    acting = accounts_service.resolve_acting(conn, acting_version) if acting_id is not None else None
+    return Shown(ids, _assemble(conn, ids, rows, people, liked, reposted, base_url), acting)
+
+
+def _assemble(conn: Connection, ids: list[int], rows: dict[int, Any], people: dict[int, Any],
+              liked: set[int], reposted: set[int], base_url: str) -> list[StatusView]:
+    """Views for ``ids`` from their rows, authors and the viewer's marks; what a post is made of
+    (mentions, topics, images) from the cache or read for those not in it."""
+    all_ids = list(rows)
     parts: dict[int, _Parts] = {}
     missing = []
     for status_id in all_ids:

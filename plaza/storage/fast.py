@@ -175,6 +175,12 @@ class RowCache:
         """The current rows for ``ids`` (ids that do not exist are absent)."""
         return self.resolve(conn, fetch(conn, self._versions, list(ids)))
 
+    def put(self, row: Any) -> None:
+        """Remember a whole row the caller has just read or written (``RETURNING``)."""
+        self._items[row[0]] = ((row[0], *(row[i] for i in self._positions)), row)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
     def resolve(self, conn: Connection, versions: Iterable[Sequence[Any]]) -> dict[Any, Any]:
         """The current rows for the ``(key, *version)`` tuples read a moment ago: cached rows
         whose version still matches, the others read whole."""

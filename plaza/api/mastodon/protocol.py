@@ -231,28 +231,49 @@ def authenticate(request: Request, *scopes: str, user: bool = True) -> Caller:
     """The caller, or 401 when the token is missing or invalid; 403 when the token lacks every
     one of ``scopes`` or its account is suspended or still awaiting approval. With ``user`` an
     app-only token (client credentials) is refused, as Mastodon refuses it (422)."""
-    secret = bearer(request)
-    plaza = plaza_of(request)
-    token = tokens.authenticate(plaza.db, secret) if secret else None
-    if token is None:
-        raise Unauthorized("token_invalid")
+    token = token_of(request, *scopes, user=user)
     account = None
     if token.account_id is not None:
         try:
-            account = accounts.get_acting(plaza.db, token.account_id)
-        except NotFound as exc:
-            raise Unauthorized("token_invalid") from exc
-        request.state.account = account
+            account = accounts.get_acting(plaza_of(request).db, token.account_id)
+        except NotFound:
+            account = None
+    return admit(request, token, account)
+
+
+def token_of(request: Request, *scopes: str, user: bool = True) -> Token:
+    """The first half of :func:`authenticate`, for a handler that reads the acting account inside
+    a statement of its own: the token checked (401, 403 for scopes, 422 where ``user``), the
+    account not yet. Answer nothing before :func:`admit` has checked the account."""
+    secret = bearer(request)
+    token = tokens.authenticate(plaza_of(request).db, secret) if secret else None
+    if token is None:
+        raise Unauthorized("token_invalid")
     if scopes and not any(tokens.scope_allows(token.scopes, s) for s in scopes):
         raise Forbidden("scope_missing", scope=" / ".join(scopes))
-    if account is not None:
-        if account.suspended:
-            raise Forbidden("account_suspended")
-        if not account.approved:
-            raise Forbidden("account_pending")
-    elif user:
+    if token.account_id is None and user:
         raise Invalid("user_required")
+    return token
+
+
+def admit(request: Request, token: Token, account: Row[Any] | None) -> Caller:
+    """The second half of :func:`authenticate`: the token's account as read just now (None when
+    it no longer exists: 401), refused while suspended or awaiting approval (403)."""
+    if token.account_id is None:
+        return Caller(token, None)
+    if account is None:
+        raise Unauthorized("token_invalid")
+    request.state.account = account
+    if account.suspended:
+        raise Forbidden("account_suspended")
+    if not account.approved:
+        raise Forbidden("account_pending")
     return Caller(token, account)
+
+
+def viewer_token(request: Request, *scopes: str) -> Token | None:
+    """:func:`token_of` for public endpoints: None when no token came."""
+    return token_of(request, *scopes, user=False) if bearer(request) is not None else None
 
 
 def viewer(request: Request, *scopes: str) -> Row[Any] | None:

@@ -21,11 +21,14 @@ from .entities import Renderer
 from .protocol import (
     ORJSONResponse,
     Params,
+    admit,
     authenticate,
+    off_loop,
     path_id,
     plaza_of,
     query_params,
     read_params,
+    token_of,
     viewer,
 )
 from .timelines import render_statuses
@@ -82,21 +85,36 @@ def new_status(params: Params) -> posts.NewStatus:
 
 async def create(request: Request) -> Response:
     plaza = plaza_of(request)
-    caller = authenticate(request, "write:statuses")
+    token = token_of(request, "write:statuses")
     params = await read_params(request)
     new = new_status(params)
-    plaza.limits.hit("posting", str(caller.account_id))
+    plaza.limits.hit("posting", str(token.account_id))
     drafted = posts.draft(new, plaza.settings.max_post_chars)
-    author, key = caller.user, request.headers.get("idempotency-key") or None
-    status_id = await plaza.db.batched(lambda: posts.create(plaza.db, author, drafted, idempotency_key=key))
+    author_id, key = int(token.account_id), request.headers.get("idempotency-key") or None  # type: ignore[arg-type]
+    base = plaza.settings.base_url
+
+    def admit_author(row: Any) -> None:  # in the post's own transaction
+        admit(request, token, row)
+
+    done = await plaza.db.batched(lambda: posts.publish(plaza.db, author_id, drafted, idempotency_key=key,
+                                                        admit=admit_author))
     parent_id = new.in_reply_to_id
-    with plaza.db.read() as conn:  # the author's own post: no visibility check needed
-        loaded = views.load_with(conn, [status_id, *([parent_id] if parent_id else [])], author.id,
-                                 plaza.settings.base_url)
-    if not loaded or loaded[0].status.id != status_id:  # deleted in the moment since (by a moderator)
-        raise NotFound("status_not_found")
-    plaza.hot.posted(loaded[0], author, loaded[1] if len(loaded) > 1 else None)
-    return ORJSONResponse(Renderer(plaza.settings.base_url).status(loaded[0]))
+    if isinstance(done, posts.Published) and parent_id is None:
+        view = views.published(done.status, done.author, done.mentioned, done.topics, done.media, base)
+        plaza.hot.posted(view, done.author)
+        return ORJSONResponse(Renderer(base).status(view))
+
+    def reread() -> Response:  # a retried request (Idempotency-Key), or a reply and its parent
+        status_id = done if isinstance(done, int) else int(done.status.id)
+        with plaza.db.read() as conn:  # the author's own post: no visibility check needed
+            loaded = views.load_with(conn, [status_id, *([parent_id] if parent_id else [])], author_id, base)
+        if not loaded or loaded[0].status.id != status_id:  # deleted in the moment since (by a moderator)
+            raise NotFound("status_not_found")
+        if isinstance(done, posts.Published):
+            plaza.hot.posted(loaded[0], done.author, loaded[1] if len(loaded) > 1 else None)
+        return ORJSONResponse(Renderer(base).status(loaded[0]))
+
+    return await off_loop(request, reread)
 
 
 async def show(request: Request) -> Response:

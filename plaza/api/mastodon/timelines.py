@@ -12,18 +12,22 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import regions
 from plaza.errors import NotFound
+from plaza.identity.tokens import Token
 from plaza.square import timelines, views
 from plaza.square.pagination import Page, parse_page
 
 from .entities import Renderer
 from .protocol import (
     ORJSONResponse,
+    admit,
     authenticate,
     off_loop,
     page_response,
     plaza_of,
     query_params,
+    token_of,
     viewer,
+    viewer_token,
 )
 
 
@@ -36,22 +40,37 @@ def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> 
 def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page) -> ORJSONResponse:
     """A page of statuses (newest first) with its ``Link`` header; its topics count as read."""
     plaza = plaza_of(request)
-    loaded = views.load(plaza.db, ids, viewer_id, plaza.settings.base_url)
+    return _answer(request, views.load(plaza.db, ids, viewer_id, plaza.settings.base_url), ids, page)
+
+
+def _answer(request: Request, loaded: list[views.StatusView], ids: list[int], page: Page) -> ORJSONResponse:
+    plaza = plaza_of(request)
     plaza.hot.displayed(loaded, getattr(request.state, "account", None))
     renderer = Renderer(plaza.settings.base_url)
     return page_response(request, [renderer.status(v) for v in loaded], ids, page.limit)
 
 
+def _shown_page(request: Request, token: Token | None, page: Page, shown: views.Shown) -> ORJSONResponse:
+    """A page read with its acting account (plaza.square.timelines.*_shown): the account is
+    checked (suspended, pending, gone) before anything is answered."""
+    if token is not None:
+        admit(request, token, shown.acting)
+    return _answer(request, shown.views, shown.ids, page)
+
+
 # Timeline handlers do all their database work, authentication included, in ``off_loop``: on
-# PostgreSQL even the token's account row is a network round trip the event loop must not wait on.
+# PostgreSQL even the token's account row is a network round trip the event loop must not wait on,
+# so the page's own statement reads it (token_of, then admit once the page is read).
 
 
 async def home(request: Request) -> Response:
     def work() -> Response:
-        caller = authenticate(request, "read:statuses")
+        token = token_of(request, "read:statuses")
         page = parse_page(request.query_params)
-        ids = timelines.home(plaza_of(request).db, caller.account_id, page)
-        return statuses_page(request, ids, caller.account_id, page)
+        plaza = plaza_of(request)
+        account_id = int(token.account_id)  # type: ignore[arg-type]  # token_of refused app tokens
+        shown = timelines.home_shown(plaza.db, account_id, page, plaza.settings.base_url, account_id)
+        return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
 
@@ -59,13 +78,20 @@ async def home(request: Request) -> Response:
 async def public(request: Request) -> Response:
     """The square. ``remote`` is empty: Plaza does not federate, every post is local."""
     def work() -> Response:
-        me = viewer(request, "read:statuses")
+        token = viewer_token(request, "read:statuses")
         params = query_params(request)
         page = parse_page(request.query_params)
         if params.flag("remote"):
+            viewer(request, "read:statuses")
             return ORJSONResponse([])
-        ids = timelines.public(plaza_of(request).db, page, only_media=params.flag("only_media"))
-        return statuses_page(request, ids, me.id if me is not None else None, page)
+        plaza = plaza_of(request)
+        if params.flag("only_media"):
+            me = viewer(request, "read:statuses")
+            ids = timelines.public(plaza.db, page, only_media=True)
+            return statuses_page(request, ids, me.id if me is not None else None, page)
+        acting = token.account_id if token is not None else None
+        shown = timelines.public_shown(plaza.db, page, acting, plaza.settings.base_url, acting)
+        return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
 
@@ -73,14 +99,17 @@ async def public(request: Request) -> Response:
 async def tag(request: Request) -> Response:
     """A topic's public posts and reposts; ``/tag/%E9%87%8D%E5%BA%86%E5%B1%B1%E7%81%AB`` is #重庆山火#."""
     def work() -> Response:
-        me = viewer(request, "read:statuses")
+        token = viewer_token(request, "read:statuses")
         params = query_params(request)
         page = parse_page(request.query_params)
-        if params.flag("remote"):
-            return ORJSONResponse([])
         name = request.path_params["hashtag"].strip().strip("#")
-        ids = timelines.topic(plaza_of(request).db, name, page) if name else []
-        return statuses_page(request, ids, me.id if me is not None else None, page)
+        if params.flag("remote") or not name:
+            viewer(request, "read:statuses")
+            return ORJSONResponse([])
+        plaza = plaza_of(request)
+        acting = token.account_id if token is not None else None
+        shown = timelines.topic_shown(plaza.db, name, page, acting, plaza.settings.base_url, acting)
+        return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
 
@@ -89,14 +118,17 @@ async def city(request: Request) -> Response:
     """Plaza addition: a city's public feed (同城) by 6-digit division code; a county's code reads
     as its city's."""
     def work() -> Response:
-        me = viewer(request, "read:statuses")
+        token = viewer_token(request, "read:statuses")
         page = parse_page(request.query_params)
         code = request.path_params["code"]
         city_code = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
         if city_code is None:
+            viewer(request, "read:statuses")
             raise NotFound("city_invalid", code=code[:12])
-        ids = timelines.city(plaza_of(request).db, city_code, page)
-        return statuses_page(request, ids, me.id if me is not None else None, page)
+        plaza = plaza_of(request)
+        acting = token.account_id if token is not None else None
+        shown = timelines.city_shown(plaza.db, city_code, page, acting, plaza.settings.base_url, acting)
+        return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
 
