@@ -32,10 +32,16 @@ _NOT_DIRECT = statuses.c.visibility != "direct"
 _INSERT = fast.Sql("INSERT INTO home_feed (account_id, status_id) VALUES (?, ?)")
 # The author's own feed and, unless the author is in pull mode (read fresh: the author row a
 # request carries may predate the switch), the followers' feeds, in one statement.
-_TO_SELF_AND_FOLLOWERS = fast.Sql(
+TO_SELF_AND_FOLLOWERS = (
     "INSERT INTO home_feed (account_id, status_id) SELECT ?, ? UNION ALL "
     "SELECT account_id, ? FROM follows WHERE target_account_id = ? "
     "AND NOT (SELECT pull_feed FROM accounts WHERE id = ?)")
+_TO_SELF_AND_FOLLOWERS = fast.Sql(TO_SELF_AND_FOLLOWERS)
+
+
+def fan_out_params(author_id: int, status_id: int) -> tuple[int, ...]:
+    """The parameters of :data:`TO_SELF_AND_FOLLOWERS`."""
+    return (author_id, status_id, status_id, author_id, author_id)
 
 
 def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
@@ -45,7 +51,7 @@ def fan_out(conn: Connection, author: Row[Any], status_id: int, visibility: str,
     if visibility == "direct":
         fast.execute_many(conn, _INSERT, [(a, status_id) for a in {author.id, *mentioned}])
         return
-    fast.execute(conn, _TO_SELF_AND_FOLLOWERS, author.id, status_id, status_id, author.id, author.id)
+    fast.execute(conn, _TO_SELF_AND_FOLLOWERS, *fan_out_params(author.id, status_id))
 
 
 # The feeds a post can be in: its author's, its author's followers' (fan-out and backfill) and,

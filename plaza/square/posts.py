@@ -132,9 +132,18 @@ _IDEMPOTENT = fast.Sql("SELECT status_id FROM idempotency_keys WHERE account_id 
 _COUNT_REPLY = fast.Sql("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?")
 # The author's count goes up first: the same statement reads the author's row as it now is (the
 # caller checks it may still post, and the answer shows the new count without reading it back).
+# Unless the Idempotency-Key was used already: then nothing changes and no row comes back.
 _COUNT_POST = fast.Sql(
     "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ? "
+    "AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?) "
     f"RETURNING {fast.Rows(accounts).columns}")
+_INSERT_IDEMPOTENT_IF_KEY = ("INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
+                             "SELECT ?, ?, ?, ? WHERE ?::text IS NOT NULL")
+# On PostgreSQL (a round trip per statement) a post that is not direct is written in one
+# statement: the post, its idempotency key, its search document and the home feeds.
+_WRITE_POST_PG = fast.Sql(
+    f"WITH s AS ({_INSERT_STATUS.source}), k AS ({_INSERT_IDEMPOTENT_IF_KEY}), "
+    f"d AS ({search.INSERT_DOCUMENT_IF_ANY}), f AS ({feeds.TO_SELF_AND_FOLLOWERS}) SELECT * FROM s")
 _TOPICS_BY_KEY = fast.Sql("SELECT id, key, name FROM topics WHERE key IN ({in})")
 _ACCOUNT = fast.Sql(f"SELECT {fast.Rows(accounts).columns} FROM accounts WHERE id = ?")
 _status_row = fast.Rows(statuses).make
@@ -194,17 +203,18 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
     new = drafted.new
     document, topic_names, mention_names = drafted.document, drafted.topic_names, drafted.mention_names
     now = created_at or utcnow()
+    key = idempotency_key[:128] if idempotency_key else None
     with db.write() as conn:
-        if idempotency_key:
-            done = fast.fetch(conn, _IDEMPOTENT, author_id, idempotency_key[:128])
-            if done:
-                counted = fast.fetch(conn, _ACCOUNT, author_id)
-                admit(_account_row(conn, counted[0]) if counted else None)
-                return int(done[0][0])
-        counted = fast.fetch(conn, _COUNT_POST, now, author_id)
-        author = _account_row(conn, counted[0]) if counted else None
+        counted = fast.fetch(conn, _COUNT_POST, now, author_id, author_id, key)
+        if not counted:  # the key was used (a retried request), or the account is gone
+            done = fast.fetch(conn, _IDEMPOTENT, author_id, key) if key else []
+            found = fast.fetch(conn, _ACCOUNT, author_id)
+            admit(_account_row(conn, found[0]) if found else None)
+            if not done:
+                raise NotFound("account_not_found")
+            return int(done[0][0])
+        author = _account_row(conn, counted[0])
         admit(author)
-        assert author is not None
         parent = None
         if new.in_reply_to_id is not None:
             parent = conn.execute(_STATUS, {"id": new.in_reply_to_id}).first()
@@ -212,10 +222,16 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
                 raise Invalid("reply_target_missing")
         status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         city = regions.city_code(new.city) if new.city else author.home_city
-        written = fast.fetch(conn, _INSERT_STATUS, status_id, author.id, new.text, new.spoiler_text,
-                             new.sensitive or bool(new.spoiler_text), new.visibility, new.language,
-                             parent.id if parent else None, parent.account_id if parent else None,
-                             city, new.latitude, new.longitude, now)
+        columns = (status_id, author.id, new.text, new.spoiler_text, new.sensitive or bool(new.spoiler_text),
+                   new.visibility, new.language, parent.id if parent else None,
+                   parent.account_id if parent else None, city, new.latitude, new.longitude, now)
+        in_one = conn.dialect.name == "postgresql" and new.visibility != "direct"
+        if in_one:
+            tokens = " ".join(document)
+            written = fast.fetch(conn, _WRITE_POST_PG, *columns, author.id, key, status_id, now, key,
+                                 status_id, tokens, tokens, *feeds.fan_out_params(author.id, status_id))
+        else:
+            written = fast.fetch(conn, _INSERT_STATUS, *columns)
         status = _status_row(conn, written[0])
         media: tuple[Row[Any], ...] = ()
         if new.media_ids:
@@ -240,10 +256,11 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
             fast.execute(conn, _COUNT_REPLY, parent.id)
             if parent.account_id != author.id and parent.account_id not in mentioned:
                 notify(conn, parent.account_id, author.id, "reply", status_id, now)
-        if idempotency_key:
-            fast.execute(conn, _INSERT_IDEMPOTENT, author.id, idempotency_key[:128], status_id, now)
-        search.index_status(conn, status_id, document)
-        feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
+        if not in_one:
+            if key:
+                fast.execute(conn, _INSERT_IDEMPOTENT, author.id, key, status_id, now)
+            search.index_status(conn, status_id, document)
+            feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
     people = tuple({r.id: r for r in resolved.values()}.values())
     if not new.media_ids:  # what the post is made of is known: spare the first read its queries
         views.remember_parts(status_id, list(people), list(tagged.values()))

@@ -244,6 +244,9 @@ def document_tokens(body: str, spans: list[Span] | None = None) -> list[str]:
 
 
 _INSERT_DOCUMENT = fast.Sql("INSERT INTO search_documents (status_id, tokens) VALUES (?, ?)")
+#: The same as a statement that writes nothing when ``tokens`` is empty (for a caller that folds
+#: it into a statement of its own): parameters status id, tokens, tokens.
+INSERT_DOCUMENT_IF_ANY = "INSERT INTO search_documents (status_id, tokens) SELECT ?, ? WHERE ? != ''"
 
 
 def index_status(conn: Connection, status_id: int, tokens: list[str]) -> None:
