@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from plaza.app import Plaza
 from plaza.errors import Invalid
 from plaza.square import follows, posts, timelines
@@ -12,7 +14,8 @@ from plaza.square.pagination import Page
 from tests import factories
 
 
-def test_concurrent_posts_all_land_and_one_failure_is_rolled_back_alone(plaza: Plaza) -> None:
+@pytest.mark.parametrize("failing", [0, 5, 10])
+def test_concurrent_posts_all_land_and_one_failure_is_rolled_back_alone(plaza: Plaza, failing: int) -> None:
     author = factories.citizen(plaza)
     follower = factories.citizen(plaza)
     follows.follow(plaza.db, follower.id, author.id)
@@ -26,12 +29,12 @@ def test_concurrent_posts_all_land_and_one_failure_is_rolled_back_alone(plaza: P
 
     async def submit() -> list[object]:
         jobs = [plaza.db.batched(good(i)) for i in range(10)]
-        jobs.insert(5, plaza.db.batched(bad))
+        jobs.insert(failing, plaza.db.batched(bad))
         return await asyncio.gather(*jobs, return_exceptions=True)
 
     results = asyncio.run(submit())
-    assert isinstance(results[5], Invalid)
-    written = [r for i, r in enumerate(results) if i != 5]
+    assert isinstance(results[failing], Invalid)
+    written = [r for i, r in enumerate(results) if i != failing]
     assert all(isinstance(r, int) for r in written)
     home = timelines.home(plaza.db, follower.id, Page(limit=40))
     assert sorted(home) == sorted(written)  # every good post, and nothing of the failed one
@@ -54,7 +57,7 @@ def test_a_repeated_idempotency_key_in_one_batch_makes_one_post(plaza: Plaza) ->
     author = factories.citizen(plaza)
 
     async def twice() -> list[int]:
-        job = lambda: posts.create(plaza.db, author, posts.NewStatus(text="只发一次"),  # noqa: E731
+        job = lambda: posts.create(plaza.db, author, posts.NewStatus(text="只发一次"),
                                    idempotency_key="same-key")
         return list(await asyncio.gather(plaza.db.batched(job), plaza.db.batched(job)))
 
