@@ -187,8 +187,11 @@ def path_id(request: Request, name: str = "id", key: str = "not_found") -> int:
 
 
 #: Threads that run reads off the event loop (each keeps one reading connection, see
-#: Database.read, so their number bounds the connections a worker holds).
-_READERS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="plaza-read")
+#: Database.read, so their number bounds the connections a worker holds). Two: a page is one
+#: statement on PostgreSQL, so one thread mostly waits while the other renders; more threads only
+#: fight over the GIL (BENCHMARKS.md, session 4: six threads were ~10 % slower with a p99 half
+#: again as long), and two keep one slow read from holding up every other.
+_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plaza-read")
 
 
 async def off_loop(request: Request, work: Callable[[], T]) -> T:
