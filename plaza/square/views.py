@@ -148,10 +148,13 @@ _RAW_VIEWER_MARKS = fast.Sql(
 # On PostgreSQL (a round trip per statement) the authors' versions and the viewer's marks come in
 # one statement: kind 0 rows are account versions, 1 a like, 2 a repost of the status in column 2.
 _PAD = ", NULL" * (len(ACCOUNT_VERSION))
+# (The marks are probed per status, as in _PAGE_PG below.)
 _AUTHORS_AND_MARKS_PG = fast.Sql(
     f"SELECT 0, {_account_rows.version_columns} FROM accounts WHERE id IN ({{in}}) "
-    f"UNION ALL SELECT 1, status_id{_PAD} FROM favourites WHERE account_id = ? AND status_id IN ({{in}}) "
-    f"UNION ALL SELECT 2, reblog_of_id{_PAD} FROM statuses WHERE account_id = ? AND reblog_of_id IN ({{in}})")
+    f"UNION ALL SELECT 1, x{_PAD} FROM unnest(CAST(? AS bigint[])) x WHERE "
+    "(SELECT 1 FROM favourites f WHERE f.account_id = ? AND f.status_id = x) IS NOT NULL "
+    f"UNION ALL SELECT 2, x{_PAD} FROM unnest(CAST(? AS bigint[])) x WHERE "
+    "(SELECT 1 FROM statuses r WHERE r.reblog_of_id = x AND r.account_id = ? LIMIT 1) IS NOT NULL")
 
 
 def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
@@ -165,8 +168,8 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
     reposted: set[int] = set()
     if viewer_id is not None and conn.dialect.name == "postgresql" and authors:
         versions = []
-        for kind, key, *rest in fast.fetch(conn, _AUTHORS_AND_MARKS_PG, authors, viewer_id, all_ids,
-                                           viewer_id, all_ids):
+        for kind, key, *rest in fast.fetch(conn, _AUTHORS_AND_MARKS_PG, authors, all_ids, viewer_id,
+                                           all_ids, viewer_id):
             if kind == 0:
                 versions.append((key, *rest))
             else:
@@ -208,7 +211,9 @@ class Shown:
 # reposts point at), of their authors and of the acting account, and the viewer's likes and
 # reposts among them. Kinds: 0 a page id; 1 a status version (key, -, replies, reblogs,
 # favourites); 2 an author's and 5 the acting account's version (in ACCOUNT_VERSION's order);
-# 3 a like and 4 a repost by the viewer. Whole rows are read afterwards only for what changed.
+# 3 a like and 4 a repost by the viewer (probed per shown post, a correlated subquery: a join
+# would read all the viewer's likes or posts, thousands for an active account). Whole rows are
+# read afterwards only for what changed.
 _PAGE_PG = """WITH page(id) AS MATERIALIZED ({ids}),
 st AS MATERIALIZED (SELECT id, account_id, reblog_of_id, replies_count, reblogs_count, favourites_count
     FROM statuses WHERE id IN (SELECT id FROM page)),
@@ -219,10 +224,10 @@ SELECT 0, id, NULL::timestamptz, NULL::integer, NULL::integer, NULL::integer, NU
 UNION ALL SELECT 1, id, NULL, replies_count, reblogs_count, favourites_count, NULL FROM shown
 UNION ALL SELECT 2, {accounts} FROM accounts WHERE id IN (SELECT account_id FROM shown)
 UNION ALL SELECT 5, {accounts} FROM accounts WHERE id = ?
-UNION ALL SELECT 3, status_id, NULL, NULL, NULL, NULL, NULL FROM favourites
-    WHERE account_id = ? AND status_id IN (SELECT id FROM shown)
-UNION ALL SELECT 4, reblog_of_id, NULL, NULL, NULL, NULL, NULL FROM statuses
-    WHERE account_id = ? AND reblog_of_id IN (SELECT id FROM shown)"""
+UNION ALL SELECT 3, id, NULL, NULL, NULL, NULL, NULL FROM shown
+    WHERE (SELECT 1 FROM favourites f WHERE f.account_id = ? AND f.status_id = shown.id) IS NOT NULL
+UNION ALL SELECT 4, id, NULL, NULL, NULL, NULL, NULL FROM shown
+    WHERE (SELECT 1 FROM statuses r WHERE r.reblog_of_id = shown.id AND r.account_id = ? LIMIT 1) IS NOT NULL"""
 _page_statements: dict[str, fast.Sql] = {}
 
 
