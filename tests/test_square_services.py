@@ -193,7 +193,7 @@ def test_a_page_shown_is_the_page_read_then_loaded(plaza, monkeypatch) -> None:
 
     def compare(page: Page) -> list[int]:
         expected_ids = timelines.home(plaza.db, fan.id, page)
-        shown = timelines.home_shown(plaza.db, fan.id, page, "http://x", fan.id)
+        shown = timelines.home_shown(plaza.db, fan.id, page, "http://x")
         assert shown.ids == expected_ids
         assert _seen(shown.views) == _seen(views.load(plaza.db, expected_ids, fan.id, "http://x"))
         assert shown.acting == accounts.get(plaza.db, fan.id)
@@ -207,7 +207,7 @@ def test_a_page_shown_is_the_page_read_then_loaded(plaza, monkeypatch) -> None:
     posts.favourite(plaza.db, other, ids[1])
     post(plaza, fan, "我自己也发一条")
     compare(Page())
-    after = timelines.home_shown(plaza.db, fan.id, Page(), "http://x", fan.id)
+    after = timelines.home_shown(plaza.db, fan.id, Page(), "http://x")
     assert next(v for v in after.views if v.status.id == ids[1]).status.favourites_count == 2
     assert after.acting.statuses_count == 2  # the repost and the post
     compare(Page(limit=2))
@@ -215,7 +215,7 @@ def test_a_page_shown_is_the_page_read_then_loaded(plaza, monkeypatch) -> None:
     compare(Page(min_id=ids[0], limit=2))
 
     for read, shown in ((lambda p: timelines.public(plaza.db, p),
-                         lambda p: timelines.public_shown(plaza.db, p, other.id, "http://x", other.id)),
+                         lambda p: timelines.public_shown(plaza.db, p, other.id, "http://x")),
                         (lambda p: timelines.topic(plaza.db, "一起守护这座城", p),
                          lambda p: timelines.topic_shown(plaza.db, "一起守护这座城", p, None, "http://x")),
                         (lambda p: timelines.city(plaza.db, "500000", p),
@@ -223,7 +223,7 @@ def test_a_page_shown_is_the_page_read_then_loaded(plaza, monkeypatch) -> None:
         for page in (Page(), Page(limit=2), Page(min_id=ids[0], limit=2)):
             got = shown(page)
             assert got.ids == read(page) and got.ids
-    public = timelines.public_shown(plaza.db, Page(), other.id, "http://x", other.id)
+    public = timelines.public_shown(plaza.db, Page(), other.id, "http://x")
     assert _seen(public.views) == _seen(views.load(plaza.db, public.ids, other.id, "http://x"))
     assert public.acting == accounts.get(plaza.db, other.id)
     tagged = timelines.topic_shown(plaza.db, "一起守护这座城", Page(), None, "http://x")

@@ -123,7 +123,7 @@ _INSERT_STATUS = fast.Sql(
     "in_reply_to_id, in_reply_to_account_id, reblog_of_id, city, latitude, longitude, replies_count, "
     "reblogs_count, favourites_count, created_at, edited_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 0, 0, 0, ?, NULL) "
-    f"RETURNING {fast.Rows(statuses).columns}")
+    f"RETURNING {views.STATUS_ROWS.columns}")
 _INSERT_STATUS_TOPIC = fast.Sql("INSERT INTO status_topics (topic_id, status_id, public) VALUES (?, ?, ?)")
 _INSERT_MENTION = fast.Sql("INSERT INTO mentions (status_id, account_id) VALUES (?, ?)")
 _INSERT_IDEMPOTENT = fast.Sql(
@@ -136,7 +136,7 @@ _COUNT_REPLY = fast.Sql("UPDATE statuses SET replies_count = replies_count + 1 W
 _COUNT_POST = fast.Sql(
     "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ? "
     "AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?) "
-    f"RETURNING {fast.Rows(accounts).columns}")
+    f"RETURNING {views.ACCOUNT_ROWS.columns}")
 _INSERT_IDEMPOTENT_IF_KEY = ("INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
                              "SELECT ?, ?, ?, ? WHERE ?::text IS NOT NULL")
 # On PostgreSQL (a round trip per statement) a post that is not direct is written in one
@@ -145,9 +145,9 @@ _WRITE_POST_PG = fast.Sql(
     f"WITH s AS ({_INSERT_STATUS.source}), k AS ({_INSERT_IDEMPOTENT_IF_KEY}), "
     f"d AS ({search.INSERT_DOCUMENT_IF_ANY}), f AS ({feeds.TO_SELF_AND_FOLLOWERS}) SELECT * FROM s")
 _TOPICS_BY_KEY = fast.Sql("SELECT id, key, name FROM topics WHERE key IN ({in})")
-_ACCOUNT = fast.Sql(f"SELECT {fast.Rows(accounts).columns} FROM accounts WHERE id = ?")
-_status_row = fast.Rows(statuses).make
-_account_row = fast.Rows(accounts).make
+_ACCOUNT = fast.Sql(f"SELECT {views.ACCOUNT_ROWS.columns} FROM accounts WHERE id = ?")
+_status_row = views.STATUS_ROWS.make
+_account_row = views.ACCOUNT_ROWS.make
 
 
 @dataclass(frozen=True)
@@ -261,6 +261,7 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
                 fast.execute(conn, _INSERT_IDEMPOTENT, author.id, key, status_id, now)
             search.index_status(conn, status_id, document)
             feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
+        views.remember_written(conn, status, author)
     people = tuple({r.id: r for r in resolved.values()}.values())
     if not new.media_ids:  # what the post is made of is known: spare the first read its queries
         views.remember_parts(status_id, list(people), list(tagged.values()))

@@ -29,16 +29,16 @@ def home(db: Database, account_id: int, page: Page) -> list[int]:
         return feeds.read(conn, account_id, page)
 
 
-# A page shown: its ids and their views, and the acting account (``acting_id``) read with them —
-# on PostgreSQL in one statement for a page newest first (plaza.square.views.read_page).
+# A page shown: its ids and their views for a viewer, and the viewer's own account row read with
+# them (the caller checks it may still read) — on PostgreSQL in one statement for a page newest
+# first (plaza.square.views.read_page).
 
-def home_shown(db: Database, account_id: int, page: Page, base_url: str,
-               acting_id: int | None = None) -> views.Shown:
+def home_shown(db: Database, account_id: int, page: Page, base_url: str) -> views.Shown:
     """:func:`home` with its posts loaded for the account itself."""
     with db.read() as conn:
         if conn.dialect.name == "postgresql" and not page.ascending:
             shown = views.read_page(conn, feeds.HOME_PAGE_PG, feeds.home_page_params(account_id, page),
-                                    account_id, base_url, acting_id)
+                                    account_id, base_url)
             older = feeds.below_feed(conn, account_id, page, shown.ids)
             if not older:
                 return shown
@@ -46,18 +46,18 @@ def home_shown(db: Database, account_id: int, page: Page, base_url: str,
                                shown.views + views.load_with(conn, older, account_id, base_url), shown.acting)
         ids = feeds.read(conn, account_id, page)
         return views.Shown(ids, views.load_with(conn, ids, account_id, base_url),
-                           accounts.acting_row(conn, acting_id))
+                           accounts.acting_row(conn, account_id))
 
 
 def _keyset_shown(db: Database, keyset: Keyset, page: Page, params: tuple[object, ...],
-                  viewer_id: int | None, base_url: str, acting_id: int | None) -> views.Shown:
+                  viewer_id: int | None, base_url: str) -> views.Shown:
     with db.read() as conn:
         if conn.dialect.name == "postgresql" and not page.ascending:
             return views.read_page(conn, keyset.desc.source, (*params, page.upper, page.lower, page.limit),
-                                   viewer_id, base_url, acting_id)
+                                   viewer_id, base_url)
         ids = page.finish(keyset.fetch(conn, page, *params))
         return views.Shown(ids, views.load_with(conn, ids, viewer_id, base_url),
-                           accounts.acting_row(conn, acting_id))
+                           accounts.acting_row(conn, viewer_id))
 
 
 _PUBLIC = Keyset("SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL "
@@ -77,22 +77,19 @@ def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:
     return _ids(db, stmt, page)
 
 
-def public_shown(db: Database, page: Page, viewer_id: int | None, base_url: str,
-                 acting_id: int | None = None) -> views.Shown:
+def public_shown(db: Database, page: Page, viewer_id: int | None, base_url: str) -> views.Shown:
     """:func:`public` (without ``only_media``) with its posts loaded for ``viewer_id``."""
-    return _keyset_shown(db, _PUBLIC, page, (), viewer_id, base_url, acting_id)
+    return _keyset_shown(db, _PUBLIC, page, (), viewer_id, base_url)
 
 
-def city_shown(db: Database, city_code: str, page: Page, viewer_id: int | None, base_url: str,
-               acting_id: int | None = None) -> views.Shown:
+def city_shown(db: Database, city_code: str, page: Page, viewer_id: int | None, base_url: str) -> views.Shown:
     """:func:`city` with its posts loaded for ``viewer_id``."""
-    return _keyset_shown(db, _CITY, page, (city_code,), viewer_id, base_url, acting_id)
+    return _keyset_shown(db, _CITY, page, (city_code,), viewer_id, base_url)
 
 
-def topic_shown(db: Database, name: str, page: Page, viewer_id: int | None, base_url: str,
-                acting_id: int | None = None) -> views.Shown:
+def topic_shown(db: Database, name: str, page: Page, viewer_id: int | None, base_url: str) -> views.Shown:
     """:func:`topic` with its posts loaded for ``viewer_id``."""
-    return _keyset_shown(db, _TOPIC, page, (topic_key(name),), viewer_id, base_url, acting_id)
+    return _keyset_shown(db, _TOPIC, page, (topic_key(name),), viewer_id, base_url)
 
 
 def city(db: Database, city_code: str, page: Page) -> list[int]:

@@ -142,6 +142,10 @@ _MEDIA = (select(media_attachments).where(media_attachments.c.status_id.in_(bind
 #: edits set updated_at.
 _status_rows = fast.RowCache(statuses, STATUS_CACHE, ("replies_count", "reblogs_count", "favourites_count"))
 _account_rows = fast.RowCache(accounts, STATUS_CACHE, ACCOUNT_VERSION)
+#: How whole status and account rows are read and made (for a writer that reads them back with
+#: ``RETURNING``).
+STATUS_ROWS = _status_rows.rows
+ACCOUNT_ROWS = _account_rows.rows
 _RAW_VIEWER_MARKS = fast.Sql(
     "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id IN ({in}) "
     "UNION ALL SELECT reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN ({in})")
@@ -184,12 +188,16 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
     return _assemble(conn, ids, rows, people, liked, reposted, base_url)
 
 
+def remember_written(conn: Connection, status: Row[Any], author: Row[Any]) -> None:
+    """A post and its author's row as its create just wrote them (made with :data:`STATUS_ROWS`
+    and :data:`ACCOUNT_ROWS`): kept for the followers' reads that come next."""
+    _status_rows.put(conn, status)
+    _account_rows.put(conn, author)
+
+
 def published(status: Row[Any], author: Row[Any], mentioned: tuple[Row[Any], ...], topics: tuple[str, ...],
               media: tuple[Row[Any], ...], base_url: str) -> StatusView:
-    """The view of a post just written, from what its create wrote (no read back); its rows are
-    remembered for the followers' reads that come next."""
-    _status_rows.put(status)
-    _account_rows.put(author)
+    """The view of a post just written, from what its create wrote (no read back)."""
     html = render_status(status, list(mentioned), base_url)
     _html_cache.put((status.id, base_url), html)
     return StatusView(status=status, account=author, html=html, mentions=mentioned, topics=topics,
@@ -198,8 +206,8 @@ def published(status: Row[Any], author: Row[Any], mentioned: tuple[Row[Any], ...
 
 @dataclass(frozen=True, slots=True)
 class Shown:
-    """A timeline page as read: its ids (newest first), their views and, when the page read
-    it, the acting account's current row (None when it was not asked for or does not exist)."""
+    """A timeline page as read: its ids (newest first), their views and the viewer's own
+    account row as it is now (None without a viewer, or when the account no longer exists)."""
 
     ids: list[int]
     views: list[StatusView]
@@ -208,9 +216,9 @@ class Shown:
 
 # On PostgreSQL, where every statement is a round trip and a plan, a timeline page newest first
 # is one statement: the page's ids, the versions of its statuses (and of the originals its
-# reposts point at), of their authors and of the acting account, and the viewer's likes and
-# reposts among them. Kinds: 0 a page id; 1 a status version (key, -, replies, reblogs,
-# favourites); 2 an author's and 5 the acting account's version (in ACCOUNT_VERSION's order);
+# reposts point at), of their authors and of the viewer's own account, and the viewer's likes
+# and reposts among them. Kinds: 0 a page id; 1 a status version (key, -, replies, reblogs,
+# favourites); 2 an author's and 5 the viewer's account version (in ACCOUNT_VERSION's order);
 # 3 a like and 4 a repost by the viewer (probed per shown post, a correlated subquery: a join
 # would read all the viewer's likes or posts, thousands for an active account). Whole rows are
 # read afterwards only for what changed.
@@ -232,7 +240,7 @@ _page_statements: dict[str, fast.Sql] = {}
 
 
 def read_page(conn: Connection, ids_sql: str, params: tuple[Any, ...], viewer_id: int | None,
-              base_url: str, acting_id: int | None = None) -> Shown:
+              base_url: str) -> Shown:
     """PostgreSQL only: a page newest first in one statement. ``ids_sql`` selects the page's ids
     (``?`` parameters ``params``), newest first, limited."""
     sql = _page_statements.get(ids_sql)
@@ -245,7 +253,7 @@ def read_page(conn: Connection, ids_sql: str, params: tuple[Any, ...], viewer_id
     acting_version = []
     liked: set[int] = set()
     reposted: set[int] = set()
-    for row in fast.fetch(conn, sql, *params, acting_id, viewer_id, viewer_id):
+    for row in fast.fetch(conn, sql, *params, viewer_id, viewer_id, viewer_id):
         kind = row[0]
         if kind == 0:
             ids.append(row[1])
@@ -262,7 +270,7 @@ def read_page(conn: Connection, ids_sql: str, params: tuple[Any, ...], viewer_id
     ids.sort(reverse=True)
     rows = _status_rows.resolve(conn, status_versions)
     people = _account_rows.resolve(conn, account_versions)
-    acting = accounts_service.resolve_acting(conn, acting_version) if acting_id is not None else None
+    acting = accounts_service.resolve_acting(conn, acting_version) if viewer_id is not None else None
     return Shown(ids, _assemble(conn, ids, rows, people, liked, reposted, base_url), acting)
 
 

@@ -175,9 +175,14 @@ class RowCache:
         """The current rows for ``ids`` (ids that do not exist are absent)."""
         return self.resolve(conn, fetch(conn, self._versions, list(ids)))
 
-    def put(self, row: Any) -> None:
-        """Remember a whole row the caller has just read or written (``RETURNING``)."""
-        self._items[row[0]] = ((row[0], *(row[i] for i in self._positions)), row)
+    def put(self, conn: Connection, row: Any) -> None:
+        """Remember a whole row (made by :attr:`rows`) the caller has just written
+        (``RETURNING``), its version as a read of the driver will see it."""
+        sqlite = conn.dialect.name == "sqlite"
+        self._remember((row[0], *(_sqlite_value(row[i]) if sqlite else row[i] for i in self._positions)), row)
+
+    def _remember(self, version: tuple[Any, ...], row: Any) -> None:
+        self._items[version[0]] = (version, row)
         while len(self._items) > self._size:
             self._items.popitem(last=False)
 
@@ -196,11 +201,7 @@ class RowCache:
                 stale[key] = version
         if stale:
             for raw in fetch(conn, self._whole, list(stale)):
-                row = self.rows.make(conn, raw)
+                row = out[raw[0]] = self.rows.make(conn, raw)
                 # The version as the whole row has it (it may be newer than the one read above).
-                version = (raw[0], *(raw[i] for i in self._positions))
-                items[raw[0]] = (version, row)
-                out[raw[0]] = row
-            while len(items) > self._size:
-                items.popitem(last=False)
+                self._remember((raw[0], *(raw[i] for i in self._positions)), row)
         return out

@@ -58,6 +58,10 @@ def _shown_page(request: Request, token: Token | None, page: Page, shown: views.
     return _answer(request, shown.views, shown.ids, page)
 
 
+def _viewer_id(token: Token | None) -> int | None:
+    return token.account_id if token is not None else None
+
+
 # Timeline handlers do all their database work, authentication included, in ``off_loop``: on
 # PostgreSQL even the token's account row is a network round trip the event loop must not wait on,
 # so the page's own statement reads it (token_of, then admit once the page is read).
@@ -69,7 +73,7 @@ async def home(request: Request) -> Response:
         page = parse_page(request.query_params)
         plaza = plaza_of(request)
         account_id = int(token.account_id)  # type: ignore[arg-type]  # token_of refused app tokens
-        shown = timelines.home_shown(plaza.db, account_id, page, plaza.settings.base_url, account_id)
+        shown = timelines.home_shown(plaza.db, account_id, page, plaza.settings.base_url)
         return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
@@ -89,8 +93,7 @@ async def public(request: Request) -> Response:
             me = viewer(request, "read:statuses")
             ids = timelines.public(plaza.db, page, only_media=True)
             return statuses_page(request, ids, me.id if me is not None else None, page)
-        acting = token.account_id if token is not None else None
-        shown = timelines.public_shown(plaza.db, page, acting, plaza.settings.base_url, acting)
+        shown = timelines.public_shown(plaza.db, page, _viewer_id(token), plaza.settings.base_url)
         return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
@@ -107,8 +110,7 @@ async def tag(request: Request) -> Response:
             viewer(request, "read:statuses")
             return ORJSONResponse([])
         plaza = plaza_of(request)
-        acting = token.account_id if token is not None else None
-        shown = timelines.topic_shown(plaza.db, name, page, acting, plaza.settings.base_url, acting)
+        shown = timelines.topic_shown(plaza.db, name, page, _viewer_id(token), plaza.settings.base_url)
         return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
@@ -126,8 +128,7 @@ async def city(request: Request) -> Response:
             viewer(request, "read:statuses")
             raise NotFound("city_invalid", code=code[:12])
         plaza = plaza_of(request)
-        acting = token.account_id if token is not None else None
-        shown = timelines.city_shown(plaza.db, city_code, page, acting, plaza.settings.base_url, acting)
+        shown = timelines.city_shown(plaza.db, city_code, page, _viewer_id(token), plaza.settings.base_url)
         return _shown_page(request, token, page, shown)
 
     return await off_loop(request, work)
