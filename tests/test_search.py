@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import jieba
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text, update
 
+from plaza.demo.generate import generate
 from plaza.square import accounts, posts, search
 from plaza.storage.schema import accounts as accounts_table
 from tests.factories import citizen, post
@@ -247,3 +254,46 @@ def test_post_search_is_answered_from_the_full_text_index(plaza) -> None:
             conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = " ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert "Bitmap Index Scan on ix_search_documents_lexemes" in plan, plan
+
+
+# --- the segmenter's compact dictionary -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plain_jieba() -> jieba.Tokenizer:
+    """jieba as it comes (its dictionary a Python dict), with the same field terms added."""
+    plain = jieba.Tokenizer()
+    plain.initialize()
+    for word in search.FIELD_TERMS:
+        plain.add_word(word, max(plain.suggest_freq(word, False), search.FIELD_TERM_FREQUENCY))
+    return plain
+
+
+def _han_runs(texts: list[str]) -> list[str]:
+    return [run for t in texts for run in re.findall("[\u4e00-\u9fff]+", t)]
+
+
+def test_compact_dictionary_segments_the_demo_posts_exactly_as_jieba(plain_jieba) -> None:
+    compact = search._segmenter()
+    demo = generate(citizens=300, posts=3000)
+    texts = [p.text for p in demo.posts] + [c.bio for c in demo.citizens]
+    runs = _han_runs(texts)
+    assert len(runs) > 3000
+    for run in runs:
+        assert list(compact.cut_for_search(run)) == list(plain_jieba.cut_for_search(run)), run
+        assert list(compact.cut(run)) == list(plain_jieba.cut(run)), run
+        assert list(compact.cut(run, HMM=False)) == list(plain_jieba.cut(run, HMM=False)), run
+
+
+# Characters of the demo's posts, and any of the CJK block (many outside jieba's dictionary):
+# random strings of them hit dictionary words, prefixes of words, unknown characters and
+# unknown runs (HMM) in every combination.
+_DEMO_CHARS = sorted({ch for run in _han_runs([p.text for p in generate(citizens=50, posts=500).posts]) for ch in run})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(_DEMO_CHARS) | st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+               min_size=1, max_size=80))
+def test_compact_dictionary_segments_arbitrary_chinese_exactly_as_jieba(plain_jieba, run: str) -> None:
+    compact = search._segmenter()
+    assert list(compact.cut_for_search(run)) == list(plain_jieba.cut_for_search(run))
+    assert list(compact.cut(run)) == list(plain_jieba.cut(run))
