@@ -94,15 +94,21 @@ def serve(settings: Settings, workers: int = 1, *, announce: Callable[[str], Non
 
 
 def preload() -> None:
-    """What every worker needs and never changes: the application's modules and the Chinese
-    segmenter's dictionary, loaded once before forking. Loading the dictionary takes ~60 MB for a
+    """What every worker needs and never changes: the application's modules, its page templates
+    and the Chinese segmenter's dictionary, loaded once before forking. Loading the dictionary takes ~60 MB for a
     moment (jieba's dict, then made a 4 MB trie): that memory goes back to the system before
     the fork, or every worker would start with it."""
     import gc
 
     import plaza.app  # noqa: F401 - imported for its side effect: the modules are loaded
+    import plaza.api.mastodon
+    import plaza.api.plaza
+    import plaza.web.routes  # noqa: F401 - the interface layers create_app imports in each worker
     from plaza.square import search
+    from plaza.web.rendering import ENV
 
+    for name in ENV.list_templates():  # compiled once, shared, rather than in every worker
+        ENV.get_template(name)
     search.warm_up()
     gc.collect()
     _trim_heap()

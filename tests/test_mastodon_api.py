@@ -559,6 +559,49 @@ def test_post_appears_in_follower_home_as_soon_as_create_returns(client, plaza, 
         assert home[0]["id"] == status["id"]
 
 
+#: Every attribute of Mastodon's Status entity (4.3), and Plaza's own.
+STATUS_KEYS = {
+    "id", "uri", "url", "created_at", "account", "content", "visibility", "sensitive", "spoiler_text",
+    "media_attachments", "application", "mentions", "tags", "emojis", "reblogs_count", "favourites_count",
+    "replies_count", "in_reply_to_id", "in_reply_to_account_id", "reblog", "poll", "card", "language",
+    "edited_at", "favourited", "reblogged", "muted", "bookmarked", "pinned", "filtered", "plaza",
+}
+
+
+def test_timeline_statuses_have_mastodons_shape_and_equal_the_single_status(client, plaza, app_keys) -> None:
+    cq = government(plaza, "cq_fabu", "重庆发布")
+    reader = person(plaza, "shancheng", "山城小李")
+    cq_h, reader_h = token_for(client, app_keys, cq), token_for(client, app_keys, reader)
+    client.post(f"/api/v1/accounts/{cq.id}/follow", headers=reader_h)
+    media = client.post("/api/v2/media", headers=cq_h, files={"file": ("fire.png", png(40, 30), "image/png")},
+                        data={"description": "火场"}).json()
+    original = client.post("/api/v1/statuses", headers=cq_h, json={
+        "status": "感谢 @山城小李 #一起守护这座城# <b>不是标签</b>", "media_ids": [media["id"]],
+        "spoiler_text": "山火", "plaza_city": "500000"}).json()
+    client.post(f"/api/v1/statuses/{original['id']}/favourite", headers=reader_h)
+    repost = client.post(f"/api/v1/statuses/{original['id']}/reblog", headers=reader_h).json()
+    home = client.get("/api/v1/timelines/home", headers=reader_h).json()
+    assert [s["id"] for s in home] == [repost["id"], original["id"]]
+    for shown in home:
+        assert set(shown) == STATUS_KEYS
+        assert shown == client.get(f"/api/v1/statuses/{shown['id']}", headers=reader_h).json()
+    reblogged = home[0]["reblog"]
+    assert set(reblogged) == STATUS_KEYS and reblogged == home[1]
+    assert reblogged["favourited"] is True and reblogged["reblogged"] is True
+    assert (reblogged["favourites_count"], reblogged["reblogs_count"]) == (1, 1)
+    assert reblogged["account"]["id"] == str(cq.id) and home[0]["account"]["id"] == str(reader.id)
+    assert [m["id"] for m in reblogged["media_attachments"]] == [media["id"]]
+    assert [m["username"] for m in reblogged["mentions"]] == ["shancheng"]
+    assert [t["name"] for t in reblogged["tags"]] == ["一起守护这座城"]
+    assert "&lt;b&gt;" in reblogged["content"] and "<b>" not in reblogged["content"]
+    assert reblogged["spoiler_text"] == "山火" and reblogged["plaza"]["city"] == "500000"
+    # Counts and marks change on the cached post at once.
+    client.post(f"/api/v1/statuses/{original['id']}/unfavourite", headers=reader_h)
+    again = client.get("/api/v1/timelines/home", headers=reader_h).json()
+    assert again[1]["favourited"] is False and again[1]["favourites_count"] == 0
+    assert again[0]["reblog"] == again[1]
+
+
 def test_link_header_lists_next_first_and_pages_walk_home_timeline(client, plaza, app_keys) -> None:
     me = person(plaza)
     headers = token_for(client, app_keys, me)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from markupsafe import escape
 from sqlalchemy import Row
 
@@ -172,8 +173,9 @@ def _image(base: str, value: str | None, default: str) -> str:
     return f"{base}/media/{value}"
 
 
-#: Fixed parts of recently rendered statuses, oldest first (a plain dict keeps insertion order).
-_fixed_statuses: dict[tuple[str, int], dict[str, Any]] = {}
+#: Fixed parts of recently rendered statuses as JSON (an object left open, see
+#: Renderer._status_fixed), oldest first (a plain dict keeps insertion order).
+_fixed_statuses: dict[tuple[str, int], bytes] = {}
 _FIXED_STATUSES_MAX = views.STATUS_CACHE
 
 
@@ -211,30 +213,44 @@ class Renderer:
                 "description": row.description, "blurhash": None}
 
     def status(self, view: StatusView, text: str | None = None) -> dict[str, Any]:
-        s = view.status
-        out = dict(self._status_fixed(view))
-        out["replies_count"] = s.replies_count
-        out["reblogs_count"] = s.reblogs_count
-        out["favourites_count"] = s.favourites_count
-        out["favourited"] = view.favourited
-        out["reblogged"] = view.reblogged
-        out["reblog"] = self.status(view.reblog) if view.reblog is not None else None
-        out["account"] = self.account(view.account)
-        out["media_attachments"] = [self.media(m) for m in view.media]
+        """A Status as a dict (for an answer that adds to it); timelines use :meth:`status_json`."""
+        out: dict[str, Any] = orjson.loads(self._status_bytes(view))
         if text is not None:
             out["text"] = text
         return out
 
-    def _status_fixed(self, view: StatusView) -> dict[str, Any]:
-        """The part of a Status that never changes once the post is written (no edits in Plaza):
-        rendered once per process and shared, so a page of 20 costs a few dict copies."""
+    def status_json(self, view: StatusView) -> orjson.Fragment:
+        """A Status, serialised (orjson embeds the fragment as it is in whatever holds it)."""
+        return orjson.Fragment(self._status_bytes(view))
+
+    def _status_bytes(self, view: StatusView) -> bytes:
+        """The part that never changes once the post is written is serialised once per process
+        (:meth:`_status_fixed`); counts, the viewer's marks, the author and the images are added
+        per request."""
+        s = view.status
+        changing = orjson.dumps({
+            "replies_count": s.replies_count,
+            "reblogs_count": s.reblogs_count,
+            "favourites_count": s.favourites_count,
+            "favourited": view.favourited,
+            "reblogged": view.reblogged,
+            "reblog": self.status_json(view.reblog) if view.reblog is not None else None,
+            "account": self.account(view.account),
+            "media_attachments": [self.media(m) for m in view.media],
+        })
+        return self._status_fixed(view) + changing[1:]
+
+    def _status_fixed(self, view: StatusView) -> bytes:
+        """The part of a Status that never changes once the post is written (no edits in Plaza),
+        as a JSON object left open for the changing fields (``{"id":"1",…,``): serialised once
+        per process and shared, so a page of 20 costs 20 small serialisations and joins."""
         key = (self.base, view.status.id)
         fixed = _fixed_statuses.get(key)
         if fixed is not None:
             return fixed
         s = view.status
         url = f"{self.base}/@{view.account.username}/{s.id}"
-        fixed = {
+        fields = {
             "id": str(s.id),
             "created_at": iso(s.created_at),
             "in_reply_to_id": str(s.in_reply_to_id) if s.in_reply_to_id is not None else None,
@@ -262,13 +278,14 @@ class Renderer:
             "plaza": {"city": s.city, "city_name": division_name(s.city),
                       "latitude": s.latitude, "longitude": s.longitude},
         }
+        fixed = orjson.dumps(fields)[:-1] + b","
         _fixed_statuses[key] = fixed
         if len(_fixed_statuses) > _FIXED_STATUSES_MAX:
             _fixed_statuses.pop(next(iter(_fixed_statuses)))
         return fixed
 
     def notification(self, row: Row[Any], from_account: Row[Any],
-                     status: dict[str, Any] | None) -> dict[str, Any]:
+                     status: orjson.Fragment | None) -> dict[str, Any]:
         # Mastodon has no "reply" type: a reply reaches a client as a mention.
         out = {"id": str(row.id), "type": "mention" if row.type == "reply" else row.type,
                "plaza_type": row.type, "created_at": iso(row.created_at),

@@ -37,7 +37,7 @@ def render(request: Request, rows: list[Row[Any]], viewer_id: int) -> list[dict[
     base = plaza.settings.base_url
     status_ids = list(dict.fromkeys(r.status_id for r in rows if r.status_id is not None))
     renderer = Renderer(base)
-    statuses = {v.status.id: renderer.status(v) for v in views.load(plaza.db, status_ids, viewer_id, base)}
+    statuses = {v.status.id: renderer.status_json(v) for v in views.load(plaza.db, status_ids, viewer_id, base)}
     with plaza.db.read() as conn:
         people = accounts.get_many(conn, {r.from_account_id for r in rows})
     out = []

@@ -158,8 +158,10 @@ async def context(request: Request) -> Response:
     viewer_id = me.id if me is not None else None
     ancestors, descendants = posts.context(plaza_of(request).db, path_id(request, key="status_not_found"),
                                            viewer_id)
-    rendered = render_statuses(request, ancestors + descendants, viewer_id)
-    by_id = {int(s["id"]): s for s in rendered}
+    base = plaza_of(request).settings.base_url
+    renderer = Renderer(base)
+    by_id = {v.status.id: renderer.status_json(v)
+             for v in views.load(plaza_of(request).db, ancestors + descendants, viewer_id, base)}
     return ORJSONResponse({"ancestors": [by_id[i] for i in ancestors if i in by_id],
                            "descendants": [by_id[i] for i in descendants if i in by_id]})
 

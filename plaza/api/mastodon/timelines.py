@@ -4,8 +4,7 @@ conversations built from direct posts. Keyset pages with ``Link`` headers throug
 
 from __future__ import annotations
 
-from typing import Any
-
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -31,10 +30,11 @@ from .protocol import (
 )
 
 
-def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> list[dict[str, Any]]:
+def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> list[orjson.Fragment]:
+    """The statuses of ``ids`` that still exist, in order, serialised."""
     base = plaza_of(request).settings.base_url
     renderer = Renderer(base)
-    return [renderer.status(v) for v in views.load(plaza_of(request).db, ids, viewer_id, base)]
+    return [renderer.status_json(v) for v in views.load(plaza_of(request).db, ids, viewer_id, base)]
 
 
 def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page) -> ORJSONResponse:
@@ -47,7 +47,7 @@ def _answer(request: Request, loaded: list[views.StatusView], ids: list[int], pa
     plaza = plaza_of(request)
     plaza.hot.displayed(loaded, getattr(request.state, "account", None))
     renderer = Renderer(plaza.settings.base_url)
-    return page_response(request, [renderer.status(v) for v in loaded], ids, page.limit)
+    return page_response(request, [renderer.status_json(v) for v in loaded], ids, page.limit)
 
 
 def _shown_page(request: Request, token: Token | None, page: Page, shown: views.Shown) -> ORJSONResponse:
@@ -151,7 +151,7 @@ async def conversations(request: Request) -> Response:
         people.pop(caller.account_id, None)
         body.append({"id": str(view.status.id), "unread": False,
                      "accounts": [renderer.account(p) for p in people.values()],
-                     "last_status": renderer.status(view)})
+                     "last_status": renderer.status_json(view)})
     return page_response(request, body, ids, page.limit)
 
 

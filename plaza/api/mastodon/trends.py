@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -62,7 +63,7 @@ async def trend_statuses(request: Request) -> Response:
     listed = await plaza.hot.io(lambda: plaza.hot.hot_list(None))
     names = listed.topics()[:STATUS_TOPICS] if listed is not None else []
 
-    def build() -> list[dict[str, Any]]:
+    def build() -> list[orjson.Fragment]:
         ids: dict[int, None] = {}
         for name in names:
             ids.update(dict.fromkeys(timelines.topic(plaza.db, name, Page(limit=POSTS_PER_TOPIC))))
@@ -75,7 +76,7 @@ async def trend_statuses(request: Request) -> Response:
             -(v.status.reblogs_count + v.status.favourites_count + v.status.replies_count),
             -v.status.id))
         renderer = Renderer(base)
-        return [renderer.status(v) for v in ranked[offset:offset + limit]]
+        return [renderer.status_json(v) for v in ranked[offset:offset + limit]]
 
     return ORJSONResponse(await off_loop(request, build))
 
