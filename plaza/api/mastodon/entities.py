@@ -213,7 +213,8 @@ class Renderer:
                 "description": row.description, "blurhash": None}
 
     def status(self, view: StatusView, text: str | None = None) -> dict[str, Any]:
-        """A Status as a dict (for an answer that adds to it); timelines use :meth:`status_json`."""
+        """A Status as a dict, for an answer that adds to it (a deleted post's ``text``); every
+        other answer embeds :meth:`status_json`."""
         out: dict[str, Any] = orjson.loads(self._status_bytes(view))
         if text is not None:
             out["text"] = text

@@ -46,7 +46,7 @@ def _load_one(request: Request, status_id: int, viewer_id: int | None) -> Status
 
 def _one(request: Request, status_id: int, viewer_id: int | None) -> Response:
     view = _load_one(request, status_id, viewer_id)
-    return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view))
+    return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
 
 
 def _coordinate(params: Params, name: str) -> float | None:
@@ -102,7 +102,7 @@ async def create(request: Request) -> Response:
     if isinstance(done, posts.Published) and parent_id is None:
         view = views.published(done.status, done.author, done.mentioned, done.topics, done.media, base)
         plaza.hot.posted(view, done.author)
-        return ORJSONResponse(Renderer(base).status(view))
+        return ORJSONResponse(Renderer(base).status_json(view))
 
     def reread() -> Response:  # a retried request (Idempotency-Key), or a reply and its parent
         status_id = done if isinstance(done, int) else int(done.status.id)
@@ -112,7 +112,7 @@ async def create(request: Request) -> Response:
             raise NotFound("status_not_found")
         if isinstance(done, posts.Published):
             plaza.hot.posted(loaded[0], done.author, loaded[1] if len(loaded) > 1 else None)
-        return ORJSONResponse(Renderer(base).status(loaded[0]))
+        return ORJSONResponse(Renderer(base).status_json(loaded[0]))
 
     return await off_loop(request, reread)
 
@@ -185,7 +185,7 @@ def _action(kind: str):  # type: ignore[no-untyped-def]
         view = _load_one(request, shown, caller.account_id)
         if kind in ("reblog", "favourite"):
             getattr(plaza_of(request).hot, "reposted" if kind == "reblog" else "liked")(view, caller.user)
-        return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view))
+        return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
     return endpoint
 
 
