@@ -95,14 +95,14 @@ def serve(settings: Settings, workers: int = 1, *, announce: Callable[[str], Non
 
 def preload() -> None:
     """What every worker needs and never changes: the application's modules, its page templates
-    and the Chinese segmenter's dictionary, loaded once before forking. Loading the dictionary takes ~60 MB for a
-    moment (jieba's dict, then made a 4 MB trie): that memory goes back to the system before
-    the fork, or every worker would start with it."""
+    and the Chinese segmenter's dictionary, loaded once before forking. Loading the dictionary
+    takes ~60 MB for a moment (jieba's dict, then made a 4 MB trie): that memory goes back to the
+    system before the fork, or every worker would start with it."""
     import gc
 
-    import plaza.app  # noqa: F401 - imported for its side effect: the modules are loaded
     import plaza.api.mastodon
     import plaza.api.plaza
+    import plaza.app
     import plaza.web.routes  # noqa: F401 - the interface layers create_app imports in each worker
     from plaza.square import search
     from plaza.web.rendering import ENV
@@ -137,8 +137,7 @@ class Prefork:
 
         _listen(self.config.host, self.config.port).close()  # fail here, early, if the port is taken
         _fewer_malloc_arenas()
-        preload()
-        gc.collect()
+        preload()  # ends with a collection
         gc.freeze()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
