@@ -20,12 +20,12 @@ from starlette.staticfiles import StaticFiles
 
 from plaza import i18n
 from plaza.config import Settings, load_settings
-from plaza.errors import PlazaError, RateLimited
+from plaza.errors import PlazaError
 from plaza.hot.service import HotService
 from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
 from plaza.ratelimit import RateLimits
 from plaza.storage.db import Database
-from plaza.storage.engine import make_engine
+from plaza.storage.engine import open_database
 
 log = logging.getLogger("plaza")
 
@@ -41,8 +41,8 @@ class Plaza:
     hot: HotService
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Plaza:
-        db = Database(make_engine(settings))
+    def from_settings(cls, settings: Settings, *, db: Database | None = None) -> Plaza:
+        db = db if db is not None else open_database(settings)
         return cls(
             settings=settings,
             db=db,
@@ -72,7 +72,8 @@ def request_locale(request: Request) -> str:
 async def plaza_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlazaError)
     locale = request_locale(request)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     if wants_json(request) or not hasattr(request.app.state, "render_error"):
         body: dict[str, object] = {"error": exc.message(locale)}
         if exc.key.startswith("oauth_"):

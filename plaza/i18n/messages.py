@@ -2,6 +2,7 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "rate_limited": ("操作太频繁，请在 {retry_after} 秒后再试", "Too many requests; try again in {retry_after} seconds"),
+    "server_busy": ("服务器正忙，请在 {retry_after} 秒后再试", "The server is busy; try again in {retry_after} seconds"),
     "not_found": ("内容不存在或已被删除", "Record not found"),
     "status_not_found": ("微博不存在或已被删除", "Status not found"),
     "account_not_found": ("用户不存在", "Account not found"),
