@@ -207,15 +207,20 @@ def create(
 
 def _check_unique(conn: Connection, username: str, display: str, email: str | None,
                   exclude_id: int | None = None) -> None:
+    """Usernames, display names and e-mails are unique; and since ``@name`` in a post may be
+    either, no display name may read as another account's username, nor a username as another
+    account's display name (width and case folded) — else ``@cq_fabu`` could reach an impostor."""
     def taken(column: Any, value: str) -> bool:
         stmt = select(accounts.c.id).where(column == value)
         if exclude_id is not None:
             stmt = stmt.where(accounts.c.id != exclude_id)
         return conn.execute(stmt).first() is not None
 
-    if username and taken(accounts.c.username_key, username_key(username)):
+    if username and (taken(accounts.c.username_key, username_key(username))
+                     or taken(accounts.c.display_name_key, display_name_key(username))):
         raise Invalid("username_taken")
-    if display and taken(accounts.c.display_name_key, display_name_key(display)):
+    if display and (taken(accounts.c.display_name_key, display_name_key(display))
+                    or taken(accounts.c.username_key, display_name_key(display))):
         raise Invalid("display_name_taken")
     if email and taken(accounts.c.email, email):
         raise Invalid("email_taken")
@@ -275,18 +280,21 @@ def find_by_username(db: Database, username: str) -> Row[Any] | None:
 
 
 def resolve_names(conn: Connection, names: list[str]) -> dict[str, Row[Any]]:
-    """Resolve mention names (usernames or display names) to accounts; unknown names are absent."""
+    """Resolve mention names to accounts; unknown names are absent. A name that is some
+    account's username always means that account (``@cq_fabu`` is 重庆发布, whatever anyone calls
+    themselves); otherwise it is a display name (``@重庆发布``). Width and case are ignored as
+    people read them (``@ＣＱ_fabu`` is ``@cq_fabu``)."""
     if not names:
         return {}
     keys = {n: display_name_key(n) for n in names}
+    wanted = list(set(keys.values()))
     rows = conn.execute(select(accounts).where(or_(
-        accounts.c.username_key.in_([username_key(n) for n in names]),
-        accounts.c.display_name_key.in_(list(keys.values()))))).all()
+        accounts.c.username_key.in_(wanted), accounts.c.display_name_key.in_(wanted)))).all()
     by_user = {r.username_key: r for r in rows}
     by_display = {r.display_name_key: r for r in rows}
     found: dict[str, Row[Any]] = {}
     for name in names:
-        row = by_display.get(keys[name]) or by_user.get(username_key(name))
+        row = by_user.get(keys[name]) or by_display.get(keys[name])
         if row is not None and not row.suspended:
             found[name] = row
     return found
