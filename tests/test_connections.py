@@ -18,7 +18,6 @@ from plaza.config import load_settings
 from plaza.errors import ServiceBusy
 from plaza.storage.db import Database
 from plaza.storage.engine import READ_POOL, make_engine
-
 from tests.factories import citizen, post
 
 PASSWORD = "correct horse battery"

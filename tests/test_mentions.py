@@ -12,7 +12,12 @@ from plaza.errors import Invalid
 from plaza.square import accounts
 from plaza.storage.schema import accounts as accounts_table
 from tests.factories import government
-from tests.test_mastodon_api import app_keys, person, token_for  # noqa: F401 (a fixture)
+from tests.test_mastodon_api import person, register_app, token_for
+
+
+@pytest.fixture
+def app_keys(client: TestClient) -> dict:  # type: ignore[type-arg]
+    return register_app(client)
 
 
 def test_a_display_name_cannot_be_set_to_a_government_accounts_username(client: TestClient, app_keys: dict) -> None:  # type: ignore[type-arg]
@@ -51,7 +56,7 @@ def test_a_direct_message_to_a_username_reaches_that_account_even_if_an_impostor
     assert sent.status_code == 200, sent.text
     body = sent.json()
     assert [m["username"] for m in body["mentions"]] == ["cq_fabu"]
-    assert f'/@cq_fabu"' in body["content"] and "mallory" not in body["content"]
+    assert '/@cq_fabu"' in body["content"] and "mallory" not in body["content"]
     for account, expected in ((real, [body["id"]]), (impostor, [])):
         headers = token_for(client, app_keys, account)
         got = client.get("/api/v1/notifications", headers=headers).json()

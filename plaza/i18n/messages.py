@@ -6,6 +6,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_found": ("内容不存在或已被删除", "Record not found"),
     "status_not_found": ("微博不存在或已被删除", "Status not found"),
     "account_not_found": ("用户不存在", "Account not found"),
+    "verify_admin_only": ("只有管理员可以认证政务号，且不能认证自己的账号", "Only an administrator may verify a government account, and never their own"),
     "forbidden": ("你没有权限执行此操作", "You are not allowed to do this"),
     "unauthorized": ("请先登录", "The access token is invalid or missing"),
     "token_invalid": ("访问令牌无效或已被撤销", "The access token is invalid"),

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Conflict, Invalid, NotFound
 from plaza.identity import tokens
@@ -59,7 +61,7 @@ ORGANISATION_TYPES: dict[str, tuple[str, str]] = {
 }
 #: National bodies have no division code of their own; this marks them (not in GB/T 2260).
 NATIONAL_REGION = "000000"
-ROLES = ("user", "moderator", "admin")
+ROLES = policy.ROLES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
@@ -362,10 +364,16 @@ def set_password(db: Database, account_id: int, password: str) -> None:
     tokens.revoke_all_for_account(db, account_id)
 
 
-def verify_government(db: Database, account_id: int, profile: GovernmentProfile) -> Row[Any]:
-    """Administrators: turn an account into a verified government account (or correct one)."""
+def verify_government(db: Database, account_id: int, profile: GovernmentProfile, *, by: Any) -> Row[Any]:
+    """Turn an account into a verified government account (or correct one): an administrator's
+    act (``by``; the command line's operator is :data:`plaza.accounts.policy.OPERATOR`), never on
+    one's own account."""
     _check_government(profile)
     with db.write() as conn:
+        target = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        if target is None:
+            raise NotFound("account_not_found")
+        policy.require(by, Permission.VERIFY_GOVERNMENT, target, key="verify_admin_only")
         parent_id = _resolve_parent(conn, profile.parent_username)
         if parent_id == account_id:
             raise Invalid("parameter_invalid", name="parent")
@@ -373,10 +381,7 @@ def verify_government(db: Database, account_id: int, profile: GovernmentProfile)
             kind="government", agency=profile.agency.strip(), region_code=profile.region_code,
             level=profile.level, department_type=profile.department_type, parent_id=parent_id,
             verified_at=utcnow(), updated_at=utcnow()))
-        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-    if row is None:
-        raise NotFound("account_not_found")
-    return row
+        return conn.execute(select(accounts).where(accounts.c.id == account_id)).one()
 
 
 def set_flags(db: Database, account_id: int, **flags: Any) -> None:

@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import i18n
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.app import request_locale
 from plaza.errors import NotFound, PlazaError
 from plaza.square import accounts, follows, notifications, timelines
@@ -25,7 +27,7 @@ def _account(request: Request) -> Row[Any]:
     if account is None:
         raise NotFound("account_not_found")
     viewer = current_account(request)
-    if account.suspended and (viewer is None or viewer.role not in ("moderator", "admin")):
+    if account.suspended and not policy.may(viewer, Permission.MODERATE_POSTS):
         raise NotFound("account_suspended")
     return account
 
