@@ -1,5 +1,5 @@
-"""The ASGI application: one :class:`Plaza` (settings, database, limits, hot search) and the
-interface layers — the Mastodon client API with OAuth, Plaza's own API, and the web pages —
+"""The ASGI application: one :class:`~plaza.instance.Plaza` (settings, database, limits, hot
+search) and the interface layers — the Mastodon client API with OAuth, Plaza's own API, and the web pages —
 mounted on it."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,40 +20,9 @@ from starlette.staticfiles import StaticFiles
 from plaza import i18n
 from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError
-from plaza.hot.service import HotService
-from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
-from plaza.ratelimit import RateLimits
-from plaza.storage.db import Database
-from plaza.storage.engine import open_database
+from plaza.instance import Plaza
 
 log = logging.getLogger("plaza")
-
-
-@dataclass
-class Plaza:
-    """A running instance: what every request handler reaches through ``request.app.state.plaza``."""
-
-    settings: Settings
-    db: Database
-    limits: RateLimits
-    #: hot search (热搜): counting hooks, lists, administrators' controls
-    hot: HotService
-
-    @classmethod
-    def from_settings(cls, settings: Settings, *, db: Database | None = None) -> Plaza:
-        db = db if db is not None else open_database(settings)
-        return cls(
-            settings=settings,
-            db=db,
-            limits=RateLimits(settings.rate_limits, {
-                "sign_in": settings.rate_limit_sign_in,
-                "sign_up": settings.rate_limit_sign_up,
-                "posting": settings.rate_limit_posting,
-                # following or unfollowing a whole government matrix (plaza.matrices)
-                "matrix_follow": MATRIX_FOLLOW_RATE,
-            }),
-            hot=HotService.from_settings(settings, db),
-        )
 
 
 def wants_json(request: Request) -> bool:
@@ -102,7 +70,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
     finally:
         await plaza.hot.stop()
-        plaza.db.dispose()
+        plaza.close()
 
 
 def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:

@@ -164,8 +164,8 @@ def _settings(**overrides: Any) -> Settings:
 
 @contextmanager
 def _plaza(*, migrate: bool = False) -> Iterator[Any]:
-    """A :class:`plaza.app.Plaza` for one command, its engine disposed afterwards."""
-    from plaza.app import Plaza
+    """A :class:`plaza.instance.Plaza` for one command, its engine disposed afterwards."""
+    from plaza.instance import Plaza
     from plaza.storage.migrate import is_current, upgrade
 
     settings = _settings()

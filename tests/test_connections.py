@@ -13,9 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.errors import ServiceBusy
+from plaza.instance import Plaza
 from plaza.storage.db import Database
 from plaza.storage.engine import READ_POOL, make_engine
 from tests.factories import citizen, post

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from plaza.app import Plaza
 from plaza.errors import Invalid
+from plaza.instance import Plaza
 from plaza.square import follows, posts, timelines
 from plaza.square.pagination import Page
 from tests import factories

@@ -13,9 +13,10 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.identity import oauth, tokens
+from plaza.instance import Plaza
 from plaza.square import accounts
 from tests.factories import citizen, government, post
 

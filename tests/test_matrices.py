@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from plaza.app import Plaza
 from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.instance import Plaza
 from plaza.matrices import campaigns, demo_matrices, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec

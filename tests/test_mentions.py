@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza
 from plaza.errors import Invalid
+from plaza.instance import Plaza
 from plaza.square import accounts
 from plaza.storage.schema import accounts as accounts_table
 from tests.factories import government

@@ -15,10 +15,11 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from plaza import i18n
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.i18n.ui import UI
 from plaza.identity import oauth
+from plaza.instance import Plaza
 from plaza.square import accounts, posts, timelines
 from tests.factories import citizen, government, post
 

@@ -24,7 +24,7 @@ from plaza.square import accounts
 from plaza.square.pagination import parse_id
 
 if TYPE_CHECKING:
-    from plaza.app import Plaza
+    from plaza.instance import Plaza
 
 T = TypeVar("T")
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
