@@ -14,6 +14,18 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _city(code: str) -> str:
+    """A setting that names a city: a 6-digit division code of a city (a county's reads as its
+    city's); anything else stops the start with a message saying what is wrong."""
+    from plaza import regions
+
+    code = code.strip()
+    city = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+    if city is None:
+        raise ValueError(f"PLAZA_DEFAULT_CITY={code!r} is not a city's 6-digit division code (e.g. 500000)")
+    return city
+
+
 def normalise_database_url(url: str) -> str:
     """Accept a plain ``postgresql://user@host:port/db`` and pick Plaza's driver (psycopg 3)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -47,6 +59,9 @@ class Settings:
     sqlite_mmap_bytes: int = 0
     public_url: str = ""
     default_locale: str = "zh-CN"
+    #: The city (6-digit division code) of a sign-up that names none, and the 同城 feed and list
+    #: a visitor without a home city is shown first.
+    default_city: str = "110000"
     instance_title: str = "Plaza 政务广场"
     #: Redis for hot search (热搜) shared by several processes; empty: one process, in memory.
     redis_url: str = ""
@@ -117,6 +132,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         sqlite_mmap_bytes=int(e.get("PLAZA_SQLITE_MMAP_MB", "0")) * 2**20,
         public_url=e.get("PLAZA_PUBLIC_URL", ""),
         default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
+        default_city=_city(e.get("PLAZA_DEFAULT_CITY", "110000")),
         redis_url=e.get("PLAZA_REDIS_URL", ""),
         redis_prefix=e.get("PLAZA_REDIS_PREFIX", "plaza:hot:"),
         hot_refresh_seconds=float(e.get("PLAZA_HOT_REFRESH_SECONDS", "60")),

@@ -19,7 +19,7 @@ from plaza import regions
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
-from plaza.errors import Conflict, Invalid, NotFound
+from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.identity.passwords import hash_password, needs_rehash, verify_password
 from plaza.storage import fast
@@ -266,6 +266,17 @@ def resolve_acting(conn: Connection, versions: list[Any]) -> Any:
     (``(id, *ACCOUNT_VERSION)``, none when it does not exist), as :func:`get_acting` reads it."""
     found = _acting.resolve(conn, versions)
     return next(iter(found.values()), None)
+
+
+def check_active(row: Row[Any] | None) -> Row[Any]:
+    """The account as it may act now: gone is 404, suspended or awaiting approval 403."""
+    if row is None:
+        raise NotFound("account_not_found")
+    if row.suspended:
+        raise Forbidden("account_suspended")
+    if not row.approved:
+        raise Forbidden("account_pending")
+    return row
 
 
 def get_many(conn: Connection, ids: set[int] | list[int]) -> dict[int, Row[Any]]:

@@ -20,8 +20,6 @@ from plaza.storage.schema import statuses
 from .entities import API_VERSION, DEFAULT_AVATAR, VERSION, domain
 from .protocol import ORJSONResponse, authenticate, plaza_of
 
-#: A new account's city when the sign-up names none (110000, 北京市); see :mod:`.accounts`.
-DEFAULT_CITY = "110000"
 STATS_TTL = 60.0
 DESCRIPTION = "政务微博广场：政府账号与市民在这里相遇。A public square where government accounts and citizens meet."
 
@@ -46,7 +44,7 @@ def _plaza_extension(request: Request) -> dict[str, Any]:
     """What Plaza adds to the Mastodon API, for clients that know to look."""
     return {
         "version": plaza.__version__,
-        "default_city": DEFAULT_CITY,
+        "default_city": plaza_of(request).settings.default_city,
         "account_fields": ["plaza_city"],
         "status_fields": ["plaza_city", "plaza_latitude", "plaza_longitude"],
         "timelines": {"city": "/api/v1/timelines/city/{code}"},

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza import actions
 from plaza.errors import Invalid
 from plaza.square import media
 
@@ -30,8 +30,7 @@ async def upload(request: Request) -> Response:
     if file is None:
         raise Invalid("media_missing")
     data = await file.read(limit + 1)
-    row = await run_in_threadpool(media.save_upload, plaza.db, plaza.settings.media_dir, caller.account_id,
-                                  data, max_bytes=limit, description=params.text("description"))
+    row = await actions.upload_media(plaza, caller.account_id, data, description=params.text("description"))
     return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
 
 

@@ -11,14 +11,13 @@ import binascii
 from typing import Any
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plaza.errors import BadRequest, Unauthorized
+from plaza import actions
+from plaza.errors import BadRequest, Forbidden, Unauthorized
 from plaza.identity import oauth, tokens
-from plaza.square import accounts
 from plaza.storage.schema import oauth_apps
 
 from .entities import application, token
@@ -97,11 +96,11 @@ async def token_endpoint(request: Request) -> Response:
     scopes = oauth.requested_scopes(app, params.text("scope"))
     account_id = None
     if grant == "password":
-        plaza.limits.hit("sign_in", client_address(request))
-        row = await run_in_threadpool(accounts.authenticate, plaza.db, params.text("username") or "",
-                                      params.text("password") or "")
-        if row is None or row.suspended:
-            raise BadRequest("oauth_invalid_grant")
+        try:
+            row = await actions.sign_in(plaza, params.text("username") or "", params.text("password") or "",
+                                        address=client_address(request))
+        except (Unauthorized, Forbidden) as exc:
+            raise BadRequest("oauth_invalid_grant") from exc
         account_id = row.id
     access, issued = tokens.issue(plaza.db, account_id, app.id, scopes)
     return ORJSONResponse(token(access, issued.scopes))
