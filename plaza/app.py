@@ -72,7 +72,7 @@ def request_locale(request: Request) -> str:
 async def plaza_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlazaError)
     locale = request_locale(request)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else exc.headers
     if wants_json(request) or not hasattr(request.app.state, "render_error"):
         body: dict[str, object] = {"error": exc.message(locale)}
         if exc.key.startswith("oauth_"):

@@ -53,6 +53,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oauth_unsupported_grant": ("不支持的授权方式：{grant}", "Unsupported grant type: {grant}"),
     "oauth_invalid_scope": ("请求的权限无效：{scope}", "The requested scope is invalid: {scope}"),
     "oauth_invalid_redirect": ("回调地址未注册", "The redirect URI is not registered for this app"),
+    "oauth_invalid_request": ("请求缺少参数或参数无效：{name}", "The request is missing a parameter or has an invalid one: {name}"),
+    "pkce_method_unsupported": ("不支持的 PKCE 方法 {method}：请使用 {supported}", "PKCE method {method} is not supported: use {supported}"),
+    "pkce_challenge_invalid": ("code_challenge 格式不正确：S256 挑战值应为 43 个 base64url 字符", "code_challenge is malformed: an S256 challenge is 43 base64url characters"),
     "server_error": ("服务器内部错误，请稍后再试", "Internal server error; please try again later"),
     # The Mastodon client API (plaza/api/mastodon).
     "user_required": ("此操作需要用户登录后的访问令牌", "This method requires an authenticated user"),
