@@ -13,15 +13,18 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 from mastodon import Mastodon, MastodonIllegalArgumentError, MastodonUnauthorizedError
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
-from plaza.app import Plaza
+from plaza.app import Plaza, create_app
 from plaza.clock import utcnow
+from plaza.config import load_settings
 from plaza.errors import BadRequest
 from plaza.identity import oauth, tokens
 from plaza.storage.schema import oauth_apps
@@ -330,3 +333,103 @@ def test_mastodon_py_signs_in_with_the_code_flow_and_cannot_use_a_code_twice(liv
         again.log_in(code=code, scopes=["read", "write"], allow_http=True)
     with pytest.raises(MastodonUnauthorizedError):  # the replay revoked the first use's token
         api.me()
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def test_app_name_must_be_1_to_100_characters_and_is_never_truncated(client, plaza) -> None:
+    long = client.post("/api/v1/apps?lang=en", json={"client_name": "长" * 101})
+    assert long.status_code == 422
+    assert long.json()["error"] == ("The app name must be 1–100 characters "
+                                    "without control characters")
+    chinese = client.post("/api/v1/apps", json={"client_name": "长" * 101, "redirect_uris": OOB})
+    assert chinese.json()["error"] == "应用名称须为 1–100 个字符，且不含控制字符"
+    for name in ("", "   ", "nul\x00name", "bell\x07"):
+        assert client.post("/api/v1/apps", json={"client_name": name}).status_code == 422
+    assert app_count(plaza) == 0
+    assert register(client, "长" * 100)["name"] == "长" * 100
+
+
+def test_app_website_must_be_empty_or_an_http_url_of_at_most_255_characters(client, plaza) -> None:
+    for website in ("javascript:alert(1)", "ftp://files.example/", "example.org", "https://",
+                    "https://example.org/" + "a" * 236, "https://exa mple.org/"):
+        refused = client.post("/api/v1/apps?lang=en",
+                              json={"client_name": "站点", "website": website})
+        assert refused.status_code == 422, website
+        assert refused.json()["error"] == ("The website must be an http(s) URL "
+                                           "of at most 255 characters")
+    assert app_count(plaza) == 0
+    assert register(client, website="")["website"] is None
+    longest = "https://example.org/" + "a" * 235
+    assert register(client, website=longest)["website"] == longest
+
+
+def test_redirect_uris_are_at_most_ten_absolute_uris_without_fragment(client, plaza) -> None:
+    refused = {
+        "11 URIs": [f"https://client.example/{n}" for n in range(11)],
+        "2,001 characters": "https://client.example/" + "a" * 1978,
+        "fragment": "https://client.example/callback#top",
+        "relative": "/callback",
+        "no scheme": "client.example/callback",
+        "script": "javascript:alert(1)",
+        "data": "data:text/html,<script>alert(1)</script>",
+        "no host": "https:///callback",
+        "control character": "myapp://call\x00back",
+        "not a string": [CALLBACK, 42],
+    }
+    for what, uris in refused.items():
+        answer = client.post("/api/v1/apps?lang=en",
+                             json={"client_name": "回调", "redirect_uris": uris})
+        assert answer.status_code == 422, what
+        assert "redirect uri" in answer.json()["error"].lower(), what
+    huge_uri = "https://a.example/" + "a" * 10_000_000
+    huge = client.post("/api/v1/apps", json={"client_name": "巨大", "redirect_uris": huge_uri})
+    assert huge.status_code in (413, 422)  # 413 once bodies are bounded before they are read
+    assert app_count(plaza) == 0
+
+    custom = ["com.example.app:/oauth2redirect", "myapp://callback", CALLBACK + "?from=plaza", OOB]
+    keys = register(client, redirect_uris=custom)
+    assert keys["redirect_uris"] == custom
+    longest = "https://client.example/" + "a" * 1977
+    assert register(client, redirect_uris=f"{longest}\n{OOB}")["redirect_uris"] == [longest, OOB]
+    form = client.post("/api/v1/apps",
+                       data={"client_name": "表单", "redirect_uris[]": [CALLBACK, OOB]})
+    assert form.status_code == 200 and form.json()["redirect_uris"] == [CALLBACK, OOB]
+    assert register(client, redirect_uris=[f"myapp://cb/{n}" for n in range(10)])
+
+
+def test_unknown_scopes_are_refused_at_registration(client, plaza) -> None:
+    for scopes in ("read bogus", "read:nonsense", "admin", "write:statuses:all"):
+        unknown = client.post("/api/v1/apps?lang=en",
+                              json={"client_name": "权限", "scopes": scopes})
+        assert unknown.status_code == 422, scopes
+        assert unknown.json()["error_description"].startswith("The requested scope is invalid")
+    # Every granular scope at once is more than the 255 characters a scope list is stored in.
+    everything = " ".join(f"{top}:{sub}" for top in ("read", "write", "admin:read", "admin:write")
+                          for sub in ("accounts", "blocks", "bookmarks", "favourites", "filters",
+                                      "follows", "lists", "mutes", "notifications", "statuses"))
+    too_many = client.post("/api/v1/apps", json={"client_name": "权限", "scopes": everything})
+    assert too_many.status_code == 422
+    assert app_count(plaza) == 0
+    granular = register(client, scopes="read:statuses write:media push")
+    assert sorted(granular["scopes"]) == ["push", "read:statuses", "write:media"]
+
+
+def test_app_registration_is_rate_limited_per_client_address(database_url, tmp_path: Path) -> None:
+    settings = load_settings(env={"PLAZA_RATE_LIMIT_APPS": "3/hour"}, data_dir=tmp_path / "data",
+                             database_url=database_url, secret_key="k", rate_limits=True)
+    instance = Plaza.from_settings(settings)
+    try:
+        with TestClient(create_app(plaza=instance), base_url="http://127.0.0.1:8000") as client:
+            register(client, "第一")
+            register(client, "第二")
+            # A refused attempt counts too: the limit is on trying.
+            assert client.post("/api/v1/apps", json={"client_name": ""}).status_code == 422
+            limited = client.post("/api/v1/apps", json={"client_name": "第四"},
+                                  headers={"Accept-Language": "en"})
+            assert limited.status_code == 429
+            assert 1 <= int(limited.headers["Retry-After"]) <= 3600
+            assert "Too many requests" in limited.json()["error"]
+            assert app_count(instance) == 2
+    finally:
+        instance.db.dispose()

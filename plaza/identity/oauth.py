@@ -11,8 +11,10 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
@@ -36,7 +38,31 @@ _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 #: An S256 challenge is the base64url (unpadded) SHA-256 of the verifier: always 43 characters.
 _S256_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
 
+#: Registration bounds (``POST /api/v1/apps``).
+MAX_NAME_CHARS = 100
+MAX_WEBSITE_CHARS = 255
+MAX_REDIRECT_URIS = 10
+MAX_REDIRECT_URI_CHARS = 2000
+#: The scope lists are stored in ``String(255)`` columns.
+MAX_SCOPES_CHARS = 255
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+#: Schemes a browser would run or read locally instead of handing to an app.
+_FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+#: Mastodon's scopes (docs.joinmastodon.org/api/oauth-scopes), Plaza's own included.
+_GRANULAR = {
+    "read": ("accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists",
+             "mutes", "notifications", "search", "statuses"),
+    "write": ("accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
+              "follows", "lists", "media", "mutes", "notifications", "reports", "statuses"),
+    "admin:read": ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+                   "email_domain_blocks", "canonical_email_blocks"),
+    "admin:write": ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks",
+                    "email_domain_blocks", "canonical_email_blocks"),
+}
+KNOWN_SCOPES = frozenset({*tokens.SCOPES, *_GRANULAR,
+                          *(f"{top}:{sub}" for top, subs in _GRANULAR.items() for sub in subs)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +83,85 @@ def _app(row: object) -> App:
 # --- pure rules -----------------------------------------------------------------------------------
 
 def validate_scopes(scopes: frozenset[str]) -> frozenset[str]:
-    for scope in scopes:
-        if scope.split(":", 1)[0] not in {"read", "write", "follow", "push", "profile", "admin"}:
-            raise Invalid("oauth_invalid_scope", scope=scope)
+    """Known scopes only, and few enough to store."""
+    for scope in sorted(scopes):
+        if scope not in KNOWN_SCOPES:
+            raise Invalid("oauth_invalid_scope", scope=scope[:50])
+    if len(" ".join(scopes)) > MAX_SCOPES_CHARS:
+        raise Invalid("oauth_invalid_scope", scope=" ".join(sorted(scopes))[:50] + "…")
     return scopes
+
+
+def _covered(scope: str, granted: frozenset[str]) -> bool:
+    """Whether ``granted`` includes ``scope`` itself or a wider scope (``read`` ⊇ ``read:lists``,
+    ``admin:read`` ⊇ ``admin:read:accounts``)."""
+    while True:
+        if scope in granted:
+            return True
+        if ":" not in scope:
+            return False
+        scope = scope.rsplit(":", 1)[0]
+
+
+def check_name(name: str | None) -> str:
+    """An app's name: 1–100 characters, no control characters; refused, never truncated."""
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("parameter_missing", name="client_name")
+    if len(name) > MAX_NAME_CHARS or _CONTROL.search(name):
+        raise Invalid("app_name_invalid", max=MAX_NAME_CHARS)
+    return name
+
+
+def check_website(website: str | None) -> str | None:
+    """Empty, or an http(s) URL of at most 255 characters."""
+    website = (website or "").strip()
+    if not website:
+        return None
+    parts = urlsplit(website) if len(website) <= MAX_WEBSITE_CHARS else None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc
+            or _CONTROL.search(website) or " " in website):
+        raise Invalid("app_website_invalid", max=MAX_WEBSITE_CHARS)
+    return website
 
 
 def _shown(uri: str) -> str:
     """A redirect URI as an error message quotes it (it may be megabytes long)."""
     return _CONTROL.sub("?", uri[:60]) + ("…" if len(uri) > 60 else "")
+
+
+def check_redirect_uri(uri: str) -> str:
+    """RFC 6749 3.1.2: an absolute URI without a fragment, or the out-of-band URN. Apps' own
+    schemes (``com.example.app:/oauth``, ``myapp://callback``) are allowed; schemes a browser
+    would run itself are not."""
+    if uri == OOB:
+        return uri
+    scheme, colon, rest = uri.partition(":")
+    if (len(uri) > MAX_REDIRECT_URI_CHARS or not colon or not rest or not _SCHEME.fullmatch(scheme)
+            or scheme.lower() in _FORBIDDEN_SCHEMES or "#" in uri or _CONTROL.search(uri)
+            or any(c.isspace() for c in uri)):
+        raise Invalid("redirect_uri_invalid", uri=_shown(uri), max=MAX_REDIRECT_URI_CHARS)
+    if scheme.lower() in ("http", "https") and not urlsplit(uri).hostname:
+        raise Invalid("redirect_uri_invalid", uri=_shown(uri), max=MAX_REDIRECT_URI_CHARS)
+    return uri
+
+
+def check_redirect_uris(value: str | Sequence[object] | None) -> tuple[str, ...]:
+    """At most ten redirect URIs, from one whitespace-separated string (as Mastodon takes them)
+    or a list of strings; none given means the out-of-band URN."""
+    if value is None or isinstance(value, str):
+        uris: list[str] = (value or "").split()
+    else:
+        uris = []
+        for item in value:
+            if not isinstance(item, str):
+                raise Invalid("redirect_uri_invalid", uri=_shown(str(item)),
+                              max=MAX_REDIRECT_URI_CHARS)
+            uris.append(item.strip())
+    uris = list(dict.fromkeys(u for u in uris if u))
+    if len(uris) > MAX_REDIRECT_URIS:
+        raise Invalid("redirect_uris_too_many", max=MAX_REDIRECT_URIS)
+    return tuple(check_redirect_uri(u) for u in uris) or (OOB,)
 
 
 def check_challenge(challenge: str | None, method: str | None) -> tuple[str, str] | None:
@@ -109,24 +205,22 @@ def _plausible_client_id(client_id: str | None) -> bool:
 
 # --- apps -----------------------------------------------------------------------------------------
 
-def register_app(db: Database, name: str, redirect_uris: str, scopes: str | None,
-                 website: str | None = None) -> tuple[App, str]:
+def register_app(db: Database, name: str, redirect_uris: str | Sequence[object] | None,
+                 scopes: str | None, website: str | None = None) -> tuple[App, str]:
     """Register a client app (``POST /api/v1/apps``); the client secret is returned once."""
-    if not name or not name.strip():
-        raise Invalid("parameter_missing", name="client_name")
-    uris = " ".join((redirect_uris or OOB).split())
-    if not uris:
-        raise Invalid("parameter_missing", name="redirect_uris")
+    name = check_name(name)
+    uris = check_redirect_uris(redirect_uris)
     granted = validate_scopes(tokens.parse_scopes(scopes))
+    site = check_website(website)
     secret = tokens.new_secret()
     app_id = new_id()
     client_id = tokens.new_secret()
     with db.write() as conn:
         conn.execute(insert(oauth_apps).values(
-            id=app_id, name=name.strip()[:100], website=(website or None), redirect_uris=uris,
+            id=app_id, name=name, website=site, redirect_uris=" ".join(uris),
             scopes=" ".join(sorted(granted)), client_id=client_id,
             client_secret_hash=tokens.digest(secret), created_at=utcnow()))
-    return App(app_id, name.strip()[:100], website or None, tuple(uris.split()), granted, client_id), secret
+    return App(app_id, name, site, uris, granted, client_id), secret
 
 
 def find_app(db: Database, client_id: str | None) -> App | None:
@@ -151,8 +245,8 @@ def authenticate_client(db: Database, client_id: str | None, client_secret: str 
 def requested_scopes(app: App, scope: str | None) -> frozenset[str]:
     """Scopes asked for at authorisation: a subset of what the app registered."""
     asked = validate_scopes(tokens.parse_scopes(scope, default=" ".join(app.scopes) or "read"))
-    for s in asked:
-        if not (s in app.scopes or s.split(":", 1)[0] in app.scopes):
+    for s in sorted(asked):
+        if not _covered(s, app.scopes):
             raise Invalid("oauth_invalid_scope", scope=s)
     return asked
 

@@ -36,12 +36,16 @@ def grant_types(request: Request) -> list[str]:
 
 
 async def register_app(request: Request) -> Response:
-    """``POST /api/v1/apps``: the client secret is shown this once."""
+    """``POST /api/v1/apps``: open to anyone, so rate-limited per address and bounded
+    (``identity.oauth.register_app``); the client secret is shown this once."""
+    plaza = plaza_of(request)
+    plaza.limits.hit("register_app", client_address(request))
     params = await read_params(request)
     uris = params.values("redirect_uris")
-    redirect_uris = " ".join(str(u) for u in uris) if uris else oauth.OOB
-    app, secret = oauth.register_app(plaza_of(request).db, params.text("client_name") or "",
-                                     redirect_uris, params.text("scopes"), params.text("website"))
+    one = uris[0] if len(uris) == 1 and isinstance(uris[0], str) else None  # Mastodon's own form
+    app, secret = oauth.register_app(plaza.db, params.text("client_name") or "",
+                                     uris if one is None else one,
+                                     params.text("scopes"), params.text("website"))
     return ORJSONResponse(application(app, client_id=app.client_id, client_secret=secret))
 
 
