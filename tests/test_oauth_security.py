@@ -270,6 +270,25 @@ def test_token_endpoint_authenticates_clients_by_body_or_basic_per_rfc_6749(clie
     assert whose(client, answer) == "li"
 
 
+def test_token_endpoint_answers_nul_bytes_in_any_field_with_a_4xx(client, plaza) -> None:
+    keys = register(client)
+    client_auth = {"client_id": keys["client_id"], "client_secret": keys["client_secret"]}
+    forms = [
+        {**client_auth, "grant_type": "password", "username": "li\x00", "password": "p\x00w"},
+        {**client_auth, "grant_type": "authorization_code", "code": "c\x00",
+         "redirect_uri": "r\x00"},
+        {**client_auth, "grant_type": "authorization_code", "code": "c", "redirect_uri": OOB,
+         "code_verifier": "v\x00" * 30},
+        {**client_auth, "grant_type": "client_credentials", "scope": "read\x00"},
+        {**client_auth, "grant_type": "nul\x00"},
+        {"grant_type": "client_credentials", "client_id": "\x00", "client_secret": "\x00"},
+    ]
+    statuses = [client.post("/oauth/token", data=form).status_code for form in forms]
+    assert statuses == [400, 400, 400, 422, 400, 401]
+    revoked = client.post("/oauth/revoke", data={**client_auth, "token": "t\x00"})
+    assert revoked.status_code == 200
+
+
 # --- PKCE at the consent page ---------------------------------------------------------------------
 
 def test_s256_consent_gives_a_token_to_the_app_proving_secret_and_verifier(client, plaza) -> None:

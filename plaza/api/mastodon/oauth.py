@@ -124,8 +124,10 @@ async def token_endpoint(request: Request) -> Response:
     account_id = None
     if grant == "password":
         plaza.limits.hit("sign_in", client_address(request))
-        row = await run_in_threadpool(accounts.authenticate, plaza.db,
-                                      params.text("username") or "", params.text("password") or "")
+        username, password = params.text("username") or "", params.text("password") or ""
+        if "\x00" in username + password:  # no account has one, and PostgreSQL refuses to look
+            raise BadRequest("oauth_invalid_grant")
+        row = await run_in_threadpool(accounts.authenticate, plaza.db, username, password)
         if row is None or row.suspended:
             raise BadRequest("oauth_invalid_grant")
         account_id = row.id
