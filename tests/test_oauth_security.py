@@ -371,7 +371,8 @@ def test_app_name_must_be_1_to_100_characters_and_is_never_truncated(client, pla
 
 def test_app_website_must_be_empty_or_an_http_url_of_at_most_255_characters(client, plaza) -> None:
     for website in ("javascript:alert(1)", "ftp://files.example/", "example.org", "https://",
-                    "https://example.org/" + "a" * 236, "https://exa mple.org/"):
+                    "https://example.org/" + "a" * 236, "https://exa mple.org/", "http://[::1",
+                    "https://:443/"):
         refused = client.post("/api/v1/apps?lang=en",
                               json={"client_name": "站点", "website": website})
         assert refused.status_code == 422, website
@@ -393,6 +394,7 @@ def test_redirect_uris_are_at_most_ten_absolute_uris_without_fragment(client, pl
         "script": "javascript:alert(1)",
         "data": "data:text/html,<script>alert(1)</script>",
         "no host": "https:///callback",
+        "open IPv6 host": "https://[::1/callback",
         "control character": "myapp://call\x00back",
         "not a string": [CALLBACK, 42],
     }

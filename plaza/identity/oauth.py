@@ -118,11 +118,19 @@ def check_website(website: str | None) -> str | None:
     website = (website or "").strip()
     if not website:
         return None
-    parts = urlsplit(website) if len(website) <= MAX_WEBSITE_CHARS else None
-    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc
-            or _CONTROL.search(website) or " " in website):
+    if (len(website) > MAX_WEBSITE_CHARS or not _is_web_url(website) or _CONTROL.search(website)
+            or any(c.isspace() for c in website)):
         raise Invalid("app_website_invalid", max=MAX_WEBSITE_CHARS)
     return website
+
+
+def _is_web_url(value: str) -> bool:
+    """An http(s) URL with a host."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1" (an IPv6 host left open)
+        return False
 
 
 def _shown(uri: str) -> str:
@@ -141,7 +149,7 @@ def check_redirect_uri(uri: str) -> str:
             or scheme.lower() in _FORBIDDEN_SCHEMES or "#" in uri or _CONTROL.search(uri)
             or any(c.isspace() for c in uri)):
         raise Invalid("redirect_uri_invalid", uri=_shown(uri), max=MAX_REDIRECT_URI_CHARS)
-    if scheme.lower() in ("http", "https") and not urlsplit(uri).hostname:
+    if scheme.lower() in ("http", "https") and not _is_web_url(uri):
         raise Invalid("redirect_uri_invalid", uri=_shown(uri), max=MAX_REDIRECT_URI_CHARS)
     return uri
 
