@@ -56,6 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oauth_invalid_request": ("请求缺少参数或参数无效：{name}", "The request is missing a parameter or has an invalid one: {name}"),
     "pkce_method_unsupported": ("不支持的 PKCE 方法 {method}：请使用 {supported}", "PKCE method {method} is not supported: use {supported}"),
     "pkce_challenge_invalid": ("code_challenge 格式不正确：S256 挑战值应为 43 个 base64url 字符", "code_challenge is malformed: an S256 challenge is 43 base64url characters"),
+    "scope_unknown": ("未知的权限范围：{scope}", "Unknown scope: {scope}"),
+    "scopes_too_many": ("权限范围过多：合计不能超过 {max} 个字符", "Too many scopes: at most {max} characters in all"),
     "app_name_invalid": ("应用名称须为 1–{max} 个字符，且不含控制字符", "The app name must be 1–{max} characters without control characters"),
     "app_website_invalid": ("应用网站须为 http(s) 地址，不超过 {max} 个字符", "The website must be an http(s) URL of at most {max} characters"),
     "redirect_uris_too_many": ("回调地址最多 {max} 个", "At most {max} redirect URIs are allowed"),

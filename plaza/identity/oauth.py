@@ -82,13 +82,21 @@ def _app(row: object) -> App:
 
 # --- pure rules -----------------------------------------------------------------------------------
 
-def validate_scopes(scopes: frozenset[str]) -> frozenset[str]:
-    """Known scopes only, and few enough to store."""
+def _shown(uri: str) -> str:
+    """A value as an error message quotes it (a redirect URI may be megabytes long)."""
+    return _CONTROL.sub("?", uri[:60]) + ("…" if len(uri) > 60 else "")
+
+
+def validate_scopes(scopes: frozenset[str], registering: bool = False) -> frozenset[str]:
+    """Known scopes only, and few enough to store. The OAuth endpoints answer RFC 6749's
+    ``invalid_scope``; registration, a plain message as Mastodon's does."""
     for scope in sorted(scopes):
         if scope not in KNOWN_SCOPES:
-            raise Invalid("oauth_invalid_scope", scope=scope[:50])
+            raise Invalid("scope_unknown" if registering else "oauth_invalid_scope",
+                          scope=_shown(scope))
     if len(" ".join(scopes)) > MAX_SCOPES_CHARS:
-        raise Invalid("oauth_invalid_scope", scope=" ".join(sorted(scopes))[:50] + "…")
+        raise Invalid("scopes_too_many" if registering else "oauth_invalid_scope",
+                      scope=_shown(" ".join(sorted(scopes))), max=MAX_SCOPES_CHARS)
     return scopes
 
 
@@ -131,11 +139,6 @@ def _is_web_url(value: str) -> bool:
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:  # e.g. "http://[::1" (an IPv6 host left open)
         return False
-
-
-def _shown(uri: str) -> str:
-    """A redirect URI as an error message quotes it (it may be megabytes long)."""
-    return _CONTROL.sub("?", uri[:60]) + ("…" if len(uri) > 60 else "")
 
 
 def check_redirect_uri(uri: str) -> str:
@@ -218,7 +221,7 @@ def register_app(db: Database, name: str, redirect_uris: str | Sequence[object] 
     """Register a client app (``POST /api/v1/apps``); the client secret is returned once."""
     name = check_name(name)
     uris = check_redirect_uris(redirect_uris)
-    granted = validate_scopes(tokens.parse_scopes(scopes))
+    granted = validate_scopes(tokens.parse_scopes(scopes), registering=True)
     site = check_website(website)
     secret = tokens.new_secret()
     app_id = new_id()
