@@ -251,8 +251,7 @@ def test_token_endpoint_authenticates_clients_by_body_or_basic_per_rfc_6749(clie
     in_body = client.post("/oauth/token", data={
         "grant_type": "client_credentials", "client_id": keys["client_id"],
         "client_secret": "wrong"})
-    assert errors(in_body) == [(401, "invalid_client")]
-    assert "WWW-Authenticate" not in in_body.headers
+    assert errors(in_body) == [(401, "invalid_client")] and "WWW-Authenticate" in in_body.headers
     for odd in ("nul\x00id", "x" * 10_000):
         refused = client.post("/oauth/token", data={
             "grant_type": "client_credentials", "client_id": odd, "client_secret": "s"})

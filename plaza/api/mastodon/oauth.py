@@ -66,39 +66,38 @@ async def verify_app(request: Request) -> Response:
     return ORJSONResponse(application(app))
 
 
-def _client(request: Request, params: Params) -> tuple[str | None, str | None, bool]:
-    """Client id and secret from HTTP Basic authentication or the body (RFC 6749 2.3.1), and
-    whether Basic was used."""
+def _client(request: Request, params: Params) -> tuple[str | None, str | None]:
+    """Client id and secret from HTTP Basic authentication or the body (RFC 6749 2.3.1)."""
     client_id, secret = params.text("client_id"), params.text("client_secret")
     header = request.headers.get("authorization", "")
     if header[:6].lower() != "basic ":
-        return client_id, secret, False
+        return client_id, secret
     try:
         decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise _client_refused(basic=True) from exc
+        raise _client_refused() from exc
     # Both halves are form-encoded before they are joined (RFC 6749 2.3.1).
     basic_id, _, basic_secret = (unquote_plus(part) for part in decoded.partition(":"))
     if (client_id or basic_id) != basic_id or (secret or basic_secret) != basic_secret:
-        raise _client_refused(basic=True)  # the body names another client than the header
-    return basic_id, basic_secret, True
+        raise _client_refused()  # the body names another client than the header
+    return basic_id, basic_secret
 
 
-def _client_refused(basic: bool) -> Unauthorized:
+def _client_refused() -> Unauthorized:
+    # RFC 6749 5.2 (and any 401, RFC 9110 15.5.2) names the scheme to authenticate with.
     error = Unauthorized("oauth_invalid_client")
-    if basic:  # RFC 6749 5.2: a failed Basic authentication is answered with its challenge
-        error.headers = {"WWW-Authenticate": 'Basic realm="Plaza", charset="UTF-8"'}
+    error.headers = {"WWW-Authenticate": 'Basic realm="Plaza", charset="UTF-8"'}
     return error
 
 
 def _authenticated_client(request: Request, params: Params) -> oauth.App:
     """The app making the request, proven by its secret: every Plaza app is a confidential
     client, whatever the grant (PKCE adds to the secret, it does not replace it)."""
-    client_id, secret, basic = _client(request, params)
+    client_id, secret = _client(request, params)
     try:
         return oauth.authenticate_client(plaza_of(request).db, client_id, secret)
     except Unauthorized as exc:
-        raise _client_refused(basic) from exc
+        raise _client_refused() from exc
 
 
 def _token_response(secret: str, scopes: frozenset[str]) -> Response:
