@@ -40,13 +40,15 @@ def request_locale(request: Request) -> str:
 async def plaza_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlazaError)
     locale = request_locale(request)
+    headers = dict(exc.headers or {})
     retry_after = getattr(exc, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     if wants_json(request) or not hasattr(request.app.state, "render_error"):
         body: dict[str, object] = {"error": exc.message(locale)}
         if exc.key.startswith("oauth_"):
             body = {"error": exc.key.removeprefix("oauth_"), "error_description": exc.message(locale)}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        return JSONResponse(body, status_code=exc.status, headers=headers or None)
     response: Response = await request.app.state.render_error(request, exc, locale)
     if headers:
         response.headers.update(headers)

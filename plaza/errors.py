@@ -10,6 +10,8 @@ class PlazaError(Exception):
     """Base of every error a user may see. ``key`` names a message in the catalogue."""
 
     status = 400
+    #: Extra response headers (``WWW-Authenticate`` of a failed client authentication).
+    headers: dict[str, str] | None = None
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)

@@ -70,6 +70,7 @@ class Plaza:
                 "sign_in": settings.rate_limit_sign_in,
                 "sign_up": settings.rate_limit_sign_up,
                 "posting": settings.rate_limit_posting,
+                "register_app": settings.rate_limit_apps,  # POST /api/v1/apps, per client address
                 # following or unfollowing a whole government matrix (plaza.matrices)
                 "matrix_follow": MATRIX_FOLLOW_RATE,
             }),

@@ -316,10 +316,12 @@ def resolve_names(conn: Connection, names: list[str]) -> dict[str, Row[Any]]:
 def authenticate(db: Database, login: str, password: str) -> Row[Any] | None:
     """The account for a username or e-mail and password, or None (same time either way)."""
     login = (login or "").strip()
-    with db.read() as conn:
-        row = conn.execute(select(accounts).where(or_(
-            accounts.c.username_key == username_key(login),
-            accounts.c.email == login.lower()))).first()
+    row = None
+    if "\x00" not in login:  # no account has one, and PostgreSQL refuses to look
+        with db.read() as conn:
+            row = conn.execute(select(accounts).where(or_(
+                accounts.c.username_key == username_key(login),
+                accounts.c.email == login.lower()))).first()
     if not verify_password(row.password_hash if row else None, password or ""):
         return None
     assert row is not None
