@@ -234,6 +234,15 @@ def register_app(db: Database, name: str, redirect_uris: str | Sequence[object] 
     return App(app_id, name, site, uris, granted, client_id), secret
 
 
+def app_by_id(db: Database, app_id: int | None) -> App | None:
+    """The app that issued a token (None for tokens no app issued)."""
+    if app_id is None:
+        return None
+    with db.read() as conn:
+        row = conn.execute(select(oauth_apps).where(oauth_apps.c.id == app_id)).first()
+    return _app(row) if row is not None else None
+
+
 def find_app(db: Database, client_id: str | None) -> App | None:
     if not _plausible_client_id(client_id):
         return None

@@ -12,7 +12,6 @@ import binascii
 from typing import Any
 from urllib.parse import unquote_plus
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -20,7 +19,6 @@ from starlette.routing import BaseRoute, Route
 from plaza import actions
 from plaza.errors import BadRequest, Forbidden, Unauthorized
 from plaza.identity import oauth, tokens
-from plaza.storage.schema import oauth_apps
 
 from .entities import application, token
 from .protocol import ORJSONResponse, Params, authenticate, client_address, plaza_of, read_params
@@ -48,18 +46,10 @@ async def register_app(request: Request) -> Response:
     return ORJSONResponse(application(app, client_id=app.client_id, client_secret=secret))
 
 
-def _app_by_id(request: Request, app_id: int | None) -> oauth.App | None:
-    if app_id is None:
-        return None
-    with plaza_of(request).db.read() as conn:
-        row = conn.execute(select(oauth_apps).where(oauth_apps.c.id == app_id)).first()
-    return oauth._app(row) if row is not None else None
-
-
 async def verify_app(request: Request) -> Response:
     """``GET /api/v1/apps/verify_credentials``: the app behind any token."""
     caller = authenticate(request, user=False)
-    app = _app_by_id(request, caller.token.app_id)
+    app = oauth.app_by_id(plaza_of(request).db, caller.token.app_id)
     if app is None:
         raise Unauthorized("token_invalid")
     return ORJSONResponse(application(app))
