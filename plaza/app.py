@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from plaza import i18n
 from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError
+from plaza.identity.sessions import IDLE_LIMIT as SESSION_IDLE_LIMIT
 from plaza.instance import Plaza
 
 log = logging.getLogger("plaza")
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
         routes=routes,
         lifespan=_lifespan,
         middleware=[Middleware(SessionMiddleware, secret_key=settings.secret_key,
-                               session_cookie="plaza_session", same_site="lax", max_age=30 * 24 * 3600)],
+                               session_cookie="plaza_session", same_site="lax",
+                               max_age=int(SESSION_IDLE_LIMIT.total_seconds()))],
         exception_handlers={PlazaError: plaza_error, Exception: server_error},
     )
     app.state.plaza = plaza
