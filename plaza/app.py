@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     from plaza.api import mastodon
     from plaza.api import plaza as plaza_api
     from plaza.web import routes as web_routes
+    from plaza.web.security import SecurityHeaders
 
     if plaza is None:
         plaza = Plaza.from_settings(settings or load_settings())
@@ -93,9 +94,13 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     app = Starlette(
         routes=routes,
         lifespan=_lifespan,
-        middleware=[Middleware(SessionMiddleware, secret_key=settings.secret_key,
-                               session_cookie="plaza_session", same_site="lax",
-                               max_age=int(SESSION_IDLE_LIMIT.total_seconds()))],
+        middleware=[
+            # HSTS and Secure cookies only when people come over HTTPS (PLAZA_PUBLIC_URL)
+            Middleware(SecurityHeaders, hsts=settings.is_https),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="plaza_session", same_site="lax", https_only=settings.is_https,
+                       max_age=int(SESSION_IDLE_LIMIT.total_seconds())),
+        ],
         exception_handlers={PlazaError: plaza_error, Exception: server_error},
     )
     app.state.plaza = plaza

@@ -84,6 +84,12 @@ class Settings:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     @property
+    def is_https(self) -> bool:
+        """Whether people reach Plaza over HTTPS (``PLAZA_PUBLIC_URL``): then the session cookie is
+        ``Secure`` and every response asks browsers to keep to HTTPS (HSTS)."""
+        return self.public_url.strip().lower().startswith("https://")
+
+    @property
     def hot_snapshot_path(self) -> Path:
         """Where the in-memory hot-search engine saves itself (when there is no Redis)."""
         # Without Redis each worker counts its own share: one file each, so none overwrites another.

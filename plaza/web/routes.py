@@ -13,7 +13,6 @@ from starlette.staticfiles import StaticFiles
 from plaza.web import admin, auth, feeds, hot, oauth_pages, people, posting, topics
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import SignInRequired, http_error, render_error, sign_in_required
-from plaza.web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 
@@ -77,9 +76,9 @@ def routes() -> list[BaseRoute]:
 
 
 def install(app: Starlette) -> None:
-    """Hook the web layer into the app: HTML error pages (the JSON handler still answers /api),
-    the sign-in redirect, and security headers on every page."""
+    """Hook the web layer into the app: HTML error pages (the JSON handler still answers /api)
+    and the sign-in redirect. (Security headers are the app's middleware: they cover the APIs
+    too.)"""
     app.state.render_error = render_error
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(SignInRequired, sign_in_required)
-    app.add_middleware(SecurityHeaders)
