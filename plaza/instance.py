@@ -72,7 +72,7 @@ class Plaza:
                 "posting": settings.rate_limit_posting,
                 # following or unfollowing a whole government matrix (plaza.matrices)
                 "matrix_follow": MATRIX_FOLLOW_RATE,
-            }),
+            }, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix + "ratelimit"),
             hot=HotService.from_settings(settings, db),
         )
 

@@ -68,3 +68,69 @@ def test_over_plain_http_the_cookie_is_not_secure_and_no_hsts_is_sent(plaza) -> 
         assert "secure" not in {p.strip() for p in cookie.split(";")}
         assert "httponly" in cookie and "samesite=lax" in cookie
         assert "strict-transport-security" not in client.get("/home").headers
+
+
+# --- rate limits shared through Redis -------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_settings() -> Iterator[tuple[str, str]]:
+    yield from redis_prefix_fixture()
+
+
+def _limited_plaza(database_url: str, data_dir: Path, **settings: object) -> Plaza:
+    return Plaza.from_settings(load_settings(
+        env={}, data_dir=data_dir, database_url=database_url, secret_key="test-secret",
+        rate_limits=True, rate_limit_sign_in="3/minute", hot_enabled=False, **settings))
+
+
+def _wrong_password(client: TestClient) -> int:
+    return sign_in(client, "li", password="not the password").status_code
+
+
+def test_two_instances_sharing_redis_share_one_sign_in_limit(database_url, tmp_path, redis_settings) -> None:  # type: ignore[no-untyped-def]
+    url, prefix = redis_settings
+    first = _limited_plaza(database_url, tmp_path / "a", redis_url=url, redis_prefix=prefix)
+    second = _limited_plaza(database_url, tmp_path / "b", redis_url=url, redis_prefix=prefix)
+    citizen(first, "li", password=PASSWORD)
+    try:
+        with TestClient(create_app(plaza=first)) as a, TestClient(create_app(plaza=second)) as b:
+            # one address guessing through both workers: 3 guesses a minute in all, not 3 each
+            assert [_wrong_password(a), _wrong_password(b), _wrong_password(a)] == [401, 401, 401]
+            refused = sign_in(b, "li", password="not the password")
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) >= 1
+            assert _wrong_password(a) == 429
+        assert first.limits.shared and second.limits.shared
+    finally:
+        first.db.dispose()
+        second.db.dispose()
+
+
+def test_rate_limit_keys_live_under_the_instances_redis_prefix(redis_settings) -> None:
+    import redis
+
+    url, prefix = redis_settings
+    limits = RateLimits(True, {"sign_in": "3/minute"}, redis_url=url,
+                        redis_prefix=prefix + "ratelimit")
+    limits.hit("sign_in", "192.0.2.7")
+    keys = [k.decode() for k in redis.Redis.from_url(url).scan_iter(match=prefix + "*")]
+    assert keys and all(k.startswith(prefix + "ratelimit:") for k in keys)
+
+
+def test_when_redis_is_down_limits_still_hold_in_memory_and_nothing_fails(database_url, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as sock:  # a port nobody listens on: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    plaza = _limited_plaza(database_url, tmp_path / "data", redis_url=dead)
+    citizen(plaza, "li", password=PASSWORD)
+    caplog.set_level(logging.WARNING, logger="plaza.ratelimit")
+    try:
+        with TestClient(create_app(plaza=plaza), raise_server_exceptions=False) as client:
+            assert [_wrong_password(client) for _ in range(4)] == [401, 401, 401, 429]
+            assert sign_in(client, "li", password=PASSWORD).status_code == 429  # still limited
+        assert not plaza.limits.shared
+        warnings = [r for r in caplog.records if r.name == "plaza.ratelimit"]
+        assert len(warnings) == 1 and "Redis unreachable" in warnings[0].getMessage()
+    finally:
+        plaza.db.dispose()
