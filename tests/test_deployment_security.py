@@ -28,7 +28,7 @@ from starlette.testclient import TestClient
 
 from plaza import i18n
 from plaza.app import Plaza, create_app
-from plaza.config import load_settings
+from plaza.config import load_settings, parse_trusted_proxies
 from plaza.errors import Invalid
 from plaza.ratelimit import RateLimits
 from tests.factories import citizen
@@ -134,3 +134,125 @@ def test_when_redis_is_down_limits_still_hold_in_memory_and_nothing_fails(databa
         assert len(warnings) == 1 and "Redis unreachable" in warnings[0].getMessage()
     finally:
         plaza.db.dispose()
+
+
+# --- real server processes: forwarded headers, file modes -----------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``plaza serve`` (and other ``plaza`` commands) as their own processes, on a data folder of
+    their own, started with a given umask."""
+
+    def __init__(self, data_dir: Path, umask: int = 0o022, **env: str) -> None:
+        self.data_dir = data_dir
+        self.umask = umask
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PLAZA_")}
+        self.env.update(PLAZA_DATA_DIR=str(data_dir), PLAZA_HOST="127.0.0.1",
+                        PLAZA_HOT_REFRESH_SECONDS="3600", **env)
+        self.log = data_dir.parent / f"{data_dir.name}-serve.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "plaza.cli", *args], env=self.env,
+                              umask=self.umask, capture_output=True, text=True, timeout=120,
+                              check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def start(self) -> None:
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "plaza.cli", "serve", "--log-level", "warning"],
+                env={**self.env, "PLAZA_PORT": str(port)}, umask=self.umask, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"plaza serve exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.url}/api/v1/instance", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"plaza serve did not answer within 90 s:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+def _sign_in_attempts(url: str, forwarded_for: list[str]) -> list[int]:
+    """Wrong-password web sign-ins, each claiming to be forwarded for the given address."""
+    statuses = []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for address in forwarded_for:
+            token = TOKEN_RE.search(client.get("/signin").text)
+            assert token
+            attempt = client.post("/signin", headers={"X-Forwarded-For": address}, data={
+                "login": "nobody", "password": "wrong password", "csrf_token": token.group(1)})
+            statuses.append(attempt.status_code)
+    return statuses
+
+
+pytest_server = pytest.mark.server
+
+
+@pytest_server
+def test_by_default_a_forged_forwarded_for_does_not_escape_the_sign_in_limit(tmp_path, servers) -> None:  # type: ignore[no-untyped-def]
+    server = Server(tmp_path / "data", PLAZA_RATE_LIMIT_SIGN_IN="2/minute", PLAZA_HOT="off")
+    servers.append(server)
+    server.start()
+    rotating = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    assert _sign_in_attempts(server.url, rotating) == [401, 401, 429]
+
+
+@pytest_server
+def test_behind_a_trusted_proxy_the_forwarded_address_is_what_the_limit_counts(tmp_path, servers) -> None:  # type: ignore[no-untyped-def]
+    server = Server(tmp_path / "data", PLAZA_RATE_LIMIT_SIGN_IN="2/minute", PLAZA_HOT="off",
+                    PLAZA_TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1")
+    servers.append(server)
+    server.start()
+    # three people behind the proxy each have their own limit …
+    assert _sign_in_attempts(server.url, ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) == [401] * 3
+    # … and one of them is still limited
+    assert _sign_in_attempts(server.url, ["203.0.113.9"] * 3) == [401, 401, 429]
+
+
+def test_a_mistyped_trusted_proxy_stops_the_start_with_a_clear_message() -> None:
+    assert parse_trusted_proxies(" 127.0.0.1, 10.0.0.0/8,,::1 ") == (
+        "127.0.0.1", "10.0.0.0/8", "::1")
+    assert parse_trusted_proxies("") == ()
+    for wrong in ("proxy.example", "10.0.0.1/8", "*", "300.1.1.1"):
+        with pytest.raises(Invalid) as raised:
+            parse_trusted_proxies(f"127.0.0.1,{wrong}")
+        message = raised.value.message("en")
+        assert wrong in message and "PLAZA_TRUSTED_PROXIES" in message

@@ -56,6 +56,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oauth_invalid_scope": ("请求的权限无效：{scope}", "The requested scope is invalid: {scope}"),
     "oauth_invalid_redirect": ("回调地址未注册", "The redirect URI is not registered for this app"),
     "server_error": ("服务器内部错误，请稍后再试", "Internal server error; please try again later"),
+    "trusted_proxies_invalid": ("PLAZA_TRUSTED_PROXIES 中的 {value} 不是 IP 地址或网段（例如 10.0.0.5、10.0.0.0/8）",
+                                ("PLAZA_TRUSTED_PROXIES: {value} is not an IP address or network "
+                                 "(such as 10.0.0.5 or 10.0.0.0/8)")),
     # The Mastodon client API (plaza/api/mastodon).
     "user_required": ("此操作需要用户登录后的访问令牌", "This method requires an authenticated user"),
     "oauth_unsupported_grant_type": ("不支持的授权方式：{grant}", "Unsupported grant type: {grant}"),
