@@ -22,6 +22,7 @@ from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError
 from plaza.identity.sessions import IDLE_LIMIT as SESSION_IDLE_LIMIT
 from plaza.instance import Plaza
+from plaza.storage.files import keep_private, private_dir
 
 log = logging.getLogger("plaza")
 
@@ -81,10 +82,12 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     from plaza.web import routes as web_routes
     from plaza.web.security import SecurityHeaders
 
+    keep_private()  # what this process writes beside the database is nobody else's to read
     if plaza is None:
         plaza = Plaza.from_settings(settings or load_settings())
     settings = plaza.settings
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.media_dir)
     routes = [
         *mastodon.routes(),
         *plaza_api.routes(),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plaza.errors import Invalid
+from plaza.storage.files import create_private, private_dir
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -131,11 +132,8 @@ def _secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    private_dir(data_dir)
+    return create_private(path, secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -256,3 +256,53 @@ def test_a_mistyped_trusted_proxy_stops_the_start_with_a_clear_message() -> None
             parse_trusted_proxies(f"127.0.0.1,{wrong}")
         message = raised.value.message("en")
         assert wrong in message and "PLAZA_TRUSTED_PROXIES" in message
+
+
+def _modes(root: Path) -> dict[str, str]:
+    """Every folder and file under ``root`` (itself included) → its permission bits, in octal."""
+    found = {".": oct(stat.S_IMODE(root.stat().st_mode))}
+    for path in root.rglob("*"):
+        found[str(path.relative_to(root))] = oct(stat.S_IMODE(path.lstat().st_mode))
+    return found
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest_server
+def test_the_data_folder_and_everything_in_it_is_its_owners_only(tmp_path, servers) -> None:  # type: ignore[no-untyped-def]
+    # started with the most permissive umask: Plaza must not depend on the caller's
+    data = tmp_path / "data"
+    server = Server(data, umask=0o000, PLAZA_RATE_LIMITS="off")
+    servers.append(server)
+    server.run("db", "upgrade")
+    server.run("account", "create", "li", "--display-name", "李", "--city", "500000",
+               "--password", PASSWORD)
+    server.start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        token = TOKEN_RE.search(client.get("/signin").text)
+        assert token
+        assert client.post("/signin", data={"login": "li", "password": PASSWORD, "next": "/home",
+                                            "csrf_token": token.group(1)}).status_code in (200, 303)
+        token = TOKEN_RE.search(client.get("/compose").text)
+        assert token
+        posted = client.post("/statuses", data={"text": "#一起守护这座城# 江边的晚霞", "visibility": "public",
+                                                "csrf_token": token.group(1)},
+                             files={"image": ("sunset.png", _png(), "image/png")})
+        assert posted.status_code in (200, 303), posted.text
+        assert "江边的晚霞" in client.get("/").text  # read on the square: hot search counts it
+    running = _modes(data)
+    server.stop()
+    stopped = _modes(data)
+
+    for name in ("plaza.db", "plaza.db-wal", "plaza.db-shm", "plaza.db.write-lock", "secret_key"):
+        assert running.get(name) == "0o600", (name, running)
+    assert any(re.fullmatch(r"media/\d+\.png", name) for name in running), running
+    assert "hot.snapshot" in stopped, stopped
+    for modes in (running, stopped):
+        wrong = {name: mode for name, mode in modes.items()
+                 if mode != ("0o700" if name in (".", "media") else "0o600")}
+        assert wrong == {}, wrong
