@@ -56,8 +56,20 @@ async def plaza_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    """A fault: logged with its traceback; the person sees an error page in their language (the
+    APIs: JSON ``{"error": …}``). This answer bypasses the middleware, so it gets the security
+    headers here."""
+    from plaza.web.security import add_security_headers
+
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"error": i18n.gettext("server_error", request_locale(request))}, status_code=500)
+    locale = request_locale(request)
+    response: Response
+    if wants_json(request) or not hasattr(request.app.state, "render_server_error"):
+        response = JSONResponse({"error": i18n.gettext("server_error", locale)}, status_code=500)
+    else:
+        response = await request.app.state.render_server_error(request, locale)
+    add_security_headers(response.headers, hsts=request.app.state.plaza.settings.is_https)
+    return response
 
 
 @asynccontextmanager

@@ -306,3 +306,56 @@ def test_the_data_folder_and_everything_in_it_is_its_owners_only(tmp_path, serve
         wrong = {name: mode for name, mode in modes.items()
                  if mode != ("0o700" if name in (".", "media") else "0o600")}
         assert wrong == {}, wrong
+
+
+# --- a fault is a page in the reader's language ---------------------------------------------------
+
+
+@pytest.fixture
+def matrices_table_gone(plaza: Plaza) -> Iterator[None]:
+    """A real fault: the table the matrices page reads is gone (renamed away, and back after the
+    test, since a PostgreSQL schema serves the whole run)."""
+    with plaza.db.write() as conn:
+        conn.execute(text("ALTER TABLE matrices RENAME TO matrices_gone"))
+    try:
+        yield
+    finally:
+        plaza.db.dispose()
+        with plaza.db.write() as conn:
+            conn.execute(text("ALTER TABLE matrices_gone RENAME TO matrices"))
+
+
+def test_a_fault_on_a_page_is_an_error_page_in_the_readers_language(plaza, matrices_table_gone, caplog) -> None:  # type: ignore[no-untyped-def]
+    zh, en = (i18n.gettext("server_error", locale) for locale in ("zh-CN", "en"))
+    caplog.set_level(logging.ERROR, logger="plaza")
+    with TestClient(create_app(plaza=plaza), raise_server_exceptions=False) as client:
+        page = client.get("/matrices")
+        assert page.status_code == 500
+        assert page.headers["content-type"].startswith("text/html")
+        assert zh in page.text and 'class="error-status">500<' in page.text
+        assert 'href="/signin"' in page.text  # the site's own page, not a bare string
+        assert page.headers["content-security-policy"] and page.headers["x-frame-options"] == "DENY"
+
+        for english in (client.get("/matrices?lang=en"),
+                        client.get("/matrices", headers={"Accept-Language": "en-GB,en;q=0.9"})):
+            assert english.status_code == 500 and en in english.text and zh not in english.text
+        client.cookies.set("plaza_lang", "en")
+        assert en in client.get("/matrices").text
+
+        api = client.get("/api/plaza/v1/matrices", headers={"Accept-Language": "en"})
+        assert api.status_code == 500 and api.json() == {"error": en}
+
+    faults = [r for r in caplog.records if r.name == "plaza" and r.exc_info]
+    assert faults and "matrices" in str(faults[0].exc_info[1])
+
+
+def test_a_fault_while_signed_in_keeps_the_readers_page_and_over_https_its_headers(plaza, matrices_table_gone) -> None:  # type: ignore[no-untyped-def]
+    citizen(plaza, "li", password=PASSWORD)
+    with _client(plaza, "https://plaza.example.gov.cn", raise_server_exceptions=False) as client:
+        sign_in(client, "li")
+        csrf(client, "/home")
+        page = client.get("/matrices")
+        assert page.status_code == 500
+        assert i18n.gettext("server_error", "zh-CN") in page.text
+        assert "/signout" in page.text  # still shown signed in
+        assert page.headers["strict-transport-security"] == HSTS
