@@ -20,7 +20,9 @@ from starlette.staticfiles import StaticFiles
 from plaza import i18n
 from plaza.config import Settings, load_settings
 from plaza.errors import PlazaError
+from plaza.identity.sessions import IDLE_LIMIT as SESSION_IDLE_LIMIT
 from plaza.instance import Plaza
+from plaza.storage.files import keep_private, private_dir
 
 log = logging.getLogger("plaza")
 
@@ -56,8 +58,20 @@ async def plaza_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    """A fault: logged with its traceback; the person sees an error page in their language (the
+    APIs: JSON ``{"error": …}``). This answer bypasses the middleware, so it gets the security
+    headers here."""
+    from plaza.web.security import add_security_headers
+
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"error": i18n.gettext("server_error", request_locale(request))}, status_code=500)
+    locale = request_locale(request)
+    response: Response
+    if wants_json(request) or not hasattr(request.app.state, "render_server_error"):
+        response = JSONResponse({"error": i18n.gettext("server_error", locale)}, status_code=500)
+    else:
+        response = await request.app.state.render_server_error(request, locale)
+    add_security_headers(response.headers, hsts=request.app.state.plaza.settings.is_https)
+    return response
 
 
 @asynccontextmanager
@@ -80,11 +94,14 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     from plaza.api import mastodon
     from plaza.api import plaza as plaza_api
     from plaza.web import routes as web_routes
+    from plaza.web.security import SecurityHeaders
 
+    keep_private()  # what this process writes beside the database is nobody else's to read
     if plaza is None:
         plaza = Plaza.from_settings(settings or load_settings())
     settings = plaza.settings
-    settings.media_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
+    private_dir(settings.media_dir)
     routes = [
         *mastodon.routes(),
         *plaza_api.routes(),
@@ -94,8 +111,13 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     app = Starlette(
         routes=routes,
         lifespan=_lifespan,
-        middleware=[Middleware(SessionMiddleware, secret_key=settings.secret_key,
-                               session_cookie="plaza_session", same_site="lax", max_age=30 * 24 * 3600)],
+        middleware=[
+            # HSTS and Secure cookies only when people come over HTTPS (PLAZA_PUBLIC_URL)
+            Middleware(SecurityHeaders, hsts=settings.is_https),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key,
+                       session_cookie="plaza_session", same_site="lax", https_only=settings.is_https,
+                       max_age=int(SESSION_IDLE_LIMIT.total_seconds())),
+        ],
         exception_handlers={PlazaError: plaza_error, Exception: server_error},
     )
     app.state.plaza = plaza

@@ -24,6 +24,7 @@ from plaza.accounts import policy
 from plaza.config import Settings, load_settings
 from plaza.errors import Invalid, NotFound, PlazaError
 from plaza.square.accounts import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_TYPES, ROLES
+from plaza.storage.files import keep_private
 
 #: The command line's own words, ``key -> (Chinese, English)``.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -187,6 +188,7 @@ def main() -> None:
 
     Settings come from PLAZA_* environment variables (PLAZA_DATA_DIR, PLAZA_DATABASE_URL, …).
     """
+    keep_private()  # the database, keys and snapshots it creates are its owner's only
 
 
 # --- serve -------------------------------------------------------------------------------------

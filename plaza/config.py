@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from plaza.errors import Invalid
+from plaza.storage.files import create_private, private_dir
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -24,6 +28,26 @@ def _city(code: str) -> str:
     if city is None:
         raise ValueError(f"PLAZA_DEFAULT_CITY={code!r} is not a city's 6-digit division code (e.g. 500000)")
     return city
+
+
+def parse_trusted_proxies(value: str | None) -> tuple[str, ...]:
+    """``PLAZA_TRUSTED_PROXIES``: comma-separated addresses or networks (``10.0.0.0/8``); a
+    mistyped one stops the start rather than being silently ignored (uvicorn would treat it as a
+    literal that never matches)."""
+    proxies: list[str] = []
+    for item in (value or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            if "/" in item:
+                ipaddress.ip_network(item)
+            else:
+                ipaddress.ip_address(item)
+        except ValueError:
+            raise Invalid("trusted_proxies_invalid", value=item) from None
+        proxies.append(item)
+    return tuple(proxies)
 
 
 def normalise_database_url(url: str) -> str:
@@ -59,6 +83,9 @@ class Settings:
     #: pages with ``pread`` into SQLite's own bounded page cache instead.
     sqlite_mmap_bytes: int = 0
     public_url: str = ""
+    #: Addresses or networks of the reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` are believed; empty: no forwarded header is.
+    trusted_proxies: tuple[str, ...] = ()
     default_locale: str = "zh-CN"
     #: The city (6-digit division code) of a sign-up that names none, and the 同城 feed and list
     #: a visitor without a home city is shown first.
@@ -85,6 +112,12 @@ class Settings:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     @property
+    def is_https(self) -> bool:
+        """Whether people reach Plaza over HTTPS (``PLAZA_PUBLIC_URL``): then the session cookie is
+        ``Secure`` and every response asks browsers to keep to HTTPS (HSTS)."""
+        return self.public_url.strip().lower().startswith("https://")
+
+    @property
     def hot_snapshot_path(self) -> Path:
         """Where the in-memory hot-search engine saves itself (when there is no Redis)."""
         # Without Redis each worker counts its own share: one file each, so none overwrites another.
@@ -100,11 +133,8 @@ def _secret(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    private_dir(data_dir)
+    return create_private(path, secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -133,6 +163,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         sqlite_synchronous=e.get("PLAZA_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
         sqlite_mmap_bytes=int(e.get("PLAZA_SQLITE_MMAP_MB", "0")) * 2**20,
         public_url=e.get("PLAZA_PUBLIC_URL", ""),
+        trusted_proxies=parse_trusted_proxies(e.get("PLAZA_TRUSTED_PROXIES")),
         default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
         default_city=_city(e.get("PLAZA_DEFAULT_CITY", "110000")),
         redis_url=e.get("PLAZA_REDIS_URL", ""),

@@ -73,7 +73,7 @@ class Plaza:
                 "register_app": settings.rate_limit_apps,  # POST /api/v1/apps, per client address
                 # following or unfollowing a whole government matrix (plaza.matrices)
                 "matrix_follow": MATRIX_FOLLOW_RATE,
-            }),
+            }, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix + "ratelimit"),
             hot=HotService.from_settings(settings, db),
         )
 

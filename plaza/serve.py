@@ -83,7 +83,10 @@ def serve(settings: Settings, workers: int = 1, *, announce: Callable[[str], Non
         lifespan="auto",
         log_level=log_level,
         access_log=access_log,
-        proxy_headers=True,
+        # X-Forwarded-For / -Proto are believed only from the proxies PLAZA_TRUSTED_PROXIES names:
+        # from anyone else they would let a client pick the address its rate limits count.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies),
         timeout_graceful_shutdown=10,
     )
     if workers == 1:

@@ -324,7 +324,8 @@ class MemoryEngine(HotEngine):
         }
         raw = marshal.dumps(data)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        # 0600: what people read and searched is nobody else's business on this machine
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())

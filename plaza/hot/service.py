@@ -43,6 +43,7 @@ from plaza.hot.lists import AdminState, HotSnapshot
 from plaza.hot.recorder import Batch, Recorder
 from plaza.hot.trust import TrustInputs, trust_weight
 from plaza.square.text import topic_key
+from plaza.storage.files import private_dir
 from plaza.storage.schema import topics as topics_table
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class HotService:
         path = settings.hot_snapshot_path
 
         def memory() -> HotEngine:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             return MemoryEngine(snapshot_path=path,
                                 snapshot_seconds=5.0 if persist else math.inf)
 

@@ -66,6 +66,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "redirect_uri_invalid": ("回调地址无效：{uri}（须为不含 # 片段、不超过 {max} 个字符的绝对地址，或 urn:ietf:wg:oauth:2.0:oob）",
                              "Redirect URI is not valid: {uri} (use an absolute URI without a # fragment, at most {max} characters, or urn:ietf:wg:oauth:2.0:oob)"),
     "server_error": ("服务器内部错误，请稍后再试", "Internal server error; please try again later"),
+    "trusted_proxies_invalid": ("PLAZA_TRUSTED_PROXIES 中的 {value} 不是 IP 地址或网段（例如 10.0.0.5、10.0.0.0/8）",
+                                ("PLAZA_TRUSTED_PROXIES: {value} is not an IP address or network "
+                                 "(such as 10.0.0.5 or 10.0.0.0/8)")),
     # The Mastodon client API (plaza/api/mastodon).
     "user_required": ("此操作需要用户登录后的访问令牌", "This method requires an authenticated user"),
     "oauth_unsupported_grant_type": ("不支持的授权方式：{grant}", "Unsupported grant type: {grant}"),

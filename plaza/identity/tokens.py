@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
+from typing import Generic, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
@@ -18,7 +19,9 @@ from sqlalchemy.engine import Connection
 from plaza.clock import utcnow
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
-from plaza.storage.schema import access_tokens
+from plaza.storage.schema import access_tokens, web_sessions
+
+T = TypeVar("T")
 
 SCOPES = ("read", "write", "follow", "push", "profile", "admin:read", "admin:write")
 
@@ -54,19 +57,20 @@ class Token:
     scopes: frozenset[str]
 
 
-class TokenCache:
-    """A small LRU of token hash → Token, so each API request skips one database read.
+class TokenCache(Generic[T]):
+    """A small LRU of secret hash → what it stands for (a token, a web session), so each request
+    skips one database read.
 
     Revocation clears the entry in this process; other processes notice within ``ttl`` seconds.
     """
 
     def __init__(self, size: int = 4096, ttl: float = 30.0) -> None:
-        self._items: OrderedDict[str, tuple[float, Token]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, T]] = OrderedDict()
         self._size = size
         self._ttl = ttl
         self._lock = Lock()
 
-    def get(self, key: str, now: float) -> Token | None:
+    def get(self, key: str, now: float) -> T | None:
         with self._lock:
             item = self._items.get(key)
             if item is None or now - item[0] > self._ttl:
@@ -74,9 +78,9 @@ class TokenCache:
             self._items.move_to_end(key)
             return item[1]
 
-    def put(self, key: str, token: Token, now: float) -> None:
+    def put(self, key: str, value: T, now: float) -> None:
         with self._lock:
-            self._items[key] = (now, token)
+            self._items[key] = (now, value)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
@@ -90,7 +94,7 @@ class TokenCache:
             self._items.clear()
 
 
-_cache = TokenCache()
+_cache: TokenCache[Token] = TokenCache()
 
 
 def issue(db: Database, account_id: int | None, app_id: int | None, scopes: frozenset[str],
@@ -155,10 +159,19 @@ def revoke_ids(db: Database, ids: list[int]) -> None:
 
 
 def revoke_all_for_account(db: Database, account_id: int) -> None:
-    """Sign an account out everywhere (password change, suspension)."""
+    """Sign an account out everywhere (password change, suspension): every access token and
+    every web session."""
+    from plaza.identity import sessions
+
+    now = utcnow()
     with db.write() as conn:
         conn.execute(update(access_tokens)
                      .where(access_tokens.c.account_id == account_id,
                             access_tokens.c.revoked_at.is_(None))
-                     .values(revoked_at=utcnow()))
+                     .values(revoked_at=now))
+        conn.execute(update(web_sessions)
+                     .where(web_sessions.c.account_id == account_id,
+                            web_sessions.c.ended_at.is_(None))
+                     .values(ended_at=now))
     _cache.clear()
+    sessions.forget_cached()

@@ -12,6 +12,7 @@ from sqlalchemy.pool import QueuePool
 
 from plaza.config import Settings
 from plaza.storage.db import Database
+from plaza.storage.files import narrow_if_present, private_dir, private_file
 
 #: Seconds a thread waits for a free connection before its request is refused with a 503.
 POOL_TIMEOUT = 10.0
@@ -43,7 +44,12 @@ def make_engine(settings: Settings, *, pool_size: int = 4, max_overflow: int = 4
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The folder and the file are created private before SQLite opens them: SQLite makes
+            # the database 0644, and its -wal and -shm files take the database file's mode.
+            private_dir(Path(path).parent)
+            private_file(Path(path))
+            for beside in ("-wal", "-shm", ".write-lock"):
+                narrow_if_present(Path(path + beside))
         engine = create_engine(
             url,
             poolclass=QueuePool,

@@ -121,6 +121,21 @@ access_tokens = Table(
     Index(None, "account_id"),
 )
 
+#: Web sessions (登录会话): what a browser's cookie points at. Separate from ``access_tokens`` so
+#: a session secret is never a bearer token; kept after sign-out (``ended_at``) as a history.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_agent", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Index(None, "account_id"),
+)
+
 statuses = Table(
     "statuses",
     metadata,

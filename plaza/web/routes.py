@@ -12,8 +12,13 @@ from starlette.staticfiles import StaticFiles
 
 from plaza.web import admin, auth, feeds, hot, oauth_pages, people, posting, topics
 from plaza.web import matrices as matrix_pages
-from plaza.web.errors import SignInRequired, http_error, render_error, sign_in_required
-from plaza.web.security import SecurityHeaders
+from plaza.web.errors import (
+    SignInRequired,
+    http_error,
+    render_error,
+    render_server_error,
+    sign_in_required,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -77,9 +82,10 @@ def routes() -> list[BaseRoute]:
 
 
 def install(app: Starlette) -> None:
-    """Hook the web layer into the app: HTML error pages (the JSON handler still answers /api),
-    the sign-in redirect, and security headers on every page."""
+    """Hook the web layer into the app: HTML error pages, the 500 page included (the JSON
+    handlers still answer /api), and the sign-in redirect. (Security headers are the app's
+    middleware: they cover the APIs too.)"""
     app.state.render_error = render_error
+    app.state.render_server_error = render_server_error
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(SignInRequired, sign_in_required)
-    app.add_middleware(SecurityHeaders)

@@ -1,16 +1,19 @@
 """Who is signed in, and the per-session CSRF token every form carries.
 
-The session is Starlette's signed cookie (``plaza_session``); it holds a session secret and the
-CSRF token. The secret is an access token issued at sign-in (stored hashed, like every token), so
-signing out revokes it: a copy of the cookie taken earlier stops working (at once in this
-process, within the token cache's 30 s in the others), and a password change or suspension ends
+The session is Starlette's signed (not encrypted) cookie (``plaza_session``); it holds an opaque
+session secret and the CSRF token. The secret is a web session's (:mod:`plaza.identity.sessions`,
+stored hashed), not an access token: it signs a browser in to the pages and is refused by the
+API. Signing out ends it, so a copy of the cookie taken earlier stops working (at once in this
+process, within the session cache's 30 s in the others), and a password change or suspension ends
 every session. Signing in starts a fresh session (new secret, new CSRF token), so a token planted
 before sign-in is worthless afterwards.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,17 +22,23 @@ from sqlalchemy import Row
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from plaza.clock import utcnow
 from plaza.errors import Forbidden, NotFound
-from plaza.identity import tokens
+from plaza.identity import sessions
+from plaza.identity.sessions import WebSession
 from plaza.square import accounts
+from plaza.storage.db import Database
 
 CSRF_FIELD = "csrf_token"
 _MISSING = object()
+log = logging.getLogger(__name__)
+#: "last used" writes under way (held so the event loop does not drop them half-done)
+_touches: set[asyncio.Task[None]] = set()
 
 
 def current_account(request: Request) -> Row[Any] | None:
     """The signed-in account (cached on ``request.state``), or None. A suspended or deleted
-    account counts as signed out."""
+    account counts as signed out, and its session ends."""
     cached = getattr(request.state, "account", _MISSING)
     if cached is not _MISSING:
         return cached  # type: ignore[return-value]
@@ -37,14 +46,17 @@ def current_account(request: Request) -> Row[Any] | None:
     secret = request.session.get("secret")
     if isinstance(secret, str) and secret:
         db = request.app.state.plaza.db
-        token = tokens.authenticate(db, secret)
-        if token is not None and token.account_id is not None:
+        session = sessions.authenticate(db, secret)
+        if session is not None:
             try:
-                account = accounts.get_acting(db, token.account_id)
+                account = accounts.get_acting(db, session.account_id)
             except NotFound:
                 account = None
-        if account is not None and (account.suspended or not account.approved):
-            account = None
+            if account is not None and (account.suspended or not account.approved):
+                sessions.end(db, secret)  # it must not come back when the account does
+                account = None
+            if account is not None:
+                _note_use(db, secret, session)
     if account is None and request.session:
         request.session.pop("secret", None)
         request.session.pop("account_id", None)  # sessions from before revocable ones
@@ -52,32 +64,55 @@ def current_account(request: Request) -> Row[Any] | None:
     return account
 
 
-#: What a web session may do: what the pages do (no admin scopes; administrators' pages check
-#: the account's role).
-WEB_SCOPES = frozenset({"read", "write", "follow"})
+def _note_use(db: Database, secret: str, session: WebSession) -> None:
+    """Keep the session's "last used" time within a few minutes of the truth, off the request's
+    path: the write joins the writer thread's next group commit."""
+    now = utcnow()
+    if not session.needs_touch(now):
+        return
+    sessions.mark_used(secret, session, now)
+
+    def job() -> None:
+        sessions.touch(db, session.id, now)
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # called from a worker thread: write here
+        job()
+        return
+    task = loop.create_task(db.batched(job))
+    _touches.add(task)
+    task.add_done_callback(_touched)
+
+
+def _touched(task: asyncio.Task[None]) -> None:
+    _touches.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not record a web session's last use", exc_info=task.exception())
 
 
 def sign_in(request: Request, account: Row[Any]) -> None:
     """Start a new session for ``account`` (the old one, and its CSRF token, are dropped)."""
-    _revoke(request)
+    _end(request)
     request.session.clear()
-    secret, _token = tokens.issue(request.app.state.plaza.db, int(account.id), None, WEB_SCOPES)
+    secret, _session = sessions.start(request.app.state.plaza.db, int(account.id),
+                                      request.headers.get("user-agent"))
     request.session["secret"] = secret
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.account = account
 
 
 def sign_out(request: Request) -> None:
-    """End the session: its secret is revoked, so no copy of the cookie signs anyone in again."""
-    _revoke(request)
+    """End the session: no copy of the cookie signs anyone in again."""
+    _end(request)
     request.session.clear()
     request.state.account = None
 
 
-def _revoke(request: Request) -> None:
+def _end(request: Request) -> None:
     secret = request.session.get("secret")
     if isinstance(secret, str) and secret:
-        tokens.revoke(request.app.state.plaza.db, secret)
+        sessions.end(request.app.state.plaza.db, secret)
 
 
 def csrf_token(request: Request) -> str:
