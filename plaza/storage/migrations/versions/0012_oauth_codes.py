@@ -4,7 +4,7 @@ A code is no longer deleted when it is exchanged: ``used_at`` marks it used and 
 names the token it gave, so that a second use fails and revokes that token (RFC 6749 4.1.2).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
