@@ -47,7 +47,7 @@ def test_a_crowd_signing_in_on_the_web_at_once_leaves_the_server_answering(live_
         assert reader.get("/api/v1/timelines/public").status_code == 200
         assert reader.get("/").status_code == 200
         assert _sign_in(live_server.url, people[1].username) == 303
-    assert time.monotonic() - started < 10  # before the fix: 30 s per request, then 500s
+    assert time.monotonic() - started < 20  # before the fix: 30 s per request, then 500s
 
 
 def test_a_thread_that_has_read_holds_no_connection_afterwards(plaza: Plaza) -> None:
