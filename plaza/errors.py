@@ -61,6 +61,17 @@ class ServiceBusy(PlazaError):
         self.retry_after = retry_after
 
 
+class HotSearchUnavailable(PlazaError):
+    """Hot search's engine cannot be reached (its Redis is down): what needs it is refused for
+    the while (503); the rest of the square works on."""
+
+    status = 503
+
+    def __init__(self, key: str = "hot_search_unavailable", retry_after: int = 30, **params: Any) -> None:
+        super().__init__(key, retry_after=retry_after, **params)
+        self.retry_after = retry_after
+
+
 class RateLimited(PlazaError):
     status = 429
 

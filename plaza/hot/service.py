@@ -27,16 +27,20 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from plaza.errors import HotSearchUnavailable
+
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
-from plaza.hot.engine import DayUse, HotEngine, Recount
+from plaza.hot.engine import DayUse, HotEngine, Recount, TopicStats
 from plaza.hot.events import day_start
 from plaza.hot.history import AdminAction, HotHistory, StoredList
 from plaza.hot.lists import AdminState, HotSnapshot
@@ -76,6 +80,13 @@ CURVE_SNAPSHOTS = 1440
 UNWRITTEN_REFRESHES = 30
 #: Longest search query counted as a keyword (longer ones are sentences, not keywords).
 MAX_KEYWORD_CHARS = 40
+#: Errors that mean the engine cannot be reached (Redis down), not a fault of Plaza's.
+ENGINE_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError)
+#: Batches kept for an unreachable engine (minutes of a busy server's counting); older ones are
+#: dropped, so an outage costs counts, never memory.
+INBOX_BATCHES = 1000
+#: Seconds between two log lines about an unreachable engine.
+OUTAGE_REPORT_SECONDS = 60.0
 
 
 @lru_cache(maxsize=65536)
@@ -176,7 +187,9 @@ class HotService:
         self._local = threading.local()
         self._slots: list[_Slot] = []
         self._slots_lock = threading.Lock()
-        self._inbox: deque[Batch] = deque()
+        #: batches waiting for the engine (bounded: a long outage drops the oldest)
+        self._inbox: deque[Batch] = deque(maxlen=INBOX_BATCHES)
+        self._outage_reported = -math.inf
         #: serialises every call into the engine (the memory engine is not thread-safe, and the
         #: background task and an administrator's request may meet)
         self._engine_lock = threading.RLock()
@@ -357,16 +370,17 @@ class HotService:
             with slot.lock:
                 slot.recorder.flush()
         applied = 0
-        with self._engine_lock:
+        with self._calling() as engine:
             while self._inbox:
-                self.engine.apply(self._inbox.popleft())
+                engine.apply(self._inbox[0])
+                self._inbox.popleft()  # kept until applied: a short outage loses nothing
                 applied += 1
         return applied
 
     def fold(self, now: float | None = None) -> None:
         self.flush()
-        with self._engine_lock:
-            self.engine.fold(now)
+        with self._calling() as engine:
+            engine.fold(now)
 
     def refresh(self, now: float | None = None, *, by: int | None = None) -> list[HotSnapshot]:
         """Flush, fold and recompute every list now; keeps the national list for heat curves and,
@@ -374,8 +388,8 @@ class HotService:
         event loop, else by the background task). ``by``: an administrator asked for it (logged
         as a manual refresh)."""
         self.flush()
-        with self._engine_lock:
-            refreshed = self.engine.refresh_lists(now)
+        with self._calling() as engine:
+            refreshed = engine.refresh_lists(now)
         lists = refreshed.lists
         self._keep(next((snap for snap in lists if snap.city is None), None))
         if refreshed.performed and self.keep_history and self.store is not None and lists:
@@ -446,6 +460,8 @@ class HotService:
                     await self.io(self.flush)
             except asyncio.CancelledError:
                 raise
+            except HotSearchUnavailable:  # reported by _calling, once a minute
+                continue
             except Exception:  # counting must never take the server down
                 log.exception("hot search background work failed")
 
@@ -474,15 +490,37 @@ class HotService:
         try:
             await self.io(self.flush)
             await self.io(self.save)
+        except HotSearchUnavailable:  # reported already; what is buffered is lost
+            return
         except Exception:  # a failed last flush must not hide the shutdown
             log.exception("hot search could not flush at shutdown")
+
+    @contextmanager
+    def _calling(self) -> Iterator[HotEngine]:
+        """The engine, under its lock. An engine that cannot be reached (its Redis down) is
+        reported in the log at most once a minute and raised as
+        :class:`~plaza.errors.HotSearchUnavailable` (503): readers show no list meanwhile,
+        administrators' actions are refused, counting keeps its batches for later."""
+        try:
+            with self._engine_lock:
+                yield self.engine
+        except ENGINE_DOWN as exc:
+            now = time.monotonic()
+            if now - self._outage_reported >= OUTAGE_REPORT_SECONDS:
+                self._outage_reported = now
+                log.warning("hot search's engine is unreachable (%s): %s", self.describe, exc)
+            raise HotSearchUnavailable() from exc
 
     # --- reading ---------------------------------------------------------------------------
 
     def hot_list(self, city: str | None = None) -> HotSnapshot | None:
-        """The list the last refresh published (national, or one city's), or None."""
-        with self._engine_lock:
-            snapshot = self.engine.hot_list(city)
+        """The list the last refresh published (national, or one city's), or None (also while
+        the engine is unreachable: the square shows no list rather than failing)."""
+        try:
+            with self._calling() as engine:
+                snapshot = engine.hot_list(city)
+        except HotSearchUnavailable:
+            return None
         if city is None:
             self._keep(snapshot)
         return snapshot
@@ -506,16 +544,23 @@ class HotService:
         return {k: self._names[k] for k in keys}
 
     def history(self, name: str, days: int = 7) -> list[DayUse]:
-        """Per-day uses and accounts of a topic, today (Beijing time) first."""
-        with self._engine_lock:
-            return self.engine.history(_key(name), days)
+        """Per-day uses and accounts of a topic, today (Beijing time) first (none while the engine
+        is unreachable)."""
+        try:
+            with self._calling() as engine:
+                return engine.history(_key(name), days)
+        except HotSearchUnavailable:
+            return []
 
     def topic(self, name: str) -> TopicReport:
         """A topic's counters, its place on the national list, its heat curve there (from the
         history) and its record on it."""
         key = _key(name)
-        with self._engine_lock:
-            stats = self.engine.topic_stats(key)
+        try:
+            with self._calling() as engine:
+                stats = engine.topic_stats(key)
+        except HotSearchUnavailable:  # unknown for the while: shown as nothing counted
+            stats = TopicStats(key, 0, 0, 0, 0, 0, 0, 0)
         national = self.hot_list(None)
         entry = national.entry(key) if national is not None else None
         record = self.topic_record(key)
@@ -581,67 +626,70 @@ class HotService:
         recorders' batches, within about a second."""
         if not status_ids:
             return {}
-        with self._engine_lock:
-            return self.engine.post_reads(status_ids)
+        try:
+            with self._calling() as engine:
+                return engine.post_reads(status_ids)
+        except HotSearchUnavailable:
+            return {}
 
     # --- administrators (take effect at the next refresh) ----------------------------------
 
     def admin_state(self) -> AdminState:
-        with self._engine_lock:
-            return self.engine.admin_state()
+        with self._calling() as engine:
+            return engine.admin_state()
 
     def pin(self, name: str, note: str = "", city: str | None = None, *,
             by: int | None = None) -> None:
         """Put a government announcement in the pinned slot (置顶) of one list."""
         key = _key(name)
-        with self._engine_lock:
-            self.engine.pin(key, note, city)
+        with self._calling() as engine:
+            engine.pin(key, note, city)
         self._audit("pin", by, topic=key, city=city, note=note)
 
     def unpin(self, city: str | None = None, *, by: int | None = None) -> None:
-        with self._engine_lock:
-            self.engine.unpin(city)
+        with self._calling() as engine:
+            engine.unpin(city)
         self._audit("unpin", by, city=city)
 
     def block_topic(self, name: str, *, by: int | None = None) -> None:
         key = _key(name)
-        with self._engine_lock:
-            self.engine.block_topic(key)
+        with self._calling() as engine:
+            engine.block_topic(key)
         self._audit("block_topic", by, topic=key)
 
     def unblock_topic(self, name: str, *, by: int | None = None) -> None:
         key = _key(name)
-        with self._engine_lock:
-            self.engine.unblock_topic(key)
+        with self._calling() as engine:
+            engine.unblock_topic(key)
         self._audit("unblock_topic", by, topic=key)
 
     def block_keyword(self, keyword: str, *, by: int | None = None) -> None:
         key = _key(keyword)
-        with self._engine_lock:
-            self.engine.block_keyword(key)
+        with self._calling() as engine:
+            engine.block_keyword(key)
         self._audit("block_keyword", by, topic=key)
 
     def unblock_keyword(self, keyword: str, *, by: int | None = None) -> None:
         key = _key(keyword)
-        with self._engine_lock:
-            self.engine.unblock_keyword(key)
+        with self._calling() as engine:
+            engine.unblock_keyword(key)
         self._audit("unblock_keyword", by, topic=key)
 
     def set_review(self, enabled: bool, *, by: int | None = None) -> None:
-        with self._engine_lock:
-            self.engine.set_review(enabled)
+        with self._calling() as engine:
+            engine.set_review(enabled)
         self._audit("review_on" if enabled else "review_off", by)
 
     def approve(self, name: str, *, by: int | None = None) -> None:
         key = _key(name)
-        with self._engine_lock:
-            self.engine.approve(key)
+        with self._calling() as engine:
+            engine.approve(key)
         self._audit("approve", by, topic=key)
 
     def reject(self, name: str, *, by: int | None = None) -> None:
         key = _key(name)
-        with self._engine_lock:
-            self.engine.reject(key)
+        with self._calling() as engine:
+            engine.reject(key)
         self._audit("reject", by, topic=key)
 
     def _audit(self, action: str, by: int | None, *, topic: str | None = None,

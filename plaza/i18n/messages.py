@@ -76,6 +76,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "poll_not_supported": ("本站暂不支持投票", "Polls are not supported on this server"),
     "scheduled_not_supported": ("本站暂不支持定时发布", "Scheduled posts are not supported on this server"),
     # Hot search (plaza/hot, plaza/api/plaza).
+    "hot_search_unavailable": ("热搜暂时不可用，请在 {retry_after} 秒后再试", "Hot search is unavailable for the moment; try again in {retry_after} seconds"),
     "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
     # Topic hosts and descriptions (plaza/square/topics.py).
     "topic_not_found": ("话题不存在：还没有微博提到它", "Topic not found: no post has named it yet"),
