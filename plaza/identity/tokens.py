@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from plaza.clock import utcnow
 from plaza.storage.db import Database
@@ -141,8 +141,20 @@ def revoke(db: Database, secret: str, app_id: int | None = None) -> bool:
 def revoke_all_for_account(db: Database, account_id: int) -> None:
     """Sign an account out everywhere (password change, suspension)."""
     with db.write() as conn:
-        conn.execute(update(access_tokens)
-                     .where(access_tokens.c.account_id == account_id,
-                            access_tokens.c.revoked_at.is_(None))
-                     .values(revoked_at=utcnow()))
+        revoke_all_in(conn, account_id)
+
+
+def revoke_all_in(conn: Connection, account_id: int) -> None:
+    """:func:`revoke_all_for_account` inside the caller's write; call :func:`forget_cached` once
+    it has committed (a request in between may have cached a token again)."""
+    conn.execute(update(access_tokens)
+                 .where(access_tokens.c.account_id == account_id, access_tokens.c.revoked_at.is_(None))
+                 .values(revoked_at=utcnow()))
+    _cache.clear()
+
+
+def forget_cached() -> None:
+    """Drop every token this process cached (other processes notice a revocation within the
+    cache's 30 seconds; the account row, read with every request, refuses a suspended account
+    at once)."""
     _cache.clear()
