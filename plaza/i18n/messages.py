@@ -63,7 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Hot search (plaza/hot, plaza/api/plaza).
     "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
     # Topic hosts and descriptions (plaza/square/topics.py).
-    "topic_not_found": ("话题不存在：还没有微博提到它", "Topic not found: no post has named it yet"),
+    "topic_not_found": ("话题不存在：还没有公开的微博提到它", "Topic not found: no public post has named it yet"),
     "topic_hosts_staff_only": ("只有管理员和版主可以任命或撤销话题主持人",
                                "Only administrators and moderators can appoint or remove topic hosts"),
     "topic_host_unknown": ("要任命的用户不存在、已被封禁或尚未通过审核",

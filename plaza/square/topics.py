@@ -12,13 +12,21 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, exists, func, insert, select, update
 
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square.text import topic_key
+from plaza.square.visibility import is_staff, suspended_ids
 from plaza.storage.db import Database
-from plaza.storage.schema import accounts, topic_descriptions, topic_hosts, topics
+from plaza.storage.schema import (
+    accounts,
+    status_topics,
+    statuses,
+    topic_descriptions,
+    topic_hosts,
+    topics,
+)
 
 __all__ = [
     "MANAGERS",
@@ -31,8 +39,10 @@ __all__ = [
     "is_manager",
     "may_describe",
     "normalise_description",
+    "publicly_used",
     "remove_host",
     "set_description",
+    "visible",
 ]
 
 #: Roles that appoint and remove hosts (and may always edit a description).
@@ -101,6 +111,28 @@ def _read(conn: Connection, topic: Row[Any]) -> TopicCuration:
     description = conn.execute(select(topic_descriptions.c.description)
                                .where(topic_descriptions.c.topic_id == topic.id)).scalar()
     return TopicCuration(int(topic.id), topic.name, description or None, tuple(hosts))
+
+
+def publicly_used(topic_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL: the topic is on a listed post (public, or a public repost of a public post) of an
+    account that is not suspended. A topic used only in unlisted, followers-only or direct posts
+    is not shown to the public anywhere: its name, counters and page would give those away."""
+    return exists().where(status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True),
+                          statuses.c.id == status_topics.c.status_id,
+                          statuses.c.account_id.not_in(suspended_ids()))
+
+
+def visible(db: Database, name: str, viewer: Any | None) -> bool:
+    """Whether ``viewer`` may learn that the topic exists: it is :func:`publicly_used`, or the
+    viewer is staff and some post has named it."""
+    key = _key(name)
+    if not key:
+        return False
+    stmt = select(topics.c.id).where(topics.c.key == key)
+    if not is_staff(viewer):
+        stmt = stmt.where(publicly_used(topics.c.id))
+    with db.read() as conn:
+        return conn.execute(stmt).first() is not None
 
 
 def curation(db: Database, name: str) -> TopicCuration | None:

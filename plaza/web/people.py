@@ -14,6 +14,7 @@ from plaza.app import request_locale
 from plaza.errors import NotFound, PlazaError
 from plaza.square import accounts, follows, notifications, timelines
 from plaza.square.views import account_path
+from plaza.square.visibility import is_staff
 from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
 from plaza.web.rendering import LANG_COOKIE, render
 from plaza.web.sessions import checked_form, current_account
@@ -24,8 +25,7 @@ def _account(request: Request) -> Row[Any]:
     account = accounts.find_by_username(plaza_of(request).db, request.path_params["username"])
     if account is None:
         raise NotFound("account_not_found")
-    viewer = current_account(request)
-    if account.suspended and (viewer is None or viewer.role not in ("moderator", "admin")):
+    if account.suspended and not is_staff(current_account(request)):
         raise NotFound("account_suspended")
     return account
 
@@ -48,7 +48,7 @@ async def profile(request: Request) -> Response:
             parent = None
     return render(request, "profile.html", {
         "account": account, "following": following, "parent": parent,
-        "statuses": load(request, ids), "older_max_id": older_than(ids, page)})
+        "statuses": load(request, ids, review=True), "older_max_id": older_than(ids, page)})
 
 
 async def follow(request: Request) -> Response:
@@ -103,11 +103,12 @@ async def notifications_page(request: Request) -> Response:
     viewer = require_viewer(request)
     db = plaza_of(request).db
     page = page_of(request)
-    rows = notifications.list_for(db, viewer.id, page)
+    listed = notifications.page_for(db, viewer.id, page)
+    rows = listed.rows
     with db.read() as conn:
         people = accounts.get_many(conn, {r.from_account_id for r in rows})
     status_views = {v.status.id: v for v in load(request, [r.status_id for r in rows if r.status_id])}
     items = [{"notification": r, "from": people.get(r.from_account_id), "view": status_views.get(r.status_id)}
              for r in rows if r.from_account_id in people]
     return render(request, "notifications.html", {
-        "items": items, "older_max_id": older_than([r.id for r in rows], page)})
+        "items": items, "older_max_id": older_than(listed.ids, page)})

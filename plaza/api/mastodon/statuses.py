@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -16,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from plaza.errors import Invalid, NotFound
 from plaza.square import accounts, posts, views
 from plaza.square.views import StatusView
+from plaza.square.visibility import is_staff
 
 from .entities import Renderer
 from .protocol import (
@@ -34,18 +36,21 @@ from .protocol import (
 from .timelines import render_statuses
 
 
-def _load_one(request: Request, status_id: int, viewer_id: int | None) -> StatusView:
+def _load_one(request: Request, status_id: int, viewer: Row[Any] | None) -> StatusView:
+    """The post, if ``viewer`` may open it (staff: a suspended account's too, for review)."""
     plaza = plaza_of(request)
+    viewer_id = viewer.id if viewer is not None else None
     with plaza.db.read() as conn:
         posts.get_visible(conn, status_id, viewer_id)
-        loaded = views.load_with(conn, [status_id], viewer_id, plaza.settings.base_url)
+        loaded = views.load_with(conn, [status_id], viewer_id, plaza.settings.base_url,
+                                 review=is_staff(viewer))
     if not loaded:
         raise NotFound("status_not_found")
     return loaded[0]
 
 
-def _one(request: Request, status_id: int, viewer_id: int | None) -> Response:
-    view = _load_one(request, status_id, viewer_id)
+def _one(request: Request, status_id: int, viewer: Row[Any] | None) -> Response:
+    view = _load_one(request, status_id, viewer)
     return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
 
 
@@ -119,7 +124,7 @@ async def create(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     me = viewer(request, "read:statuses")
-    return _one(request, path_id(request, key="status_not_found"), me.id if me is not None else None)
+    return _one(request, path_id(request, key="status_not_found"), me)
 
 
 async def show_many(request: Request) -> Response:
@@ -141,14 +146,14 @@ async def show_many(request: Request) -> Response:
             except NotFound:
                 continue
             visible.append(status_id)
-    return ORJSONResponse(render_statuses(request, visible, viewer_id))
+    return ORJSONResponse(render_statuses(request, visible, viewer_id, review=is_staff(me)))
 
 
 async def delete(request: Request) -> Response:
     """Delete a status; the answer carries its source ``text`` for delete-and-redraft."""
     caller = authenticate(request, "write:statuses")
     status_id = path_id(request, key="status_not_found")
-    view = _load_one(request, status_id, caller.account_id)
+    view = _load_one(request, status_id, caller.user)
     deleted = posts.delete_status(plaza_of(request).db, caller.user, status_id)
     return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view, text=deleted.text))
 
@@ -161,7 +166,8 @@ async def context(request: Request) -> Response:
     base = plaza_of(request).settings.base_url
     renderer = Renderer(base)
     by_id = {v.status.id: renderer.status_json(v)
-             for v in views.load(plaza_of(request).db, ancestors + descendants, viewer_id, base)}
+             for v in views.load(plaza_of(request).db, ancestors + descendants, viewer_id, base,
+                                 review=is_staff(me))}
     return ORJSONResponse({"ancestors": [by_id[i] for i in ancestors if i in by_id],
                            "descendants": [by_id[i] for i in descendants if i in by_id]})
 
@@ -173,18 +179,22 @@ def _action(kind: str):  # type: ignore[no-untyped-def]
         caller = authenticate(request, scope)
         status_id = path_id(request, key="status_not_found")
         db = plaza_of(request).db
+        repost_visibility = "public"
         if kind == "reblog":
             params = await read_params(request)
-            shown = posts.reblog(db, caller.user, status_id, params.text("visibility") or "public")
+            repost_visibility = params.text("visibility") or "public"
+            shown = posts.reblog(db, caller.user, status_id, repost_visibility)
         elif kind == "unreblog":
             shown = posts.unreblog(db, caller.user, status_id)
         elif kind == "favourite":
             shown = posts.favourite(db, caller.user, status_id)
         else:
             shown = posts.unfavourite(db, caller.user, status_id)
-        view = _load_one(request, shown, caller.account_id)
-        if kind in ("reblog", "favourite"):
-            getattr(plaza_of(request).hot, "reposted" if kind == "reblog" else "liked")(view, caller.user)
+        view = _load_one(request, shown, caller.user)
+        if kind == "reblog":
+            plaza_of(request).hot.reposted(view, caller.user, repost_visibility)
+        elif kind == "favourite":
+            plaza_of(request).hot.liked(view, caller.user)
         return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
     return endpoint
 
