@@ -594,7 +594,8 @@ def test_hot_search_counts_only_what_the_public_may_see(client, plaza) -> None:
     assert _hot_counters(rebuilt) == live
 
 
-def test_migration_0013_unlists_the_topics_of_unlisted_posts_and_of_private_reposts(database_url, tmp_path) -> None:
+def test_migration_0013_unlists_the_topics_of_unlisted_posts_private_reposts_and_the_suspended(
+        database_url, tmp_path) -> None:
     from datetime import UTC, datetime
 
     from sqlalchemy import create_engine, insert, text
@@ -628,14 +629,17 @@ def test_migration_0013_unlists_the_topics_of_unlisted_posts_and_of_private_repo
                   "updated_at": now}
         shown = {"text": "x", "spoiler_text": "", "sensitive": False, "replies_count": 0, "reblogs_count": 0,
                  "favourites_count": 0, "created_at": now, "account_id": 1}
-        rows = [(10, "public", None), (11, "unlisted", None), (12, "public", 10), (13, "private", 10),
-                (14, "public", 11), (15, "private", None)]
+        rows = [(10, "public", None, 1), (11, "unlisted", None, 1), (12, "public", 10, 1), (13, "private", 10, 1),
+                (14, "public", 11, 1), (15, "private", None, 1), (16, "public", None, 2)]
         with engine.begin() as conn:
             conn.execute(insert(accounts_table).values(id=1, **person))
+            conn.execute(insert(accounts_table).values(  # a suspended account
+                id=2, **{**person, "username": "b", "username_key": "b", "display_name": "b",
+                         "display_name_key": "b", "suspended": True}))
             conn.execute(insert(topics).values(id=100, name="t", key="t", created_at=now))
-            for status_id, visibility, original in rows:
+            for status_id, visibility, original, author in rows:
                 conn.execute(insert(statuses).values(id=status_id, visibility=visibility, reblog_of_id=original,
-                                                     **shown))
+                                                     **{**shown, "account_id": author}))
                 # as the old code wrote it: public or unlisted posts, and every repost
                 marked = visibility in OPEN or original is not None
                 conn.execute(insert(status_topics).values(topic_id=100, status_id=status_id, public=marked))
@@ -643,7 +647,7 @@ def test_migration_0013_unlists_the_topics_of_unlisted_posts_and_of_private_repo
         with engine.connect() as conn:
             listed = {r.status_id for r in conn.execute(select(status_topics.c.status_id)
                                                         .where(status_topics.c.public.is_(True)))}
-        assert listed == {10, 12}  # the public post and the public repost of it
+        assert listed == {10, 12}  # the public post and the public repost of it (not the suspended's)
     finally:
         engine.dispose()
         if schema is not None:

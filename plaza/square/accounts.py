@@ -20,6 +20,7 @@ from plaza.clock import utcnow
 from plaza.errors import Conflict, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.identity.passwords import hash_password, needs_rehash, verify_password
+from plaza.square import topics
 from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
@@ -382,6 +383,8 @@ def set_flags(db: Database, account_id: int, **flags: Any) -> None:
     if allowed:
         with db.write() as conn:
             conn.execute(update(accounts).where(accounts.c.id == account_id).values(**allowed, updated_at=utcnow()))
+            if "suspended" in allowed:
+                topics.relist_posts_of(conn, account_id)  # off topic timelines and pages, or back
             if allowed.get("suspended"):
                 tokens.revoke_all_in(conn, account_id)
                 conn.execute(delete(oauth_codes).where(oauth_codes.c.account_id == account_id))

@@ -63,16 +63,14 @@ def _keyset_shown(db: Database, keyset: Keyset, page: Page, params: tuple[object
 
 # The listed timelines show public posts of accounts that are not suspended (a suspended
 # account's posts vanish, and come back when it is lifted). A topic's posts are those its
-# ``status_topics`` rows mark as listed: public posts, and public reposts of public posts.
+# ``status_topics`` rows mark as listed: public posts, and public reposts of public posts, of
+# accounts not suspended (plaza.square.topics.relist_posts_of keeps that true on suspension).
 _LISTED = f"visibility = '{LISTED}' AND reblog_of_id IS NULL AND account_id NOT IN ({SUSPENDED_IDS})"
 _PUBLIC = Keyset(f"SELECT id FROM statuses WHERE {_LISTED} AND id < ? AND id > ? ORDER BY id {{order}} LIMIT ?")
 _CITY = Keyset(f"SELECT id FROM statuses WHERE city = ? AND {_LISTED} "
                "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
-_TOPIC = Keyset(
-    "SELECT t.status_id FROM status_topics t JOIN statuses s ON s.id = t.status_id "
-    'WHERE t.topic_id = (SELECT id FROM topics WHERE key = ?) AND t."public" '
-    f"AND s.account_id NOT IN ({SUSPENDED_IDS}) AND t.status_id < ? AND t.status_id > ? "
-    "ORDER BY t.status_id {order} LIMIT ?")
+_TOPIC = Keyset('SELECT status_id FROM status_topics WHERE topic_id = (SELECT id FROM topics WHERE key = ?) '
+                'AND "public" AND status_id < ? AND status_id > ? ORDER BY status_id {order} LIMIT ?')
 
 
 def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:
@@ -114,9 +112,8 @@ def topic(db: Database, name: str, page: Page) -> list[int]:
 def topic_count(db: Database, name: str) -> int:
     """How many posts and reposts :func:`topic` lists (its discussions, 讨论量)."""
     topic_id = select(topics.c.id).where(topics.c.key == topic_key(name)).scalar_subquery()
-    stmt = (select(func.count()).select_from(status_topics.join(statuses, statuses.c.id == status_topics.c.status_id))
-            .where(status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True),
-                   statuses.c.account_id.not_in(suspended_ids())))
+    stmt = select(func.count()).select_from(status_topics).where(
+        status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True))
     with db.read() as conn:
         return int(conn.execute(stmt).scalar_one())
 

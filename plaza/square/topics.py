@@ -17,12 +17,12 @@ from sqlalchemy import ColumnElement, Connection, Row, delete, exists, func, ins
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square.text import topic_key
-from plaza.square.visibility import is_staff, suspended_ids
+from plaza.square.visibility import is_staff
+from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import (
     accounts,
     status_topics,
-    statuses,
     topic_descriptions,
     topic_hosts,
     topics,
@@ -40,6 +40,7 @@ __all__ = [
     "may_describe",
     "normalise_description",
     "publicly_used",
+    "relist_posts_of",
     "remove_host",
     "set_description",
     "visible",
@@ -114,12 +115,26 @@ def _read(conn: Connection, topic: Row[Any]) -> TopicCuration:
 
 
 def publicly_used(topic_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """SQL: the topic is on a listed post (public, or a public repost of a public post) of an
-    account that is not suspended. A topic used only in unlisted, followers-only or direct posts
-    is not shown to the public anywhere: its name, counters and page would give those away."""
-    return exists().where(status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True),
-                          statuses.c.id == status_topics.c.status_id,
-                          statuses.c.account_id.not_in(suspended_ids()))
+    """SQL: the topic is on a listed post (see :func:`relist_posts_of`). A topic used only in
+    unlisted, followers-only or direct posts, or by suspended accounts, is not shown to the
+    public anywhere: its name, counters and page would give those posts away."""
+    return exists().where(status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True))
+
+
+# A post is listed under its topics (``status_topics.public``) when it is public, of an account
+# that is not suspended, and, for a repost, of a public original (plaza.square.visibility).
+_RELIST = fast.Sql(
+    'UPDATE status_topics SET "public" = EXISTS (SELECT 1 FROM statuses s JOIN accounts a '
+    "ON a.id = s.account_id WHERE s.id = status_topics.status_id AND s.visibility = 'public' "
+    "AND NOT a.suspended AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o "
+    "WHERE o.id = s.reblog_of_id AND o.visibility = 'public'))) "
+    "WHERE status_id IN (SELECT id FROM statuses WHERE account_id = ?)")
+
+
+def relist_posts_of(conn: Connection, account_id: int) -> None:
+    """Mark again which of the account's posts are listed under their topics, in the caller's
+    write: none while it is suspended, its public ones once the suspension is lifted."""
+    fast.execute(conn, _RELIST, account_id)
 
 
 def visible(db: Database, name: str, viewer: Any | None) -> bool:

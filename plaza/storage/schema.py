@@ -157,8 +157,9 @@ topics = Table(
 )
 
 #: A post's topics. ``public``: the post is listed under the topic (on its timeline, page and hot
-#: search): a public post, or a public repost of a public post — never an unlisted,
-#: followers-only or direct one (plaza.square.visibility).
+#: search): a public post, or a public repost of a public post, of an account not suspended —
+#: never an unlisted, followers-only or direct one (plaza.square.visibility; a suspension
+#: changes its account's rows, plaza.square.topics.relist_posts_of).
 status_topics = Table(
     "status_topics",
     metadata,

@@ -2,8 +2,8 @@
 
 ``status_topics.public`` said "public or unlisted" for posts and was true for every repost,
 so unlisted posts and followers-only reposts showed on topic timelines and pages and counted in
-hot search. It now says *listed*: a public post, or a public repost of a public post. Existing
-rows are corrected. Read paths leave out suspended accounts' posts (``account_id NOT IN
+hot search. It now says *listed*: a public post, or a public repost of a public post, of an
+account that is not suspended. Existing rows are corrected. Read paths leave out suspended accounts' posts (``account_id NOT IN
 (SELECT id FROM accounts WHERE suspended)``): a partial index keeps that list a few rows' read.
 
 Revision ID: 0013
@@ -21,7 +21,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_LISTED = ("EXISTS (SELECT 1 FROM statuses s WHERE s.id = status_topics.status_id AND s.visibility = 'public' "
+_LISTED = ("EXISTS (SELECT 1 FROM statuses s JOIN accounts a ON a.id = s.account_id "
+           "WHERE s.id = status_topics.status_id AND s.visibility = 'public' AND NOT a.suspended "
            "AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id "
            "AND o.visibility = 'public')))")
 _OLD = ("EXISTS (SELECT 1 FROM statuses s WHERE s.id = status_topics.status_id "
