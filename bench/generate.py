@@ -663,7 +663,8 @@ def write_all(plan: Plan, sink: Sink, chunk_size: int, timings: dict[str, float]
                 ))
                 topic = plan.post_topic[p]
                 if topic >= 0:
-                    topic_rows.append((topic_ids[topic], post_id, visibility in ("public", "unlisted")))
+                    # listed under the topic: public posts only (plaza.square.visibility)
+                    topic_rows.append((topic_ids[topic], post_id, visibility == "public"))
                 if kind == REPLY and parent_author is not None and parent_author is not author:
                     mention_rows.append((post_id, parent_author.id))
                     notification_rows.append((plan.unique_id(post_id >> 16), parent_author.id, author.id,

@@ -77,6 +77,8 @@ def test_a_topic_shows_its_counters_rank_and_heat_curve(client, plaza) -> None:
     plaza.hot.refresh()
     assert len(client.get("/api/plaza/v1/topics/%23重庆暴雨%23").json()["curve"]) == 2
 
+    assert client.get("/api/plaza/v1/topics/从未出现").status_code == 404  # no post names it
+    post(client, made["reader"], "#从未出现# 第一次有人提到")
     never = client.get("/api/plaza/v1/topics/从未出现").json()
     assert never["reads"] == 0 and never["rank"] is None and never["heat"] is None
     assert never["curve"] == []

@@ -193,6 +193,7 @@ def test_topic_page_shows_counters_rank_record_and_an_svg_heat_curve(client, pla
     english = client.get("/topics/" + quote(RAIN) + "?lang=en").text
     assert "Participants" in english and "Heat curve" in english and "Peak rank #1" in english
 
+    post(plaza, citizen(plaza, "quiet", password=None), "#从未上榜# 一条公开的微博")
     quiet = client.get("/topics/" + quote("从未上榜") + "?lang=zh-CN")
     assert quiet.status_code == 200 and "<svg" not in quiet.text
     assert "过去 24 小时内这个话题没有登上全国热搜榜" in quiet.text

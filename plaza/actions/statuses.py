@@ -12,6 +12,7 @@ from plaza.instance import Plaza
 from plaza.square import accounts, posts, views
 from plaza.square.posts import NewStatus
 from plaza.square.views import StatusView
+from plaza.square.visibility import may_review
 
 
 async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempotency_key: str | None = None,
@@ -54,15 +55,17 @@ async def delete_status(plaza: Plaza, actor: Row[Any], status_id: int) -> Row[An
     return await db.batched(lambda: posts.delete_status(db, actor, status_id))
 
 
-async def shown(plaza: Plaza, status_id: int, viewer_id: int | None, base_url: str | None = None) -> StatusView:
-    """A post as ``viewer_id`` may see it (404 otherwise)."""
+async def shown(plaza: Plaza, status_id: int, viewer: Row[Any] | None, base_url: str | None = None) -> StatusView:
+    """A post as ``viewer`` may see it (404 otherwise; staff may open a suspended account's
+    posts for review)."""
     base = plaza.settings.base_url if base_url is None else base_url
     db = plaza.db
+    viewer_id = viewer.id if viewer is not None else None
 
     def load() -> StatusView:
         with db.read() as conn:
             posts.get_visible(conn, status_id, viewer_id)
-            loaded = views.load_with(conn, [status_id], viewer_id, base)
+            loaded = views.load_with(conn, [status_id], viewer_id, base, review=may_review(viewer))
         if not loaded:
             raise NotFound("status_not_found")
         return loaded[0]
@@ -75,7 +78,7 @@ async def favourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: 
     it now is; counts as an interaction for its topics."""
     db = plaza.db
     liked = await db.batched(lambda: posts.favourite(db, actor, status_id))
-    view = await shown(plaza, liked, actor.id, base_url)
+    view = await shown(plaza, liked, actor, base_url)
     plaza.hot.liked(view, actor)
     return view
 
@@ -83,7 +86,7 @@ async def favourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: 
 async def unfavourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: str | None = None) -> StatusView:
     db = plaza.db
     original = await db.batched(lambda: posts.unfavourite(db, actor, status_id))
-    return await shown(plaza, original, actor.id, base_url)
+    return await shown(plaza, original, actor, base_url)
 
 
 async def reblog(plaza: Plaza, actor: Row[Any], status_id: int, visibility: str = "public", *,
@@ -93,12 +96,12 @@ async def reblog(plaza: Plaza, actor: Row[Any], status_id: int, visibility: str 
     plaza.limits.hit("posting", str(actor.id))
     db = plaza.db
     repost = await db.batched(lambda: posts.reblog(db, actor, status_id, visibility))
-    view = await shown(plaza, repost, actor.id, base_url)
-    plaza.hot.reposted(view, actor)
+    view = await shown(plaza, repost, actor, base_url)
+    plaza.hot.reposted(view, actor, view.status.visibility)
     return view
 
 
 async def unreblog(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: str | None = None) -> StatusView:
     db = plaza.db
     original = await db.batched(lambda: posts.unreblog(db, actor, status_id))
-    return await shown(plaza, original, actor.id, base_url)
+    return await shown(plaza, original, actor, base_url)

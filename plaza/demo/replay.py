@@ -42,6 +42,7 @@ from sqlalchemy import and_, select
 
 from plaza.hot.recorder import Recorder
 from plaza.hot.service import account_trust
+from plaza.square.visibility import LISTED
 from plaza.storage.schema import accounts, favourites, status_topics, statuses, topics
 
 __all__ = ["PINS", "ReplayReport", "replay_demo"]
@@ -109,7 +110,7 @@ class _Activity:
             self.keys: dict[int, list[str]] = defaultdict(list)
             for status_id, key in topic_rows:
                 self.keys[status_id].append(key)
-            square = statuses.c.visibility.in_(("public", "unlisted"))
+            square = statuses.c.visibility == LISTED  # what hot search counts (plaza.hot.service)
             rows = conn.execute(select(
                 statuses.c.id, statuses.c.account_id, statuses.c.created_at, statuses.c.city,
                 statuses.c.in_reply_to_id, statuses.c.reblog_of_id)

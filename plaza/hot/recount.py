@@ -5,7 +5,9 @@ database still holds every post, repost and like.
 Recovered, per topic: originals (原创量), discussions (讨论量: originals and reposts),
 interactions (互动量: replies, reposts, likes), participants, and the per-day uses and accounts of
 the last days (``Tag.history``) — by the same rules as the live hooks of ``HotService``: only
-public and unlisted posts count; a reply counts for its parent's topics and its own.
+what the public may see counts (public posts, public reposts of public posts, likes of public
+posts: the rows ``status_topics`` marks public); a public reply counts for its own topics and,
+when its parent is public too, for its parent's.
 Not recoverable (never stored per event): reads (阅读量, and each post's 阅读数), searches and
 search click-throughs, and the heat windows (heat builds up again from new activity).
 
@@ -23,6 +25,7 @@ from sqlalchemy import func, select
 
 from plaza.hot.engine import Recount
 from plaza.hot.events import DAY_OFFSET_SECONDS, day_start
+from plaza.square.visibility import LISTED
 from plaza.storage.schema import favourites, status_topics, statuses, topics
 
 if TYPE_CHECKING:
@@ -32,7 +35,6 @@ __all__ = ["recount"]
 
 #: Posts (or likes) read per query.
 CHUNK = 20_000
-_SQUARE = ("public", "unlisted")
 
 
 def _timestamp(value: datetime) -> float:
@@ -81,25 +83,24 @@ def _posts(conn: Any, tally: _Tally, after: int, upto: int) -> int:
     s, st = statuses, status_topics
     in_range = (s.c.id > after) & (s.c.id <= upto)
     posts: dict[int, tuple[str, int, datetime, set[int]]] = {}
-    # originals and replies (own topics), reposts (their original's topics, linked on the repost)
+    # originals and replies (own topics), reposts (their original's topics, linked on the repost);
+    # a link is public when its post is (a repost: and its original), see plaza.square.posts
     own = conn.execute(
-        select(s.c.id, s.c.account_id, s.c.created_at, s.c.in_reply_to_id, s.c.reblog_of_id,
-               s.c.visibility, st.c.topic_id)
-        .join(st, st.c.status_id == s.c.id).where(in_range))
-    for sid, account, at, reply_to, reblog_of, visibility, topic_id in own:
+        select(s.c.id, s.c.account_id, s.c.created_at, s.c.in_reply_to_id, s.c.reblog_of_id, st.c.topic_id)
+        .join(st, st.c.status_id == s.c.id).where(in_range, st.c.public.is_(True)))
+    for sid, account, at, reply_to, reblog_of, topic_id in own:
         if reblog_of is not None:
             kind = "repost"
-        elif visibility not in _SQUARE:
-            continue
         else:
             kind = "original" if reply_to is None else "reply"
         posts.setdefault(sid, (kind, account, at, set()))[3].add(topic_id)
-    # replies also count for their parent's topics
+    # public replies also count for their parent's topics, when the parent is public too
     parent = st.alias("parent_topics")
     replies = conn.execute(
         select(s.c.id, s.c.account_id, s.c.created_at, parent.c.topic_id)
         .join(parent, parent.c.status_id == s.c.in_reply_to_id)
-        .where(in_range, s.c.in_reply_to_id.is_not(None), s.c.visibility.in_(_SQUARE)))
+        .where(in_range, s.c.in_reply_to_id.is_not(None), s.c.visibility == LISTED,
+               parent.c.public.is_(True)))
     for sid, account, at, topic_id in replies:
         posts.setdefault(sid, ("reply", account, at, set()))[3].add(topic_id)
     for kind, account, at, topic_ids in posts.values():

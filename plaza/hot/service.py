@@ -15,7 +15,12 @@ half-life survive restarts; administrators' actions (``by=`` on every control) a
 
 Attribution: activity on a post belongs to the post's city (a city code, see
 ``plaza.square.posts``), else to its author's home city; a search or a topic-page view to the
-viewer's home city. Topic names are keys (``plaza.square.text.topic_key``); the display name a
+viewer's home city.
+
+Only what the public may see counts (``plaza.square.visibility``): public posts, public reposts
+of public posts, likes of public posts, replies for their own topics when public and for their
+parent's only when the parent is public too; unlisted, followers-only and direct posts, and
+reads of them, count for nothing (their topics would otherwise rise on a public list). Topic names are keys (``plaza.square.text.topic_key``); the display name a
 topic was first written with comes from the ``topics`` table.
 """
 
@@ -38,7 +43,6 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from plaza.errors import HotSearchUnavailable
-
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
 from plaza.hot.engine import DayUse, HotEngine, Recount, TopicStats
 from plaza.hot.events import day_start
@@ -47,7 +51,9 @@ from plaza.hot.lists import AdminState, HotSnapshot
 from plaza.hot.recorder import Batch, Recorder
 from plaza.hot.trust import TrustInputs, trust_weight
 from plaza.square.text import topic_key
+from plaza.square.visibility import LISTED
 from plaza.storage.files import private_dir
+from plaza.storage.schema import hot_topic_records
 from plaza.storage.schema import topics as topics_table
 
 if TYPE_CHECKING:
@@ -93,6 +99,12 @@ OUTAGE_REPORT_SECONDS = 60.0
 def _key(name: str) -> str:
     """The topic key of a name as written anywhere (``#重庆暴雨#``, ``#Python``, ``重庆暴雨``)."""
     return topic_key(name.strip().strip("#"))
+
+
+def _listed(view: StatusView | None) -> bool:
+    """Whether a post counts: public (a repost: it and its original)."""
+    return view is not None and view.status.visibility == LISTED and (
+        view.reblog is None or view.reblog.status.visibility == LISTED)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -269,16 +281,16 @@ class HotService:
     # --- recording hooks (request path: buffer appends only) -------------------------------
 
     def displayed(self, views: Iterable[StatusView], viewer: Any | None) -> None:
-        """A timeline page was shown: one read (阅读) per topic of each post shown (a repost
-        shows its original's topics), grouped by the city each post belongs to, and one read
-        of each such post (阅读数; a repost's display is a read of its original)."""
+        """A timeline page was shown: one read (阅读) per topic of each public post shown (a
+        repost shows its original's topics), grouped by the city each post belongs to, and one
+        read of each such post (阅读数; a repost's display is a read of its original)."""
         if not self.enabled:
             return
         by_city: dict[str | None, list[str]] = {}
         posts: list[int] = []
         for view in views:
             shown = view.reblog or view
-            if shown.topics:
+            if shown.topics and _listed(shown):
                 by_city.setdefault(self.city_of(shown), []).extend(_key(t) for t in shown.topics)
                 posts.append(shown.status.id)
         if not by_city:
@@ -320,11 +332,14 @@ class HotService:
 
     def posted(self, view: StatusView, author: Any, parent: StatusView | None = None) -> None:
         """A new post: an original (原创) for its topics, or a reply (评论) to ``parent``,
-        counted for the parent's topics and its own, in the parent's city."""
+        counted for its own topics and, when the parent is public too, the parent's, in the
+        parent's city. Only public posts count."""
         if not self.enabled:
             return
-        if view.status.visibility not in ("public", "unlisted"):
-            return  # followers-only and direct posts are not part of the square
+        if not _listed(view):
+            return  # unlisted, followers-only and direct posts are not on the square's lists
+        if not _listed(parent):
+            parent = None  # the public may not see it: its topics and city are not the reply's
         trust = self.trust(author)
         slot = self._recorder()
         if view.status.in_reply_to_id is None:
@@ -340,9 +355,11 @@ class HotService:
             with slot.lock:
                 slot.recorder.reply(keys, author.id, city, trust)
 
-    def reposted(self, original: StatusView, actor: Any) -> None:
-        """A repost (转发) of ``original``: discussion and interaction for its topics."""
-        self._interaction("repost", original, actor)
+    def reposted(self, original: StatusView, actor: Any, visibility: str = LISTED) -> None:
+        """A repost (转发) of ``original`` shown with ``visibility``: discussion and interaction
+        for its topics, when the repost is public."""
+        if visibility == LISTED:
+            self._interaction("repost", original, actor)
 
     def liked(self, original: StatusView, actor: Any) -> None:
         """A like (点赞) of ``original``: interaction for its topics."""
@@ -352,7 +369,7 @@ class HotService:
         if not self.enabled:
             return
         shown = original.reblog or original
-        if not shown.topics or shown.status.visibility not in ("public", "unlisted"):
+        if not shown.topics or not _listed(shown):
             return
         keys = list(dict.fromkeys(_key(t) for t in shown.topics))
         trust = self.trust(actor)
@@ -542,6 +559,23 @@ class HotService:
             for k in missing:
                 self._names[k] = found.get(k, k)
         return {k: self._names[k] for k in keys}
+
+    def ever_listed(self, name: str) -> bool:
+        """Whether hot search has shown the topic to everyone: on the national list now, pinned
+        on any list, or listed on some list before (it has a record there). Such a topic's page
+        is public even if no public post names it (a keyword people searched for, an
+        announcement pinned ahead of its posts)."""
+        key = _key(name)
+        if not key:
+            return False
+        if any(p.topic == key for p in self.admin_state().pinned.values()):
+            return True
+        national = self.hot_list(None)
+        if national is not None and national.entry(key) is not None:
+            return True
+        with self.db.read() as conn:
+            return conn.execute(select(hot_topic_records.c.topic)
+                                .where(hot_topic_records.c.topic == key).limit(1)).first() is not None
 
     def history(self, name: str, days: int = 7) -> list[DayUse]:
         """Per-day uses and accounts of a topic, today (Beijing time) first (none while the engine

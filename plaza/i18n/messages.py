@@ -79,7 +79,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hot_search_unavailable": ("热搜暂时不可用，请在 {retry_after} 秒后再试", "Hot search is unavailable for the moment; try again in {retry_after} seconds"),
     "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
     # Topic hosts and descriptions (plaza/square/topics.py).
-    "topic_not_found": ("话题不存在：还没有微博提到它", "Topic not found: no post has named it yet"),
+    "topic_not_found": ("话题不存在：还没有公开的微博提到它", "Topic not found: no public post has named it yet"),
     "topic_hosts_staff_only": ("只有管理员和版主可以任命或撤销话题主持人",
                                "Only administrators and moderators can appoint or remove topic hosts"),
     "topic_host_unknown": ("要任命的用户不存在、已被封禁或尚未通过审核",

@@ -161,17 +161,30 @@ def revoke_ids(db: Database, ids: list[int]) -> None:
 def revoke_all_for_account(db: Database, account_id: int) -> None:
     """Sign an account out everywhere (password change, suspension): every access token and
     every web session."""
+    with db.write() as conn:
+        revoke_all_in(conn, account_id)
+    forget_cached()
+
+
+def revoke_all_in(conn: Connection, account_id: int) -> None:
+    """:func:`revoke_all_for_account` inside the caller's write (a suspension's); call
+    :func:`forget_cached` once it has committed (a request in between may have cached a token
+    again)."""
+    now = utcnow()
+    conn.execute(update(access_tokens)
+                 .where(access_tokens.c.account_id == account_id, access_tokens.c.revoked_at.is_(None))
+                 .values(revoked_at=now))
+    conn.execute(update(web_sessions)
+                 .where(web_sessions.c.account_id == account_id, web_sessions.c.ended_at.is_(None))
+                 .values(ended_at=now))
+    _cache.clear()
+
+
+def forget_cached() -> None:
+    """Drop every token and web session this process cached (other processes notice a
+    revocation within the caches' 30 seconds; the account row, read with every request, refuses
+    a suspended account at once)."""
     from plaza.identity import sessions
 
-    now = utcnow()
-    with db.write() as conn:
-        conn.execute(update(access_tokens)
-                     .where(access_tokens.c.account_id == account_id,
-                            access_tokens.c.revoked_at.is_(None))
-                     .values(revoked_at=now))
-        conn.execute(update(web_sessions)
-                     .where(web_sessions.c.account_id == account_id,
-                            web_sessions.c.ended_at.is_(None))
-                     .values(ended_at=now))
     _cache.clear()
     sessions.forget_cached()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
@@ -22,10 +22,11 @@ from plaza.clock import utcnow
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.identity.passwords import hash_password, needs_rehash, verify_password
+from plaza.square import topics
 from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
-from plaza.storage.schema import accounts
+from plaza.storage.schema import accounts, oauth_codes
 
 KINDS = ("citizen", "government", "media", "organisation")
 #: Administrative levels (行政级别).
@@ -398,13 +399,23 @@ def verify_government(db: Database, account_id: int, profile: GovernmentProfile,
 
 
 def set_flags(db: Database, account_id: int, **flags: Any) -> None:
-    """Administrators: role, approval, suspension."""
+    """Administrators: role, approval, suspension. Suspending (封禁) signs the account out
+    everywhere in the same transaction: its access tokens and web sessions are revoked and its
+    unused authorisation codes dropped, so nothing issued before works again when the suspension
+    is lifted. Its posts vanish from every read path (``plaza.square.visibility``) until then."""
     allowed = {k: v for k, v in flags.items() if k in {"role", "approved", "suspended"} and v is not None}
     if "role" in allowed and allowed["role"] not in ROLES:
         raise Invalid("parameter_invalid", name="role")
     if allowed:
         with db.write() as conn:
             conn.execute(update(accounts).where(accounts.c.id == account_id).values(**allowed, updated_at=utcnow()))
+            if "suspended" in allowed:
+                topics.relist_posts_of(conn, account_id)  # off topic timelines and pages, or back
+            if allowed.get("suspended"):
+                tokens.revoke_all_in(conn, account_id)
+                conn.execute(delete(oauth_codes).where(oauth_codes.c.account_id == account_id))
+        if allowed.get("suspended"):
+            tokens.forget_cached()
 
 
 def list_accounts(db: Database, *, kind: str | None = None, pending: bool | None = None,

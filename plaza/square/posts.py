@@ -19,15 +19,14 @@ from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import accounts as accounts_service
 from plaza.square import feeds, search, text, views
 from plaza.square.notifications import notify
+from plaza.square.visibility import LISTED, visible_ids, visible_in_order
 from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import (
     accounts,
     favourites,
-    follows,
     media_attachments,
-    mentions,
     status_topics,
     statuses,
     topics,
@@ -94,23 +93,15 @@ def topic_ids(conn: Connection, names: list[str], now: datetime) -> dict[int, st
 
 
 def can_see(conn: Connection, status: Row[Any], viewer_id: int | None) -> bool:
-    """Visibility rules: public and unlisted for all; followers-only for the author, followers and
-    those mentioned; direct for the author and those mentioned."""
-    if status.visibility in ("public", "unlisted") or status.account_id == viewer_id:
-        return True
-    if viewer_id is None:
-        return False
-    mentioned = conn.execute(select(mentions.c.status_id).where(
-        mentions.c.status_id == status.id, mentions.c.account_id == viewer_id)).first()
-    if mentioned:
-        return True
-    if status.visibility == "private":
-        return conn.execute(select(follows.c.id).where(
-            follows.c.account_id == viewer_id, follows.c.target_account_id == status.account_id)).first() is not None
-    return False
+    """Whether ``viewer_id`` may open this post (:mod:`plaza.square.visibility`): public and
+    unlisted for all; followers-only for the author, followers and those mentioned; direct for
+    the author and those mentioned; a repost only with its original; a suspended account's
+    posts for staff only."""
+    return int(status.id) in visible_ids(conn, [status], viewer_id)
 
 
 def get_visible(conn: Connection, status_id: int, viewer_id: int | None) -> Row[Any]:
+    """The post, if ``viewer_id`` may open it; else 404 (whether it exists or not)."""
     row = conn.execute(_STATUS, {"id": status_id}).first()
     if row is None or not can_see(conn, row, viewer_id):
         raise NotFound("status_not_found")
@@ -246,7 +237,7 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
                                        .order_by(media_attachments.c.id)))
         tagged = topic_ids(conn, topic_names, now)
         if tagged:
-            public = new.visibility in ("public", "unlisted")
+            public = new.visibility == LISTED  # on topic timelines (not unlisted)
             fast.execute_many(conn, _INSERT_STATUS_TOPIC, [(tid, status_id, public) for tid in tagged])
         resolved = accounts_service.resolve_names(conn, mention_names)
         mentioned = {row.id for row in resolved.values()}
@@ -296,10 +287,12 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
             id=reblog_id, account_id=account.id, text="", spoiler_text="", sensitive=False,
             visibility=shown_to, reblog_of_id=original.id,
             city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now))
-        # Reposts carry the topics of the original: they count as discussion (讨论量).
+        # Reposts carry the topics of the original: they count as discussion (讨论量). Listed on
+        # topic timelines only when the repost and its original both are public.
         topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()
         if topic_rows:
-            fast.execute_many(conn, _INSERT_STATUS_TOPIC, [(r.topic_id, reblog_id, True) for r in topic_rows])
+            listed = shown_to == original.visibility == LISTED
+            fast.execute_many(conn, _INSERT_STATUS_TOPIC, [(r.topic_id, reblog_id, listed) for r in topic_rows])
         conn.execute(update(statuses).where(statuses.c.id == original.id)
                      .values(reblogs_count=statuses.c.reblogs_count + 1))
         conn.execute(update(accounts).where(accounts.c.id == account.id).values(
@@ -385,29 +378,26 @@ def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
 
 
 def context(db: Database, status_id: int, viewer_id: int | None) -> tuple[list[int], list[int]]:
-    """Ancestors (oldest first) and descendants (in thread order) visible to the viewer."""
+    """Ancestors (oldest first) and descendants (in thread order) visible to the viewer; a reply
+    the viewer may not see hides the replies below it."""
     with db.read() as conn:
         status = get_visible(conn, status_id, viewer_id)
-        ancestors: list[int] = []
+        chain: list[Row[Any]] = []
         parent_id = status.in_reply_to_id
-        while parent_id is not None and len(ancestors) < 100:
-            parent = conn.execute(select(statuses).where(statuses.c.id == parent_id)).first()
+        while parent_id is not None and len(chain) < 100:
+            parent = conn.execute(_STATUS, {"id": parent_id}).first()
             if parent is None:
                 break
-            if can_see(conn, parent, viewer_id):
-                ancestors.append(parent.id)
+            chain.append(parent)
             parent_id = parent.in_reply_to_id
-        ancestors.reverse()
+        ancestors = visible_in_order(conn, chain[::-1], viewer_id)
         descendants: list[int] = []
         frontier = [status.id]
         while frontier and len(descendants) < 500:
             children = conn.execute(select(statuses).where(statuses.c.in_reply_to_id.in_(frontier))
                                     .order_by(statuses.c.id)).all()
-            frontier = []
-            for child in children:
-                if can_see(conn, child, viewer_id):
-                    descendants.append(child.id)
-                    frontier.append(child.id)
+            frontier = visible_in_order(conn, children, viewer_id)
+            descendants.extend(frontier)
         # Depth-first thread order, as Mastodon returns it.
         order = _thread_order(conn, status.id, set(descendants))
     return ancestors, order
@@ -439,8 +429,12 @@ def favourited_by(db: Database, status_id: int, viewer_id: int | None, limit: in
 
 
 def reblogged_by(db: Database, status_id: int, viewer_id: int | None, limit: int = 40) -> list[int]:
+    """Who reposted the post: only the reposts the viewer may see (a followers-only repost
+    names its author to that author's followers alone)."""
     with db.read() as conn:
         get_visible(conn, status_id, viewer_id)
-        return [r.account_id for r in conn.execute(
-            select(statuses.c.account_id).where(statuses.c.reblog_of_id == status_id)
-            .order_by(statuses.c.id.desc()).limit(limit))]
+        reposts = conn.execute(
+            select(statuses.c.id, statuses.c.account_id, statuses.c.visibility, statuses.c.reblog_of_id)
+            .where(statuses.c.reblog_of_id == status_id).order_by(statuses.c.id.desc()).limit(limit)).all()
+        shown = visible_ids(conn, reposts, viewer_id, staff=False)
+        return [r.account_id for r in reposts if r.id in shown]

@@ -55,12 +55,10 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    and_,
     case,
     cast,
     column,
     delete,
-    exists,
     literal,
     literal_column,
     or_,
@@ -73,9 +71,11 @@ from plaza.square import text as post_text
 from plaza.square.accounts import display_name_key
 from plaza.square.pagination import MAX_LIMIT
 from plaza.square.text import Span
+from plaza.square.topics import publicly_used
+from plaza.square.visibility import LISTED, suspended_ids
 from plaza.storage import fast
 from plaza.storage.db import Database
-from plaza.storage.schema import accounts, search_documents, status_topics, statuses, topics
+from plaza.storage.schema import accounts, search_documents, statuses, topics
 
 __all__ = [
     "FIELD_TERMS",
@@ -364,7 +364,9 @@ def _holds_all(lexemes: Any, tokens: list[str]) -> ColumnElement[bool]:
     return lexemes.op("@@")(cast(literal(_tsquery(tokens)), TSQUERY))
 
 
-_PUBLIC_ORIGINAL = (statuses.c.visibility == "public", statuses.c.reblog_of_id.is_(None))
+# What search shows: public posts and replies (no reposts), of accounts that are not suspended.
+_PUBLIC_ORIGINAL = (statuses.c.visibility == LISTED, statuses.c.reblog_of_id.is_(None),
+                    statuses.c.account_id.not_in(suspended_ids()))
 
 
 def _sqlite_query(tokens: list[str], limit: int, offset: int) -> Select[Any]:
@@ -420,7 +422,8 @@ def _window(limit: int, offset: int) -> tuple[int, int]:
 
 def search_statuses(db: Database, query: str, viewer_id: int | None, limit: int = 20,
                     offset: int = 0) -> list[int]:
-    """Ids of public original posts holding every token of ``query``, newest first.
+    """Ids of public original posts holding every token of ``query``, newest first (none of a
+    suspended account).
 
     ``viewer_id`` is accepted for when search grows to the viewer's own and followed posts; today
     everyone sees the same public results.
@@ -478,16 +481,14 @@ def search_accounts(db: Database, query: str, limit: int = 20, offset: int = 0) 
 
 def search_topics(db: Database, query: str, limit: int = 20, offset: int = 0) -> list[Row[Any]]:
     """Topics whose name contains ``query`` (``#山火``, ``#山火#`` and ``山火`` alike): exact first,
-    then prefixes, then the rest; newest topic first within each. A topic only ever used in
-    followers-only or direct posts is not shown (its name would leak them)."""
+    then prefixes, then the rest; newest topic first within each. A topic not used in any
+    listed post is not shown (its name would give away the posts that use it)."""
     key = post_text.topic_key(_printable(query).strip().strip("#"))
     limit, offset = _window(limit, offset)
     if not key or not limit:
         return []
     where, rank = _rank([topics.c.key], key)
-    used_in_public = exists().where(and_(status_topics.c.topic_id == topics.c.id,
-                                         status_topics.c.public.is_(True)))
-    stmt = (select(topics).where(where, used_in_public)
+    stmt = (select(topics).where(where, publicly_used(topics.c.id))
             .order_by(rank, topics.c.id.desc()).limit(limit).offset(offset))
     with db.read() as conn:
         return list(conn.execute(stmt).all())

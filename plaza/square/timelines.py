@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from plaza.square import accounts, feeds, views
 from plaza.square.pagination import Keyset, Page
 from plaza.square.text import topic_key
+from plaza.square.visibility import LISTED, SUSPENDED_IDS, suspended_ids
 from plaza.storage.db import Database
 from plaza.storage.schema import media_attachments, mentions, status_topics, statuses, topics
 
@@ -60,9 +61,13 @@ def _keyset_shown(db: Database, keyset: Keyset, page: Page, params: tuple[object
                            accounts.acting_row(conn, viewer_id))
 
 
-_PUBLIC = Keyset("SELECT id FROM statuses WHERE visibility = 'public' AND reblog_of_id IS NULL "
-                 "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
-_CITY = Keyset("SELECT id FROM statuses WHERE city = ? AND visibility = 'public' AND reblog_of_id IS NULL "
+# The listed timelines show public posts of accounts that are not suspended (a suspended
+# account's posts vanish, and come back when it is lifted). A topic's posts are those its
+# ``status_topics`` rows mark as listed: public posts, and public reposts of public posts, of
+# accounts not suspended (plaza.square.topics.relist_posts_of keeps that true on suspension).
+_LISTED = f"visibility = '{LISTED}' AND reblog_of_id IS NULL AND account_id NOT IN ({SUSPENDED_IDS})"
+_PUBLIC = Keyset(f"SELECT id FROM statuses WHERE {_LISTED} AND id < ? AND id > ? ORDER BY id {{order}} LIMIT ?")
+_CITY = Keyset(f"SELECT id FROM statuses WHERE city = ? AND {_LISTED} "
                "AND id < ? AND id > ? ORDER BY id {order} LIMIT ?")
 _TOPIC = Keyset('SELECT status_id FROM status_topics WHERE topic_id = (SELECT id FROM topics WHERE key = ?) '
                 'AND "public" AND status_id < ? AND status_id > ? ORDER BY status_id {order} LIMIT ?')
@@ -72,7 +77,8 @@ def public(db: Database, page: Page, *, only_media: bool = False) -> list[int]:
     """The square: public original posts and replies, no reposts (Mastodon's public timeline)."""
     if not only_media:
         return _PUBLIC.ids(db, page)
-    stmt = select(statuses.c.id).where(statuses.c.visibility == "public", statuses.c.reblog_of_id.is_(None),
+    stmt = select(statuses.c.id).where(statuses.c.visibility == LISTED, statuses.c.reblog_of_id.is_(None),
+                                       statuses.c.account_id.not_in(suspended_ids()),
                                        statuses.c.id.in_(select(media_attachments.c.status_id)))
     return _ids(db, stmt, page)
 
@@ -99,12 +105,12 @@ def city(db: Database, city_code: str, page: Page) -> list[int]:
 
 
 def topic(db: Database, name: str, page: Page) -> list[int]:
-    """Public posts and reposts carrying a topic, newest first."""
+    """Public posts carrying a topic, and public reposts of public ones, newest first."""
     return _TOPIC.ids(db, page, topic_key(name))
 
 
 def topic_count(db: Database, name: str) -> int:
-    """How many public posts and reposts carry a topic (its discussions, 讨论量)."""
+    """How many posts and reposts :func:`topic` lists (its discussions, 讨论量)."""
     topic_id = select(topics.c.id).where(topics.c.key == topic_key(name)).scalar_subquery()
     stmt = select(func.count()).select_from(status_topics).where(
         status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True))
@@ -115,14 +121,18 @@ def topic_count(db: Database, name: str) -> int:
 def account(db: Database, account_id: int, viewer_id: int | None, page: Page, *,
             exclude_replies: bool = False, exclude_reblogs: bool = False, only_media: bool = False,
             viewer_follows: bool = False) -> list[int]:
-    """An account's posts as a viewer may see them."""
+    """An account's posts as a viewer may see them (plaza.square.visibility): public and
+    unlisted, followers-only ones to followers, and those that mention the viewer."""
     allowed = ["public", "unlisted"]
     if viewer_id == account_id:
         allowed += ["private", "direct"]
     elif viewer_follows:
         allowed.append("private")
-    stmt = select(statuses.c.id).where(statuses.c.account_id == account_id,
-                                       statuses.c.visibility.in_(allowed))
+    shown: ColumnElement[bool] = statuses.c.visibility.in_(allowed)
+    if viewer_id is not None and viewer_id != account_id:
+        mentioning = select(mentions.c.status_id).where(mentions.c.account_id == viewer_id)
+        shown = or_(shown, and_(statuses.c.visibility.in_(("private", "direct")), statuses.c.id.in_(mentioning)))
+    stmt = select(statuses.c.id).where(statuses.c.account_id == account_id, shown)
     if exclude_replies:
         stmt = stmt.where(or_(statuses.c.in_reply_to_id.is_(None),
                               statuses.c.in_reply_to_account_id == account_id))
@@ -137,5 +147,6 @@ def direct_mentions(db: Database, account_id: int, page: Page) -> list[int]:
     """Direct messages to and from an account (conversations)."""
     to_me = select(mentions.c.status_id).where(mentions.c.account_id == account_id)
     stmt = select(statuses.c.id).where(statuses.c.visibility == "direct",
-                                       or_(statuses.c.account_id == account_id, statuses.c.id.in_(to_me)))
+                                       or_(statuses.c.account_id == account_id, statuses.c.id.in_(to_me)),
+                                       statuses.c.account_id.not_in(suspended_ids()))
     return _ids(db, stmt, page)

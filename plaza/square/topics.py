@@ -12,15 +12,23 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, exists, func, insert, select, update
 
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square.text import topic_key
+from plaza.square.visibility import may_review
+from plaza.storage import fast
 from plaza.storage.db import Database
-from plaza.storage.schema import accounts, topic_descriptions, topic_hosts, topics
+from plaza.storage.schema import (
+    accounts,
+    status_topics,
+    topic_descriptions,
+    topic_hosts,
+    topics,
+)
 
 __all__ = [
     "MAX_DESCRIPTION_CHARS",
@@ -31,8 +39,11 @@ __all__ = [
     "is_manager",
     "may_describe",
     "normalise_description",
+    "publicly_used",
+    "relist_posts_of",
     "remove_host",
     "set_description",
+    "visible",
 ]
 
 #: Hosts a topic may have at once.
@@ -88,6 +99,42 @@ def _read(conn: Connection, topic: Row[Any]) -> TopicCuration:
     description = conn.execute(select(topic_descriptions.c.description)
                                .where(topic_descriptions.c.topic_id == topic.id)).scalar()
     return TopicCuration(int(topic.id), topic.name, description or None, tuple(hosts))
+
+
+def publicly_used(topic_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL: the topic is on a listed post (see :func:`relist_posts_of`). A topic used only in
+    unlisted, followers-only or direct posts, or by suspended accounts, is not shown to the
+    public anywhere: its name, counters and page would give those posts away."""
+    return exists().where(status_topics.c.topic_id == topic_id, status_topics.c.public.is_(True))
+
+
+# A post is listed under its topics (``status_topics.public``) when it is public, of an account
+# that is not suspended, and, for a repost, of a public original (plaza.square.visibility).
+_RELIST = fast.Sql(
+    'UPDATE status_topics SET "public" = EXISTS (SELECT 1 FROM statuses s JOIN accounts a '
+    "ON a.id = s.account_id WHERE s.id = status_topics.status_id AND s.visibility = 'public' "
+    "AND NOT a.suspended AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o "
+    "WHERE o.id = s.reblog_of_id AND o.visibility = 'public'))) "
+    "WHERE status_id IN (SELECT id FROM statuses WHERE account_id = ?)")
+
+
+def relist_posts_of(conn: Connection, account_id: int) -> None:
+    """Mark again which of the account's posts are listed under their topics, in the caller's
+    write: none while it is suspended, its public ones once the suspension is lifted."""
+    fast.execute(conn, _RELIST, account_id)
+
+
+def visible(db: Database, name: str, viewer: Any | None) -> bool:
+    """Whether ``viewer`` may learn that the topic exists: it is :func:`publicly_used`, or the
+    viewer is staff and some post has named it."""
+    key = _key(name)
+    if not key:
+        return False
+    stmt = select(topics.c.id).where(topics.c.key == key)
+    if not may_review(viewer):
+        stmt = stmt.where(publicly_used(topics.c.id))
+    with db.read() as conn:
+        return conn.execute(stmt).first() is not None
 
 
 def curation(db: Database, name: str) -> TopicCuration | None:

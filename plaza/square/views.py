@@ -56,12 +56,16 @@ def render(body: str, known: dict[str, Row[Any]], base_url: str) -> str:
                             topic_url=lambda name: base_url + topic_path(name))
 
 
-def load(db: Database, ids: list[int], viewer_id: int | None, base_url: str = "") -> list[StatusView]:
-    """Views for ``ids`` in the same order; ids that no longer exist are skipped."""
+def load(db: Database, ids: list[int], viewer_id: int | None, base_url: str = "", *,
+         review: bool = False) -> list[StatusView]:
+    """Views for ``ids`` in the same order; ids that no longer exist are skipped, and so are
+    posts of suspended accounts (and reposts of them) unless ``review``: staff opening posts
+    they were allowed to (:func:`plaza.square.visibility.visible_ids`). The viewer's right to
+    see the others is the caller's to check (a timeline's query, ``posts.get_visible``)."""
     if not ids:
         return []
     with db.read() as conn:
-        return load_with(conn, ids, viewer_id, base_url)
+        return load_with(conn, ids, viewer_id, base_url, review=review)
 
 
 class _LRU:
@@ -162,7 +166,9 @@ _AUTHORS_AND_MARKS_PG = fast.Sql(
     "(SELECT 1 FROM statuses r WHERE r.reblog_of_id = x AND r.account_id = ? LIMIT 1) IS NOT NULL")
 
 
-def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str) -> list[StatusView]:
+def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url: str, *,
+              review: bool = False) -> list[StatusView]:
+    """:func:`load` inside the caller's read."""
     rows = _status_rows.get(conn, ids)
     originals_needed = {r.reblog_of_id for r in rows.values() if r.reblog_of_id is not None} - rows.keys()
     if originals_needed:
@@ -186,7 +192,7 @@ def load_with(conn: Connection, ids: list[int], viewer_id: int | None, base_url:
             for status_id, kind in fast.fetch(conn, _RAW_VIEWER_MARKS, viewer_id, all_ids, viewer_id,
                                               all_ids):
                 (reposted if kind else liked).add(status_id)
-    return _assemble(conn, ids, rows, people, liked, reposted, base_url)
+    return _assemble(conn, ids, rows, people, liked, reposted, base_url, review)
 
 
 def remember_written(conn: Connection, status: Row[Any], author: Row[Any]) -> None:
@@ -276,9 +282,10 @@ def read_page(conn: Connection, ids_sql: str, params: tuple[Any, ...], viewer_id
 
 
 def _assemble(conn: Connection, ids: list[int], rows: dict[int, Any], people: dict[int, Any],
-              liked: set[int], reposted: set[int], base_url: str) -> list[StatusView]:
+              liked: set[int], reposted: set[int], base_url: str, review: bool = False) -> list[StatusView]:
     """Views for ``ids`` from their rows, authors and the viewer's marks; what a post is made of
-    (mentions, topics, images) from the cache or read for those not in it."""
+    (mentions, topics, images) from the cache or read for those not in it. A suspended author's
+    posts (and reposts of them) are left out unless ``review`` (see :func:`load`)."""
     all_ids = list(rows)
     parts: dict[int, _Parts] = {}
     missing = []
@@ -305,7 +312,10 @@ def _assemble(conn: Connection, ids: list[int], rows: dict[int, Any], people: di
 
     def view(status_id: int) -> StatusView | None:
         row = rows.get(status_id)
-        if row is None or row.account_id not in people:
+        if row is None:
+            return None
+        author = people.get(row.account_id)
+        if author is None or (author.suspended and not review):
             return None
         reblog = view(row.reblog_of_id) if row.reblog_of_id is not None else None
         if row.reblog_of_id is not None and reblog is None:
@@ -316,7 +326,7 @@ def _assemble(conn: Connection, ids: list[int], rows: dict[int, Any], people: di
             html = render_status(row, list(part.mentions), base_url)
             _html_cache.put((row.id, base_url), html)
         return StatusView(
-            status=row, account=people[row.account_id], html=html, mentions=part.mentions,
+            status=row, account=author, html=html, mentions=part.mentions,
             topics=part.topics, media=part.media, favourited=row.id in liked,
             reblogged=row.id in reposted, reblog=reblog)
 

@@ -75,6 +75,8 @@ accounts = Table(
     Index(None, "parent_id"),
     Index(None, "kind", "region_code"),
     Index("ix_accounts_pull_feed", "id", sqlite_where=text("pull_feed"), postgresql_where=text("pull_feed")),
+    # Suspended accounts are few; read paths leave out their posts (``account_id NOT IN …``).
+    Index("ix_accounts_suspended", "id", sqlite_where=text("suspended"), postgresql_where=text("suspended")),
 )
 
 oauth_apps = Table(
@@ -173,6 +175,10 @@ topics = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+#: A post's topics. ``public``: the post is listed under the topic (on its timeline, page and hot
+#: search): a public post, or a public repost of a public post, of an account not suspended —
+#: never an unlisted, followers-only or direct one (plaza.square.visibility; a suspension
+#: changes its account's rows, plaza.square.topics.relist_posts_of).
 status_topics = Table(
     "status_topics",
     metadata,

@@ -11,6 +11,7 @@ from plaza.errors import NotFound
 from plaza.instance import Plaza
 from plaza.square import views
 from plaza.square.pagination import Page, parse_id, parse_page
+from plaza.square.visibility import may_review
 from plaza.web.errors import SignInRequired
 from plaza.web.sessions import current_account
 
@@ -38,9 +39,12 @@ def older_than(ids: list[int], page: Page) -> int | None:
     return ids[-1] if ids and len(ids) >= page.limit else None
 
 
-def load(request: Request, ids: list[int]) -> list[views.StatusView]:
+def load(request: Request, ids: list[int], *, review: bool = False) -> list[views.StatusView]:
+    """The posts of ``ids`` for the signed-in viewer (``review``: staff opening posts they were
+    allowed to, a suspended account's included; see ``views.load``)."""
     viewer = current_account(request)
-    return views.load(plaza_of(request).db, ids, viewer.id if viewer else None, "")
+    return views.load(plaza_of(request).db, ids, viewer.id if viewer else None, "",
+                      review=review and may_review(viewer))
 
 
 def form_id(value: Any, name: str = "id") -> int | None:

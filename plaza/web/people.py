@@ -10,12 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import actions, i18n
-from plaza.accounts import policy
-from plaza.accounts.policy import Permission
 from plaza.app import request_locale
 from plaza.errors import NotFound, PlazaError
 from plaza.square import accounts, follows, notifications, timelines
 from plaza.square.views import account_path
+from plaza.square.visibility import may_review
 from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
 from plaza.web.rendering import LANG_COOKIE, render
 from plaza.web.sessions import checked_form, current_account
@@ -26,8 +25,7 @@ def _account(request: Request) -> Row[Any]:
     account = accounts.find_by_username(plaza_of(request).db, request.path_params["username"])
     if account is None:
         raise NotFound("account_not_found")
-    viewer = current_account(request)
-    if account.suspended and not policy.may(viewer, Permission.MODERATE_POSTS):
+    if account.suspended and not may_review(current_account(request)):
         raise NotFound("account_suspended")
     return account
 
@@ -50,7 +48,7 @@ async def profile(request: Request) -> Response:
             parent = None
     return render(request, "profile.html", {
         "account": account, "following": following, "parent": parent,
-        "statuses": load(request, ids), "older_max_id": older_than(ids, page)})
+        "statuses": load(request, ids, review=True), "older_max_id": older_than(ids, page)})
 
 
 async def follow(request: Request) -> Response:
@@ -105,11 +103,12 @@ async def notifications_page(request: Request) -> Response:
     viewer = require_viewer(request)
     db = plaza_of(request).db
     page = page_of(request)
-    rows = notifications.list_for(db, viewer.id, page)
+    listed = notifications.page_for(db, viewer.id, page)
+    rows = listed.rows
     with db.read() as conn:
         people = accounts.get_many(conn, {r.from_account_id for r in rows})
     status_views = {v.status.id: v for v in load(request, [r.status_id for r in rows if r.status_id])}
     items = [{"notification": r, "from": people.get(r.from_account_id), "view": status_views.get(r.status_id)}
              for r in rows if r.from_account_id in people]
     return render(request, "notifications.html", {
-        "items": items, "older_max_id": older_than([r.id for r in rows], page)})
+        "items": items, "older_max_id": older_than(listed.ids, page)})

@@ -40,7 +40,7 @@ async def compose(request: Request) -> Response:
     reply_id = form_id(request.query_params.get("in_reply_to_id"), "in_reply_to_id")
     if reply_id is not None:
         posts.context(plaza_of(request).db, reply_id, viewer.id)  # 404 unless visible
-        found = load(request, [reply_id])
+        found = load(request, [reply_id], review=True)
         if not found:
             raise NotFound("status_not_found")
         reply_to = found[0]
@@ -85,8 +85,9 @@ async def status_page(request: Request) -> Response:
     status_id = path_id(request)
     viewer = current_account(request)
     db = plaza_of(request).db
+    # context checks the viewer may open the post and its thread (staff: a suspended account's)
     ancestors, descendants = posts.context(db, status_id, viewer.id if viewer else None)
-    found = load(request, [status_id])
+    found = load(request, [status_id], review=True)
     if not found:
         raise NotFound("status_not_found")
     view = found[0]
@@ -95,7 +96,8 @@ async def status_page(request: Request) -> Response:
     if view.account.username != request.path_params["username"]:
         return RedirectResponse(status_path(view.account, status_id), status_code=303)
     return render(request, "status.html", {
-        "view": view, "ancestors": load(request, ancestors), "replies": load(request, descendants),
+        "view": view, "ancestors": load(request, ancestors, review=True),
+        "replies": load(request, descendants, review=True),
         **_compose_values(reply_to=view)})
 
 

@@ -51,6 +51,8 @@ async def _topic_page(request: Request, name: str, *, error: str | None = None,
     db, hot = plaza.db, plaza.hot
     viewer = current_account(request)
     page = page_of(request)
+    if not topics.visible(db, name, viewer) and not await asyncio.to_thread(hot.ever_listed, name):
+        raise NotFound("topic_not_found")  # no public post names it: as if none did
     if request.method == "GET":
         hot.topic_viewed(name, viewer)
     facts = await asyncio.to_thread(_hot_facts, hot, name)  # the curve and record come from the database
@@ -73,8 +75,10 @@ async def _topic_page(request: Request, name: str, *, error: str | None = None,
 
 
 async def topic(request: Request) -> Response:
-    """A topic (话题): its description, counters, hosts and heat curve, then its posts and
-    reposts, newest first. Opening it counts as a read (阅读) of the topic."""
+    """A topic (话题): its description, counters, hosts and heat curve, then its public posts and
+    public reposts of them, newest first. Opening it counts as a read (阅读) of the topic. A
+    topic no public post names is not found, unless hot search listed it (staff see every
+    topic a post names)."""
     return await _topic_page(request, topic_name(request))
 
 

@@ -20,6 +20,7 @@ from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.square import accounts, follows, timelines
 from plaza.square.pagination import parse_page
+from plaza.square.visibility import may_review
 
 from .entities import Renderer, domain, relationship, token
 from .protocol import (
@@ -42,9 +43,10 @@ def _renderer(request: Request) -> Renderer:
     return Renderer(plaza_of(request).settings.base_url)
 
 
-def _visible_account(request: Request, account_id: int) -> Row[Any]:
+def _visible_account(request: Request, account_id: int, viewer: Row[Any] | None = None) -> Row[Any]:
+    """The account; a suspended one is hidden from all but staff (``viewer``), who review it."""
     row = accounts.get(plaza_of(request).db, account_id)
-    if row.suspended:
+    if row.suspended and not may_review(viewer):
         raise NotFound("account_not_found")
     return row
 
@@ -107,8 +109,8 @@ async def update_credentials(request: Request) -> Response:
 
 
 async def show(request: Request) -> Response:
-    viewer(request, "read:accounts")
-    return ORJSONResponse(_renderer(request).account(_visible_account(request, path_id(request))))
+    me = viewer(request, "read:accounts")
+    return ORJSONResponse(_renderer(request).account(_visible_account(request, path_id(request), me)))
 
 
 async def lookup(request: Request) -> Response:
@@ -161,7 +163,7 @@ async def account_statuses(request: Request) -> Response:
     """An account's posts as the caller may see them (``exclude_replies``, ``exclude_reblogs``,
     ``only_media``; ``pinned`` is always empty: Plaza has no pinned posts)."""
     me = viewer(request, "read:statuses")
-    account = _visible_account(request, path_id(request))
+    account = _visible_account(request, path_id(request), me)
     params = query_params(request)
     page = parse_page(request.query_params)
     if params.flag("pinned"):
@@ -174,7 +176,7 @@ async def account_statuses(request: Request) -> Response:
                             exclude_replies=params.flag("exclude_replies"),
                             exclude_reblogs=params.flag("exclude_reblogs"),
                             only_media=params.flag("only_media"), viewer_follows=viewer_follows)
-    return statuses_page(request, ids, viewer_id, page)
+    return statuses_page(request, ids, viewer_id, page, review=may_review(me))
 
 
 def _people_page(request: Request, pairs: list[tuple[int, int]], limit: int) -> Response:

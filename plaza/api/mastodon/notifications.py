@@ -54,10 +54,10 @@ async def index(request: Request) -> Response:
     caller = authenticate(request, "read:notifications")
     params = query_params(request)
     page = parse_page(request.query_params, default_limit=40, max_limit=80)
-    rows = notifications.list_for(plaza_of(request).db, caller.account_id, page,
-                                  types=internal_types(params.values("types")) or None,
-                                  exclude_types=internal_types(params.values("exclude_types")) or None)
-    return page_response(request, render(request, rows, caller.account_id), [r.id for r in rows], page.limit)
+    listed = notifications.page_for(plaza_of(request).db, caller.account_id, page,
+                                    types=internal_types(params.values("types")) or None,
+                                    exclude_types=internal_types(params.values("exclude_types")) or None)
+    return page_response(request, render(request, listed.rows, caller.account_id), listed.ids, page.limit)
 
 
 async def show(request: Request) -> Response:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import actions
 from plaza.errors import Invalid, NotFound
-from plaza.square import accounts, posts, search
+from plaza.square import accounts, posts, topics
 from plaza.square.text import topic_key
 
 from .accounts import local_query
@@ -88,18 +88,19 @@ async def search_v2(request: Request) -> Response:
 async def show_tag(request: Request) -> Response:
     """A topic as a Mastodon Tag with its usage history from hot search: seven days, or none when
     hot search counted no use of it in that week (posts made before counting began, or loaded
-    without the API); following tags is not offered."""
-    viewer(request, "read:statuses")
+    without the API); following tags is not offered. A topic no public post names is not found
+    (staff excepted), as if no post had named it."""
+    me = viewer(request, "read:statuses")
     name = request.path_params["name"].strip().strip("#")
     key = topic_key(name) if name else ""
     plaza = plaza_of(request)
-    for row in search.search_topics(plaza.db, name, limit=40) if key else []:
-        if row.key == key:
-            days = await plaza.hot.io(lambda: plaza.hot.history(key))
-            used = any(d.uses or d.accounts for d in days)
-            return ORJSONResponse(tag(plaza.settings.base_url, row.name, row.id,
-                                      tag_history(days) if used else []))
-    raise NotFound("not_found")
+    found = topics.curation(plaza.db, name) if key and topics.visible(plaza.db, name, me) else None
+    if found is None:
+        raise NotFound("not_found")
+    days = await plaza.hot.io(lambda: plaza.hot.history(key))
+    used = any(d.uses or d.accounts for d in days)
+    return ORJSONResponse(tag(plaza.settings.base_url, found.name, found.topic_id,
+                              tag_history(days) if used else []))
 
 
 def routes() -> list[BaseRoute]:

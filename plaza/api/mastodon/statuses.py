@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from plaza import actions
 from plaza.errors import Invalid, NotFound
 from plaza.square import accounts, posts, views
+from plaza.square.visibility import may_review
 
 from .entities import Renderer
 from .protocol import (
@@ -85,7 +86,7 @@ async def create(request: Request) -> Response:
 async def show(request: Request) -> Response:
     me = viewer(request, "read:statuses")
     plaza = plaza_of(request)
-    view = await actions.shown(plaza, path_id(request, key="status_not_found"), me.id if me is not None else None)
+    view = await actions.shown(plaza, path_id(request, key="status_not_found"), me)
     return ORJSONResponse(Renderer(plaza.settings.base_url).status_json(view))
 
 
@@ -108,7 +109,7 @@ async def show_many(request: Request) -> Response:
             except NotFound:
                 continue
             visible.append(status_id)
-    return ORJSONResponse(render_statuses(request, visible, viewer_id))
+    return ORJSONResponse(render_statuses(request, visible, viewer_id, review=may_review(me)))
 
 
 async def delete(request: Request) -> Response:
@@ -116,7 +117,7 @@ async def delete(request: Request) -> Response:
     caller = authenticate(request, "write:statuses")
     status_id = path_id(request, key="status_not_found")
     plaza = plaza_of(request)
-    view = await actions.shown(plaza, status_id, caller.account_id)
+    view = await actions.shown(plaza, status_id, caller.user)
     deleted = await actions.delete_status(plaza, caller.user, status_id)
     return ORJSONResponse(Renderer(plaza.settings.base_url).status(view, text=deleted.text))
 
@@ -129,7 +130,8 @@ async def context(request: Request) -> Response:
     base = plaza_of(request).settings.base_url
     renderer = Renderer(base)
     by_id = {v.status.id: renderer.status_json(v)
-             for v in views.load(plaza_of(request).db, ancestors + descendants, viewer_id, base)}
+             for v in views.load(plaza_of(request).db, ancestors + descendants, viewer_id, base,
+                                 review=may_review(me))}
     return ORJSONResponse({"ancestors": [by_id[i] for i in ancestors if i in by_id],
                            "descendants": [by_id[i] for i in descendants if i in by_id]})
 

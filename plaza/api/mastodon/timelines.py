@@ -30,17 +30,21 @@ from .protocol import (
 )
 
 
-def render_statuses(request: Request, ids: list[int], viewer_id: int | None) -> list[orjson.Fragment]:
-    """The statuses of ``ids`` that still exist, in order, serialised."""
+def render_statuses(request: Request, ids: list[int], viewer_id: int | None, *,
+                    review: bool = False) -> list[orjson.Fragment]:
+    """The statuses of ``ids`` that still exist, in order, serialised (``review``: staff see
+    suspended accounts' posts among ids they were allowed to open, see ``views.load``)."""
     base = plaza_of(request).settings.base_url
     renderer = Renderer(base)
-    return [renderer.status_json(v) for v in views.load(plaza_of(request).db, ids, viewer_id, base)]
+    return [renderer.status_json(v) for v in views.load(plaza_of(request).db, ids, viewer_id, base, review=review)]
 
 
-def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page) -> ORJSONResponse:
+def statuses_page(request: Request, ids: list[int], viewer_id: int | None, page: Page, *,
+                  review: bool = False) -> ORJSONResponse:
     """A page of statuses (newest first) with its ``Link`` header; its topics count as read."""
     plaza = plaza_of(request)
-    return _answer(request, views.load(plaza.db, ids, viewer_id, plaza.settings.base_url), ids, page)
+    loaded = views.load(plaza.db, ids, viewer_id, plaza.settings.base_url, review=review)
+    return _answer(request, loaded, ids, page)
 
 
 def _answer(request: Request, loaded: list[views.StatusView], ids: list[int], page: Page) -> ORJSONResponse:

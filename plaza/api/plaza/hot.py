@@ -67,14 +67,18 @@ async def hot_list(request: Request) -> Response:
 async def topic(request: Request) -> Response:
     """A topic's counters (阅读量, 讨论量, 原创量, 互动量, participants), its rank and heat on the
     national list (null when not listed), its description (导语) and hosts (主持人) and its heat
-    curve."""
-    viewer(request, "read")
+    curve. 404 unless a public post names it or hot search has listed it (staff: any topic a
+    post names), so the topics of followers-only and direct posts cannot be confirmed."""
+    me = viewer(request, "read")
     name = request.path_params["name"].strip().strip("#").strip()
     if not name:
         raise NotFound("not_found")
     hot = plaza_of(request).hot
-    report = await hot.io(lambda: hot.topic(name))
     db = plaza_of(request).db
+    if not await off_loop(request, lambda: topics.visible(db, name, me)) \
+            and not await hot.io(lambda: hot.ever_listed(name)):
+        raise NotFound("topic_not_found")
+    report = await hot.io(lambda: hot.topic(name))
     curated = await off_loop(request, lambda: topics.curation(db, name))
     return ORJSONResponse({
         "name": report.name, "reads": report.reads, "discussions": report.discussions,

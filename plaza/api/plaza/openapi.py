@@ -445,7 +445,8 @@ def document() -> dict[str, Any]:
                             "description": "the topic, URL-encoded (#…# marks optional)"}],
             "responses": {"200": {"description": "the topic",
                                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Topic"}}}},
-                          "404": _ERROR}}},
+                          "404": {**_ERROR, "description": "no public post names the topic and hot search "
+                                  "has not listed it (for staff: no post names it), as for a name never used"}}}},
         **_topic_curation_paths(),
         **_matrix_paths(),
         "/api/plaza/v1/admin/hot": {"get": {
