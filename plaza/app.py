@@ -4,9 +4,10 @@ mounted on it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -15,8 +16,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from plaza import i18n
 from plaza.config import Settings, load_settings
@@ -24,6 +23,7 @@ from plaza.errors import PlazaError, RateLimited
 from plaza.hot.service import HotService
 from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
 from plaza.ratelimit import RateLimits
+from plaza.square import media
 from plaza.storage.db import Database
 from plaza.storage.engine import make_engine
 
@@ -43,6 +43,7 @@ class Plaza:
     @classmethod
     def from_settings(cls, settings: Settings) -> Plaza:
         db = Database(make_engine(settings))
+        media.use_secret(settings.secret_key)  # signed media links hold in every worker
         return cls(
             settings=settings,
             db=db,
@@ -50,6 +51,8 @@ class Plaza:
                 "sign_in": settings.rate_limit_sign_in,
                 "sign_up": settings.rate_limit_sign_up,
                 "posting": settings.rate_limit_posting,
+                # image uploads (posts' images, avatars, headers): each one is decoded
+                "media_upload": settings.rate_limit_media,
                 # following or unfollowing a whole government matrix (plaza.matrices)
                 "matrix_follow": MATRIX_FOLLOW_RATE,
             }),
@@ -97,9 +100,13 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     await run_in_threadpool(search.warm_up)
     plaza: Plaza = app.state.plaza
     plaza.hot.start()
+    media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
     try:
         yield
     finally:
+        media_cleanup.cancel()
+        with suppress(asyncio.CancelledError):
+            await media_cleanup
         await plaza.hot.stop()
         plaza.db.dispose()
 
@@ -108,6 +115,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     """Build the application for ``settings`` (read from the environment when omitted)."""
     from plaza.api import mastodon
     from plaza.api import plaza as plaza_api
+    from plaza.web import media_files
     from plaza.web import routes as web_routes
 
     if plaza is None:
@@ -117,7 +125,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     routes = [
         *mastodon.routes(),
         *plaza_api.routes(),
-        Mount("/media", app=StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
+        *media_files.routes(),
         *web_routes.routes(),
     ]
     app = Starlette(

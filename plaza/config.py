@@ -37,6 +37,7 @@ class Settings:
     rate_limit_sign_in: str = "10/minute"
     rate_limit_sign_up: str = "5/hour"
     rate_limit_posting: str = "300/hour"
+    rate_limit_media: str = "30 per 30 minutes"
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -109,6 +110,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_sign_in=e.get("PLAZA_RATE_LIMIT_SIGN_IN", "10/minute"),
         rate_limit_sign_up=e.get("PLAZA_RATE_LIMIT_SIGN_UP", "5/hour"),
         rate_limit_posting=e.get("PLAZA_RATE_LIMIT_POSTING", "300/hour"),
+        rate_limit_media=e.get("PLAZA_RATE_LIMIT_MEDIA", "30 per 30 minutes"),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),

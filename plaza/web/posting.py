@@ -7,7 +7,6 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -66,10 +65,10 @@ async def create_status(request: Request) -> Response:
         media_ids: tuple[int, ...] = ()
         if has_image:
             assert isinstance(upload, UploadFile)
-            data = await upload.read(settings.max_image_bytes + 1)
-            attachment = await run_in_threadpool(
-                media.save_upload, plaza.db, settings.media_dir, viewer.id, data,
-                max_bytes=settings.max_image_bytes, description=_text(form, "description", 1500) or None)
+            plaza.limits.hit("media_upload", str(viewer.id))
+            attachment = await media.upload(
+                plaza.db, settings.media_dir, viewer.id, upload, max_bytes=settings.max_image_bytes,
+                description=_text(form, "description", 1500) or None)
             media_ids = (attachment.id,)
         status_id = posts.create(plaza.db, viewer, replace(new, media_ids=media_ids),
                                  max_chars=settings.max_post_chars,
@@ -119,6 +118,7 @@ async def _act(request: Request, action: str) -> Response:
         posts.unreblog(plaza.db, viewer, status_id)
     elif action == "delete":
         deleted = posts.delete_status(plaza.db, viewer, status_id)
+        media.remove_discarded(plaza.db, plaza.settings.media_dir)  # its images, now it is gone
         if back.split("?", 1)[0].endswith(f"/{deleted.id}"):  # its own page is gone
             back = account_path(viewer.username) if deleted.account_id == viewer.id else "/"
     return RedirectResponse(back, status_code=303)

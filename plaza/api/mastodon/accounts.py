@@ -82,11 +82,11 @@ async def verify_credentials(request: Request) -> Response:
     return ORJSONResponse(_renderer(request).credential_account(caller.user))
 
 
-async def _save_image(request: Request, account_id: int, upload: Any) -> str:
+async def _save_image(request: Request, account_id: int, upload: Any, purpose: str) -> str:
     plaza = plaza_of(request)
-    data = await upload.read(plaza.settings.max_image_bytes + 1)
-    row = await run_in_threadpool(media.save_upload, plaza.db, plaza.settings.media_dir, account_id, data,
-                                  max_bytes=plaza.settings.max_image_bytes)
+    plaza.limits.hit("media_upload", str(account_id))
+    row = await media.upload(plaza.db, plaza.settings.media_dir, account_id, upload,
+                             max_bytes=plaza.settings.max_image_bytes, purpose=purpose)
     return str(row.file_name)
 
 
@@ -105,7 +105,7 @@ async def update_credentials(request: Request) -> Response:
     for field in ("avatar", "header"):
         upload = params.file(field)
         if upload is not None:
-            changes[field] = await _save_image(request, caller.account_id, upload)
+            changes[field] = await _save_image(request, caller.account_id, upload, field)
     row = accounts.update_profile(plaza_of(request).db, caller.account_id, **changes)
     request.state.account = row
     return ORJSONResponse(_renderer(request).credential_account(row))

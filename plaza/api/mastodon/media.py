@@ -1,9 +1,9 @@
 """Image attachments: upload (``/api/v1/media`` and ``/api/v2/media``, multipart ``file`` and
-``description``), read and describe. Pillow's checks run off the event loop."""
+``description``; rate-limited per account), read and describe. Decoding runs off the event loop,
+a few images at a time (:func:`plaza.square.media.upload`)."""
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -25,13 +25,13 @@ async def upload(request: Request) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + ENVELOPE:
         raise Invalid("media_too_large", limit_mb=limit // (1024 * 1024))
+    plaza.limits.hit("media_upload", str(caller.account_id))
     params = await read_params(request)
     file = params.file("file")
     if file is None:
         raise Invalid("media_missing")
-    data = await file.read(limit + 1)
-    row = await run_in_threadpool(media.save_upload, plaza.db, plaza.settings.media_dir, caller.account_id,
-                                  data, max_bytes=limit, description=params.text("description"))
+    row = await media.upload(plaza.db, plaza.settings.media_dir, caller.account_id, file, max_bytes=limit,
+                             description=params.text("description"))
     return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plaza.errors import Invalid, NotFound
-from plaza.square import accounts, posts, views
+from plaza.square import accounts, media, posts, views
 from plaza.square.views import StatusView
 
 from .entities import Renderer
@@ -150,6 +150,7 @@ async def delete(request: Request) -> Response:
     status_id = path_id(request, key="status_not_found")
     view = _load_one(request, status_id, caller.account_id)
     deleted = posts.delete_status(plaza_of(request).db, caller.user, status_id)
+    media.remove_discarded(plaza_of(request).db, plaza_of(request).settings.media_dir)  # its images
     return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view, text=deleted.text))
 
 
