@@ -25,9 +25,10 @@ if __package__ in (None, ""):
 
 import httpx
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.hot.service import HotService
+from plaza.instance import Plaza
 from plaza.square import accounts, timelines, views
 from plaza.square.pagination import Page
 

@@ -18,8 +18,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plaza.app import Plaza
 from plaza.config import load_settings
+from plaza.instance import Plaza
 from plaza.square import accounts, posts, search, timelines, views
 from plaza.square.pagination import Page
 

@@ -1,5 +1,5 @@
-"""The ASGI application: one :class:`Plaza` (settings, database, limits, hot search) and the
-interface layers — the Mastodon client API with OAuth, Plaza's own API, and the web pages —
+"""The ASGI application: one :class:`~plaza.instance.Plaza` (settings, database, limits, hot
+search) and the interface layers — the Mastodon client API with OAuth, Plaza's own API, and the web pages —
 mounted on it."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -19,45 +18,11 @@ from starlette.responses import JSONResponse, Response
 
 from plaza import i18n
 from plaza.config import Settings, load_settings
-from plaza.errors import PlazaError, RateLimited
-from plaza.hot.service import HotService
-from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
-from plaza.ratelimit import RateLimits
+from plaza.errors import PlazaError
+from plaza.instance import Plaza
 from plaza.square import media
-from plaza.storage.db import Database
-from plaza.storage.engine import make_engine
 
 log = logging.getLogger("plaza")
-
-
-@dataclass
-class Plaza:
-    """A running instance: what every request handler reaches through ``request.app.state.plaza``."""
-
-    settings: Settings
-    db: Database
-    limits: RateLimits
-    #: hot search (热搜): counting hooks, lists, administrators' controls
-    hot: HotService
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Plaza:
-        db = Database(make_engine(settings))
-        media.use_secret(settings.secret_key)  # signed media links hold in every worker
-        return cls(
-            settings=settings,
-            db=db,
-            limits=RateLimits(settings.rate_limits, {
-                "sign_in": settings.rate_limit_sign_in,
-                "sign_up": settings.rate_limit_sign_up,
-                "posting": settings.rate_limit_posting,
-                # image uploads (posts' images, avatars, headers): each one is decoded
-                "media_upload": settings.rate_limit_media,
-                # following or unfollowing a whole government matrix (plaza.matrices)
-                "matrix_follow": MATRIX_FOLLOW_RATE,
-            }),
-            hot=HotService.from_settings(settings, db),
-        )
 
 
 def wants_json(request: Request) -> bool:
@@ -75,12 +40,15 @@ def request_locale(request: Request) -> str:
 async def plaza_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlazaError)
     locale = request_locale(request)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    headers = dict(exc.headers or {})
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     if wants_json(request) or not hasattr(request.app.state, "render_error"):
         body: dict[str, object] = {"error": exc.message(locale)}
         if exc.key.startswith("oauth_"):
             body = {"error": exc.key.removeprefix("oauth_"), "error_description": exc.message(locale)}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        return JSONResponse(body, status_code=exc.status, headers=headers or None)
     response: Response = await request.app.state.render_error(request, exc, locale)
     if headers:
         response.headers.update(headers)
@@ -108,7 +76,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
         with suppress(asyncio.CancelledError):
             await media_cleanup
         await plaza.hot.stop()
-        plaza.db.dispose()
+        plaza.close()
 
 
 def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from plaza import i18n
+from plaza.accounts import policy
 from plaza.config import Settings, load_settings
 from plaza.errors import Invalid, NotFound, PlazaError
 from plaza.square.accounts import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_TYPES, ROLES
@@ -166,8 +167,8 @@ def _settings(**overrides: Any) -> Settings:
 
 @contextmanager
 def _plaza(*, migrate: bool = False) -> Iterator[Any]:
-    """A :class:`plaza.app.Plaza` for one command, its engine disposed afterwards."""
-    from plaza.app import Plaza
+    """A :class:`plaza.instance.Plaza` for one command, its engine disposed afterwards."""
+    from plaza.instance import Plaza
     from plaza.storage.migrate import is_current, upgrade
 
     settings = _settings()
@@ -449,7 +450,7 @@ def account_verify(username: str, agency: str, region: str, level: str, departme
     with _plaza() as instance:
         row = _find(instance, username)
         row = accounts.verify_government(instance.db, row.id, GovernmentProfile(
-            agency, region, level, department_type, parent))
+            agency, region, level, department_type, parent), by=policy.OPERATOR)
     click.echo(_("account_verified", username=row.username, agency=row.agency,
                  region=row.region_code, level=row.level))
 
@@ -617,7 +618,7 @@ def topic_host_add(name: str, username: str) -> None:
 
     with _plaza() as instance:
         row = _find(instance, username)
-        curation = topics.appoint_host(instance.db, name, int(row.id), by=topics.OPERATOR)
+        curation = topics.appoint_host(instance.db, name, int(row.id), by=policy.OPERATOR)
     click.echo(_("topic_host_added", username=row.username, display_name=row.display_name,
                  topic=curation.name))
 
@@ -631,7 +632,7 @@ def topic_host_remove(name: str, username: str) -> None:
 
     with _plaza() as instance:
         row = _find(instance, username)
-        curation = topics.remove_host(instance.db, name, int(row.id), by=topics.OPERATOR)
+        curation = topics.remove_host(instance.db, name, int(row.id), by=policy.OPERATOR)
     click.echo(_("topic_host_removed", username=row.username, topic=curation.name))
 
 

@@ -14,6 +14,18 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _city(code: str) -> str:
+    """A setting that names a city: a 6-digit division code of a city (a county's reads as its
+    city's); anything else stops the start with a message saying what is wrong."""
+    from plaza import regions
+
+    code = code.strip()
+    city = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
+    if city is None:
+        raise ValueError(f"PLAZA_DEFAULT_CITY={code!r} is not a city's 6-digit division code (e.g. 500000)")
+    return city
+
+
 def normalise_database_url(url: str) -> str:
     """Accept a plain ``postgresql://user@host:port/db`` and pick Plaza's driver (psycopg 3)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -38,6 +50,7 @@ class Settings:
     rate_limit_sign_up: str = "5/hour"
     rate_limit_posting: str = "300/hour"
     rate_limit_media: str = "30 per 30 minutes"
+    rate_limit_apps: str = "30/hour"
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -48,6 +61,9 @@ class Settings:
     sqlite_mmap_bytes: int = 0
     public_url: str = ""
     default_locale: str = "zh-CN"
+    #: The city (6-digit division code) of a sign-up that names none, and the 同城 feed and list
+    #: a visitor without a home city is shown first.
+    default_city: str = "110000"
     instance_title: str = "Plaza 政务广场"
     #: Redis for hot search (热搜) shared by several processes; empty: one process, in memory.
     redis_url: str = ""
@@ -111,6 +127,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_sign_up=e.get("PLAZA_RATE_LIMIT_SIGN_UP", "5/hour"),
         rate_limit_posting=e.get("PLAZA_RATE_LIMIT_POSTING", "300/hour"),
         rate_limit_media=e.get("PLAZA_RATE_LIMIT_MEDIA", "30 per 30 minutes"),
+        rate_limit_apps=e.get("PLAZA_RATE_LIMIT_APPS", "30/hour"),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),
@@ -119,6 +136,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         sqlite_mmap_bytes=int(e.get("PLAZA_SQLITE_MMAP_MB", "0")) * 2**20,
         public_url=e.get("PLAZA_PUBLIC_URL", ""),
         default_locale=e.get("PLAZA_DEFAULT_LOCALE", "zh-CN"),
+        default_city=_city(e.get("PLAZA_DEFAULT_CITY", "110000")),
         redis_url=e.get("PLAZA_REDIS_URL", ""),
         redis_prefix=e.get("PLAZA_REDIS_PREFIX", "plaza:hot:"),
         hot_refresh_seconds=float(e.get("PLAZA_HOT_REFRESH_SECONDS", "60")),

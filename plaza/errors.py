@@ -10,6 +10,8 @@ class PlazaError(Exception):
     """Base of every error a user may see. ``key`` names a message in the catalogue."""
 
     status = 400
+    #: Extra response headers (``WWW-Authenticate`` of a failed client authentication).
+    headers: dict[str, str] | None = None
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
@@ -46,6 +48,17 @@ class NotFound(PlazaError):
 
 class Conflict(PlazaError):
     status = 409
+
+
+class ServiceBusy(PlazaError):
+    """Every connection to the database stayed busy for longer than a request may wait (503):
+    the request is refused at once instead of piling up, and may be retried shortly."""
+
+    status = 503
+
+    def __init__(self, key: str = "server_busy", retry_after: int = 2, **params: Any) -> None:
+        super().__init__(key, retry_after=retry_after, **params)
+        self.retry_after = retry_after
 
 
 class RateLimited(PlazaError):

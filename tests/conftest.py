@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings, normalise_database_url
+from plaza.instance import Plaza
 from plaza.storage.migrate import upgrade
 from plaza.storage.schema import metadata
 
@@ -98,7 +99,7 @@ def plaza(database_url: str, tmp_path: Path) -> Iterator[Plaza]:
                              secret_key="test-secret", rate_limits=False)
     instance = Plaza.from_settings(settings)
     yield instance
-    instance.db.dispose()
+    instance.close()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plaza.app import Plaza
+from plaza.instance import Plaza
 from plaza.square import accounts, posts
 from plaza.square.accounts import GovernmentProfile
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza
+from plaza.instance import Plaza
 from tests.hotsupport import bearer_for, seasoned
 
 

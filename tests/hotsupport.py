@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from plaza.app import Plaza
 from plaza.identity import tokens
+from plaza.instance import Plaza
 from plaza.square import accounts
 from plaza.storage.schema import accounts as accounts_table
 from tests.factories import citizen

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from plaza.app import Plaza
 from plaza.cli import main
 from plaza.config import load_settings
+from plaza.instance import Plaza
 from plaza.square import accounts
 
 PASSWORD = "correct horse battery"

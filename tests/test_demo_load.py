@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
-from plaza.app import Plaza
 from plaza.cli import main
 from plaza.demo import cast
 from plaza.demo.load import (
@@ -20,6 +19,7 @@ from plaza.demo.load import (
     parent_first,
 )
 from plaza.errors import Conflict
+from plaza.instance import Plaza
 from plaza.square import accounts, search, timelines
 from plaza.square.pagination import Page
 from plaza.storage.schema import (

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.demo import cast
 from plaza.demo.load import load_demo
 from plaza.demo.replay import PINS, replay_demo
+from plaza.instance import Plaza
 from plaza.square import topics as topic_curation
 from plaza.square.text import topic_key
 

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from plaza.app import Plaza
 from plaza.errors import Invalid
+from plaza.instance import Plaza
 from plaza.square import follows, posts, timelines
 from plaza.square.pagination import Page
 from tests import factories
@@ -64,3 +64,54 @@ def test_a_repeated_idempotency_key_in_one_batch_makes_one_post(plaza: Plaza) ->
     first, second = asyncio.run(twice())
     assert first == second
     assert timelines.home(plaza.db, author.id, Page()) == [first]
+
+
+@pytest.mark.postgres
+def test_a_batch_caught_in_a_deadlock_is_run_again_and_every_job_lands(plaza: Plaza) -> None:
+    """Another process's transaction and a batch lock two rows in opposite orders; PostgreSQL
+    aborts one of them. Whichever it picks, every job of the batch lands and no caller hears of
+    the deadlock."""
+    if plaza.db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: no deadlock between writers")
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    first, second = factories.citizen(plaza), factories.citizen(plaza)
+    bump = text("UPDATE accounts SET following_count = following_count + 1 WHERE id = :id")
+    other = plaza.db.engine.connect()
+    holding = threading.Event()
+
+    def other_process() -> None:  # holds `second`, then wants `first`, which the batch holds
+        with other.begin():
+            other.execute(bump, {"id": second.id})
+            holding.set()
+            time.sleep(0.5)
+            other.execute(bump, {"id": first.id})
+
+    def lock(account_id: int):  # type: ignore[no-untyped-def]
+        def job() -> int:
+            with plaza.db.write() as conn:
+                conn.execute(bump, {"id": account_id})
+            return account_id
+        return job
+
+    async def batch() -> list[object]:
+        jobs = [plaza.db.batched(lock(first.id)), plaza.db.batched(lock(second.id))]
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    holding.wait(timeout=10)
+    try:
+        results = asyncio.run(batch())
+    finally:
+        thread.join(timeout=30)
+        other.close()
+    assert results == [first.id, second.id]
+    with plaza.db.read() as conn:
+        counts = dict(conn.execute(text("SELECT id, following_count FROM accounts WHERE id IN (:a, :b)"),
+                                   {"a": first.id, "b": second.id}).all())
+    # the batch's two bumps, and the other transaction's two unless it was the one aborted
+    assert counts[first.id] == counts[second.id] and counts[first.id] in (1, 2)

@@ -13,8 +13,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
+from plaza.instance import Plaza
 from plaza.square import accounts
 from tests.hot_api_helpers import entries, post, square_activity, topics_of
 from tests.hotsupport import bearer_for, redis_prefix_fixture, seasoned

@@ -18,13 +18,13 @@ import redis
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from plaza.app import Plaza
 from plaza.cli import main
 from plaza.hot import MemoryEngine, RedisEngine
 from plaza.hot.curves import record_of
 from plaza.hot.history import CITY_RETENTION_SECONDS, NATIONAL_RETENTION_SECONDS, HotHistory
 from plaza.hot.lists import LIST_SIZE, HotEntry, HotSnapshot, scope_of
 from plaza.hot.service import HotService
+from plaza.instance import Plaza
 from plaza.square import accounts, posts, views
 from plaza.storage.schema import hot_lists
 from tests.factories import post

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from plaza.app import Plaza
 from plaza.cli import main
 from plaza.config import load_settings
 from plaza.hot import MemoryEngine, RedisEngine
 from plaza.hot.service import HotService, account_trust
 from plaza.hot.trust import TRUST_FLOOR
+from plaza.instance import Plaza
 from plaza.square import accounts, views
 from plaza.storage.schema import accounts as accounts_table
 from tests.factories import citizen, government, post

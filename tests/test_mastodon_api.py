@@ -13,9 +13,10 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.identity import oauth, tokens
+from plaza.instance import Plaza
 from plaza.square import accounts
 from tests.factories import citizen, government, post
 
@@ -142,7 +143,7 @@ def test_authorization_code_with_pkce(client, plaza, app_keys) -> None:
     wrong = client.post("/oauth/token", data={
         "grant_type": "authorization_code", "client_id": app_keys["client_id"],
         "client_secret": app_keys["client_secret"], "code": code, "redirect_uri": OOB,
-        "code_verifier": "not-the-verifier"})
+        "code_verifier": "not-the-verifier-but-just-as-well-formed-0123456789"})
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     # A code is good once: the failed attempt used it up.
     code = oauth.issue_code(plaza.db, app, me.id, frozenset({"read", "write"}), OOB, challenge, "S256")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from plaza.app import Plaza
 from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.instance import Plaza
 from plaza.matrices import campaigns, demo_matrices, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec
@@ -129,7 +129,7 @@ def test_resync_brings_new_accounts_and_drops_moved_ones_but_keeps_hand_choices(
     jiangjin = government(plaza, "jiangjin_fabu", "江津发布", region_code="500116", level="county",
                           agency="中共重庆市江津区委宣传部", parent="cq_fabu")
     accounts.verify_government(plaza.db, t.cq_police.id, GovernmentProfile(
-        "四川省公安厅", "510000", "provincial", "public_security"))  # moved to Sichuan
+        "四川省公安厅", "510000", "provincial", "public_security"), by=t.admin)  # moved to Sichuan
     result = matrices.sync(plaza.db, t.admin, cq.id)
     assert result.added == (jiangjin.id,) and result.removed == (t.cq_police.id,)
     assert names(plaza.db, cq.id) == {"cq_fabu", "wanzhou_fabu", "jiangjin_fabu", "sc_fabu"}

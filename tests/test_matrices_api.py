@@ -9,8 +9,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza
 from plaza.identity import tokens
+from plaza.instance import Plaza
 from plaza.ratelimit import RateLimits
 from plaza.square import accounts, follows
 from plaza.square.accounts import GovernmentProfile

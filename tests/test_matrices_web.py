@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from starlette.testclient import TestClient
 
-from plaza.app import Plaza
+from plaza.instance import Plaza
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec

@@ -505,7 +505,7 @@ def test_uploads_are_rate_limited_per_account(database_url, tmp_path: Path) -> N
                                files={"image": ("p.png", picture(40, 30), "image/png")}, follow_redirects=False)
             assert page.status_code == 429
     finally:
-        instance.db.dispose()
+        instance.close()
 
 
 # --- clean-up ------------------------------------------------------------------------------------

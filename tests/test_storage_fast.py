@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from plaza.app import Plaza
 from plaza.config import load_settings
+from plaza.instance import Plaza
 from plaza.square import accounts, posts, timelines, views
 from plaza.square.pagination import Page
 from plaza.storage import fast

@@ -15,10 +15,11 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from plaza import i18n
-from plaza.app import Plaza, create_app
+from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.i18n.ui import UI
 from plaza.identity import oauth
+from plaza.instance import Plaza
 from plaza.square import accounts, posts, timelines
 from tests.factories import citizen, government, post
 
@@ -242,6 +243,31 @@ def test_moderator_may_suspend_citizens_but_not_change_roles(client, plaza) -> N
     assert client.post(f"/admin/accounts/{target.id}/suspend", data={"csrf_token": token},
                        follow_redirects=False).status_code == 303
     assert accounts.get(plaza.db, target.id).suspended and accounts.get(plaza.db, target.id).role == "user"
+
+
+def test_verification_is_an_administrators_act_and_never_on_oneself(client, plaza) -> None:
+    """A moderator verifies nobody as a government account — not a citizen, not itself, not the
+    administrator; an administrator verifies others but not its own account."""
+    mod = citizen(plaza, "mod", role="moderator")
+    boss = citizen(plaza, "boss", role="admin")
+    applicant = citizen(plaza, "yubei_fire", "渝北消防")
+    fields = {"agency": "重庆市渝北区消防救援支队", "region_code": "500112", "level": "county",
+              "department_type": "fire_rescue"}
+    sign_in(client, "mod")
+    token = csrf(client, "/admin")
+    assert 'action="/admin/verify"' not in client.get("/admin").text
+    for target in ("yubei_fire", "mod", "boss"):
+        refused = client.post("/admin/verify", data={"csrf_token": token, "username": target, **fields})
+        assert refused.status_code == 403 and "只有管理员可以认证政务号" in refused.text
+    sign_in(client, "boss")
+    token = csrf(client, "/admin")
+    refused = client.post("/admin/verify", data={"csrf_token": token, "username": "boss", **fields})
+    assert refused.status_code == 403
+    for row in (mod, boss, applicant):
+        assert accounts.get(plaza.db, row.id).kind == "citizen"
+    done = client.post("/admin/verify", data={"csrf_token": token, "username": "yubei_fire", **fields},
+                       follow_redirects=False)
+    assert done.status_code == 303 and accounts.get(plaza.db, applicant.id).kind == "government"
 
 
 def test_suspended_account_is_signed_out_and_hidden(client, plaza) -> None:

@@ -28,14 +28,15 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from plaza import i18n
+from plaza.accounts.policy import OPERATOR
 from plaza.clock import utcnow
 from plaza.demo.cast import ACCOUNTS as CAST
 from plaza.demo.cast import TOPICS as CAST_TOPICS
 from plaza.demo.cast import CastAccount
 from plaza.demo.generate import WINDOW_MINUTES, DemoData, generate
 from plaza.errors import Conflict, PlazaError
-from plaza.matrices import demo_matrices
 from plaza.identity.passwords import hash_password
+from plaza.matrices import demo_matrices
 from plaza.square import accounts, posts
 from plaza.square import topics as topic_curation
 from plaza.square.accounts import GovernmentProfile
@@ -422,9 +423,9 @@ class _Loader:
             for username in topic.hosts:
                 host = self.rows.get(username)
                 if host is not None:
-                    topic_curation.appoint_host(self.db, topic.name, host.id, by=topic_curation.OPERATOR)
+                    topic_curation.appoint_host(self.db, topic.name, host.id, by=OPERATOR)
             topic_curation.set_description(self.db, topic.name, topic.description,
-                                           by=topic_curation.OPERATOR)
+                                           by=OPERATOR)
             done += 1
         self.say("hosts", done, len(CAST_TOPICS))
 

@@ -109,8 +109,9 @@ class RedisEngine(HotEngine):
         chunk: int = 20000,
     ) -> None:
         super().__init__(clock, history_days, day_offset)
-        # a big flush or journal can keep one call busy for more than redis-py's default 5 s
-        self.r = (
+        # a big flush or journal can keep one call busy for more than redis-py's default 5 s;
+        # replies are bytes (decode_responses stays off), which redis-py's annotations cannot say
+        self.r: Any = (
             redis.Redis.from_url(client, socket_timeout=120) if isinstance(client, str) else client
         )
         self.prefix = prefix
@@ -182,8 +183,8 @@ class RedisEngine(HotEngine):
             by_day: dict[int, Counter[int]] = {}
             for post, n in Counter(batch.posts).items():
                 by_day.setdefault(ms_of(post) // _DAY_MS, Counter())[post] = n
-            for day, counted in by_day.items():
-                lines[f"pr:{day}"] = [f"{post}\t{n}" for post, n in counted.items()]
+            for day, reads in by_day.items():
+                lines[f"pr:{day}"] = [f"{post}\t{n}" for post, n in reads.items()]
                 post_days[f"pr:{day}"] = (day + 1) * 86400 + POST_READS_DAYS * 86400
         self._send(lines, hlls, expire, post_days)
 

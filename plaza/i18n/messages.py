@@ -2,9 +2,11 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "rate_limited": ("操作太频繁，请在 {retry_after} 秒后再试", "Too many requests; try again in {retry_after} seconds"),
+    "server_busy": ("服务器正忙，请在 {retry_after} 秒后再试", "The server is busy; try again in {retry_after} seconds"),
     "not_found": ("内容不存在或已被删除", "Record not found"),
     "status_not_found": ("微博不存在或已被删除", "Status not found"),
     "account_not_found": ("用户不存在", "Account not found"),
+    "verify_admin_only": ("只有管理员可以认证政务号，且不能认证自己的账号", "Only an administrator may verify a government account, and never their own"),
     "forbidden": ("你没有权限执行此操作", "You are not allowed to do this"),
     "unauthorized": ("请先登录", "The access token is invalid or missing"),
     "token_invalid": ("访问令牌无效或已被撤销", "The access token is invalid"),
@@ -63,6 +65,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oauth_unsupported_grant": ("不支持的授权方式：{grant}", "Unsupported grant type: {grant}"),
     "oauth_invalid_scope": ("请求的权限无效：{scope}", "The requested scope is invalid: {scope}"),
     "oauth_invalid_redirect": ("回调地址未注册", "The redirect URI is not registered for this app"),
+    "oauth_invalid_request": ("请求缺少参数或参数无效：{name}", "The request is missing a parameter or has an invalid one: {name}"),
+    "pkce_method_unsupported": ("不支持的 PKCE 方法 {method}：请使用 {supported}", "PKCE method {method} is not supported: use {supported}"),
+    "pkce_challenge_invalid": ("code_challenge 格式不正确：S256 挑战值应为 43 个 base64url 字符", "code_challenge is malformed: an S256 challenge is 43 base64url characters"),
+    "scope_unknown": ("未知的权限范围：{scope}", "Unknown scope: {scope}"),
+    "scopes_too_many": ("权限范围过多：合计不能超过 {max} 个字符", "Too many scopes: at most {max} characters in all"),
+    "app_name_invalid": ("应用名称须为 1–{max} 个字符，且不含控制字符", "The app name must be 1–{max} characters without control characters"),
+    "app_website_invalid": ("应用网站须为 http(s) 地址，不超过 {max} 个字符", "The website must be an http(s) URL of at most {max} characters"),
+    "redirect_uris_too_many": ("回调地址最多 {max} 个", "At most {max} redirect URIs are allowed"),
+    "redirect_uri_invalid": ("回调地址无效：{uri}（须为不含 # 片段、不超过 {max} 个字符的绝对地址，或 urn:ietf:wg:oauth:2.0:oob）",
+                             "Redirect URI is not valid: {uri} (use an absolute URI without a # fragment, at most {max} characters, or urn:ietf:wg:oauth:2.0:oob)"),
     "server_error": ("服务器内部错误，请稍后再试", "Internal server error; please try again later"),
     # The Mastodon client API (plaza/api/mastodon).
     "user_required": ("此操作需要用户登录后的访问令牌", "This method requires an authenticated user"),

@@ -13,6 +13,7 @@ from datetime import datetime
 from threading import Lock
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 
 from plaza.clock import utcnow
 from plaza.storage.db import Database
@@ -95,12 +96,18 @@ _cache = TokenCache()
 def issue(db: Database, account_id: int | None, app_id: int | None, scopes: frozenset[str],
           now: datetime | None = None) -> tuple[str, Token]:
     """Create an access token; the secret is returned once and stored hashed."""
+    with db.write() as conn:
+        return issue_in(conn, account_id, app_id, scopes, now)
+
+
+def issue_in(conn: Connection, account_id: int | None, app_id: int | None, scopes: frozenset[str],
+             now: datetime | None = None) -> tuple[str, Token]:
+    """:func:`issue` inside the caller's write transaction."""
     secret = new_secret()
     token = Token(new_id(), account_id, app_id, scopes)
-    with db.write() as conn:
-        conn.execute(insert(access_tokens).values(
-            id=token.id, token_hash=digest(secret), app_id=app_id, account_id=account_id,
-            scopes=" ".join(sorted(scopes)), created_at=now or utcnow()))
+    conn.execute(insert(access_tokens).values(
+        id=token.id, token_hash=digest(secret), app_id=app_id, account_id=account_id,
+        scopes=" ".join(sorted(scopes)), created_at=now or utcnow()))
     return secret, token
 
 
@@ -136,6 +143,15 @@ def revoke(db: Database, secret: str, app_id: int | None = None) -> bool:
         stmt = stmt.where(access_tokens.c.app_id == app_id)
     with db.write() as conn:
         return conn.execute(stmt.values(revoked_at=utcnow())).rowcount > 0
+
+
+def revoke_ids(db: Database, ids: list[int]) -> None:
+    """Revoke tokens by id (those an authorization code gave, when the code is replayed)."""
+    with db.write() as conn:
+        conn.execute(update(access_tokens)
+                     .where(access_tokens.c.id.in_(ids), access_tokens.c.revoked_at.is_(None))
+                     .values(revoked_at=utcnow()))
+    _cache.clear()  # keyed by hash, not id; revocations are rare
 
 
 def revoke_all_for_account(db: Database, account_id: int) -> None:

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Row, and_, delete, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import follows
@@ -41,7 +43,6 @@ KINDS: dict[str, tuple[str, str]] = {
 #: Kinds with a rule that :func:`sync` re-applies.
 DERIVED = ("region", "department", "tree")
 #: Roles that manage every matrix.
-STAFF = ("admin", "moderator")
 #: Most members one matrix may have (the seed story's largest campaign had 620 accounts).
 MAX_MEMBERS = 5000
 #: Most accounts one "follow all" action follows; the answer says how many remain.
@@ -107,7 +108,8 @@ class MatrixSummary:
 # --- rules: who may do what, names, regions --------------------------------------------------
 
 def is_staff(actor: Row[Any] | None) -> bool:
-    return actor is not None and actor.role in STAFF
+    """Who manages every matrix, not only their own (:mod:`plaza.accounts.policy`)."""
+    return policy.may(actor, Permission.MANAGE_MATRICES)
 
 
 def is_government(account: Row[Any]) -> bool:

@@ -16,8 +16,10 @@ from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
-from plaza.errors import Conflict, Invalid, NotFound
+from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.identity.passwords import hash_password, needs_rehash, verify_password
 from plaza.storage import fast
@@ -59,7 +61,7 @@ ORGANISATION_TYPES: dict[str, tuple[str, str]] = {
 }
 #: National bodies have no division code of their own; this marks them (not in GB/T 2260).
 NATIONAL_REGION = "000000"
-ROLES = ("user", "moderator", "admin")
+ROLES = policy.ROLES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
@@ -207,15 +209,20 @@ def create(
 
 def _check_unique(conn: Connection, username: str, display: str, email: str | None,
                   exclude_id: int | None = None) -> None:
+    """Usernames, display names and e-mails are unique; and since ``@name`` in a post may be
+    either, no display name may read as another account's username, nor a username as another
+    account's display name (width and case folded) — else ``@cq_fabu`` could reach an impostor."""
     def taken(column: Any, value: str) -> bool:
         stmt = select(accounts.c.id).where(column == value)
         if exclude_id is not None:
             stmt = stmt.where(accounts.c.id != exclude_id)
         return conn.execute(stmt).first() is not None
 
-    if username and taken(accounts.c.username_key, username_key(username)):
+    if username and (taken(accounts.c.username_key, username_key(username))
+                     or taken(accounts.c.display_name_key, display_name_key(username))):
         raise Invalid("username_taken")
-    if display and taken(accounts.c.display_name_key, display_name_key(display)):
+    if display and (taken(accounts.c.display_name_key, display_name_key(display))
+                    or taken(accounts.c.username_key, display_name_key(display))):
         raise Invalid("display_name_taken")
     if email and taken(accounts.c.email, email):
         raise Invalid("email_taken")
@@ -261,6 +268,17 @@ def resolve_acting(conn: Connection, versions: list[Any]) -> Any:
     return next(iter(found.values()), None)
 
 
+def check_active(row: Row[Any] | None) -> Row[Any]:
+    """The account as it may act now: gone is 404, suspended or awaiting approval 403."""
+    if row is None:
+        raise NotFound("account_not_found")
+    if row.suspended:
+        raise Forbidden("account_suspended")
+    if not row.approved:
+        raise Forbidden("account_pending")
+    return row
+
+
 def get_many(conn: Connection, ids: set[int] | list[int]) -> dict[int, Row[Any]]:
     if not ids:
         return {}
@@ -275,18 +293,21 @@ def find_by_username(db: Database, username: str) -> Row[Any] | None:
 
 
 def resolve_names(conn: Connection, names: list[str]) -> dict[str, Row[Any]]:
-    """Resolve mention names (usernames or display names) to accounts; unknown names are absent."""
+    """Resolve mention names to accounts; unknown names are absent. A name that is some
+    account's username always means that account (``@cq_fabu`` is 重庆发布, whatever anyone calls
+    themselves); otherwise it is a display name (``@重庆发布``). Width and case are ignored as
+    people read them (``@ＣＱ_fabu`` is ``@cq_fabu``)."""
     if not names:
         return {}
     keys = {n: display_name_key(n) for n in names}
+    wanted = list(set(keys.values()))
     rows = conn.execute(select(accounts).where(or_(
-        accounts.c.username_key.in_([username_key(n) for n in names]),
-        accounts.c.display_name_key.in_(list(keys.values()))))).all()
+        accounts.c.username_key.in_(wanted), accounts.c.display_name_key.in_(wanted)))).all()
     by_user = {r.username_key: r for r in rows}
     by_display = {r.display_name_key: r for r in rows}
     found: dict[str, Row[Any]] = {}
     for name in names:
-        row = by_display.get(keys[name]) or by_user.get(username_key(name))
+        row = by_user.get(keys[name]) or by_display.get(keys[name])
         if row is not None and not row.suspended:
             found[name] = row
     return found
@@ -295,10 +316,12 @@ def resolve_names(conn: Connection, names: list[str]) -> dict[str, Row[Any]]:
 def authenticate(db: Database, login: str, password: str) -> Row[Any] | None:
     """The account for a username or e-mail and password, or None (same time either way)."""
     login = (login or "").strip()
-    with db.read() as conn:
-        row = conn.execute(select(accounts).where(or_(
-            accounts.c.username_key == username_key(login),
-            accounts.c.email == login.lower()))).first()
+    row = None
+    if "\x00" not in login:  # no account has one, and PostgreSQL refuses to look
+        with db.read() as conn:
+            row = conn.execute(select(accounts).where(or_(
+                accounts.c.username_key == username_key(login),
+                accounts.c.email == login.lower()))).first()
     if not verify_password(row.password_hash if row else None, password or ""):
         return None
     assert row is not None
@@ -354,10 +377,16 @@ def set_password(db: Database, account_id: int, password: str) -> None:
     tokens.revoke_all_for_account(db, account_id)
 
 
-def verify_government(db: Database, account_id: int, profile: GovernmentProfile) -> Row[Any]:
-    """Administrators: turn an account into a verified government account (or correct one)."""
+def verify_government(db: Database, account_id: int, profile: GovernmentProfile, *, by: Any) -> Row[Any]:
+    """Turn an account into a verified government account (or correct one): an administrator's
+    act (``by``; the command line's operator is :data:`plaza.accounts.policy.OPERATOR`), never on
+    one's own account."""
     _check_government(profile)
     with db.write() as conn:
+        target = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        if target is None:
+            raise NotFound("account_not_found")
+        policy.require(by, Permission.VERIFY_GOVERNMENT, target, key="verify_admin_only")
         parent_id = _resolve_parent(conn, profile.parent_username)
         if parent_id == account_id:
             raise Invalid("parameter_invalid", name="parent")
@@ -365,10 +394,7 @@ def verify_government(db: Database, account_id: int, profile: GovernmentProfile)
             kind="government", agency=profile.agency.strip(), region_code=profile.region_code,
             level=profile.level, department_type=profile.department_type, parent_id=parent_id,
             verified_at=utcnow(), updated_at=utcnow()))
-        row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-    if row is None:
-        raise NotFound("account_not_found")
-    return row
+        return conn.execute(select(accounts).where(accounts.c.id == account_id)).one()
 
 
 def set_flags(db: Database, account_id: int, **flags: Any) -> None:

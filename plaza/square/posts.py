@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import accounts as accounts_service
@@ -360,8 +362,8 @@ def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
         status = conn.execute(select(statuses).where(statuses.c.id == status_id)).first()
         if status is None or not can_see(conn, status, actor.id):
             raise NotFound("status_not_found")
-        if status.account_id != actor.id and actor.role not in ("moderator", "admin"):
-            raise Forbidden("forbidden")
+        if status.account_id != actor.id:
+            policy.require(actor, Permission.MODERATE_POSTS)
         reblogs = conn.execute(select(statuses.c.id, statuses.c.account_id)
                                .where(statuses.c.reblog_of_id == status.id)).all()
         for r in reblogs:

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square.text import topic_key
@@ -21,10 +23,8 @@ from plaza.storage.db import Database
 from plaza.storage.schema import accounts, topic_descriptions, topic_hosts, topics
 
 __all__ = [
-    "MANAGERS",
     "MAX_DESCRIPTION_CHARS",
     "MAX_HOSTS",
-    "OPERATOR",
     "TopicCuration",
     "appoint_host",
     "curation",
@@ -35,8 +35,6 @@ __all__ = [
     "set_description",
 ]
 
-#: Roles that appoint and remove hosts (and may always edit a description).
-MANAGERS = ("admin", "moderator")
 #: Hosts a topic may have at once.
 MAX_HOSTS = 5
 #: Longest description (导语), in characters (code points, as posts are counted).
@@ -58,21 +56,10 @@ class TopicCuration:
         return any(h.id == account_id for h in self.hosts)
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
-    """Whoever runs the ``plaza`` command line: the server's operator, who may do what an
-    administrator may; recorded as no account (``appointed_by`` / ``updated_by`` stay empty)."""
-
-    id: None = None
-    role: str = "admin"
-
-
-OPERATOR = Operator()
-
-
 def is_manager(account: Any | None) -> bool:
-    """An administrator or moderator (who appoints hosts)."""
-    return account is not None and account.role in MANAGERS
+    """Whoever appoints hosts (and may always edit a description): staff, or the command line's
+    :data:`~plaza.accounts.policy.OPERATOR` (recorded as no account)."""
+    return policy.may(account, Permission.MANAGE_TOPICS)
 
 
 def _key(name: str) -> str:

@@ -117,8 +117,9 @@ def render_status(row: Row[Any], mentioned: list[Row[Any]], base_url: str) -> st
         return ""
     known: dict[str, Row[Any]] = {}
     for m in mentioned:
-        known[m.username] = m
         known[m.display_name] = m
+    for m in mentioned:  # a username means its account, whatever another's display name says
+        known[m.username] = m
     for name in text.mentions(row.text):
         if name not in known:
             for m in mentioned:

@@ -1,4 +1,5 @@
-"""The database handle every service takes: short read and write transactions over one engine."""
+"""The database handle every service takes: short reads on a bounded set of connections, durable
+write transactions, and the group commit of each process's writer thread."""
 
 from __future__ import annotations
 
@@ -8,16 +9,21 @@ import logging
 import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from plaza.errors import ServiceBusy
+from plaza.storage import fast
+
 T = TypeVar("T")
 log = logging.getLogger("plaza.storage")
-
-from sqlalchemy import Connection, Engine
-
-from plaza.storage import fast
 
 
 class _WriteLock:
@@ -156,6 +162,11 @@ class _Batcher:
     fails is rolled back alone and gets its error); every job's caller is answered only once the
     transaction has committed. The event loop keeps serving while the writer waits for the
     database's write lock, and one commit (and one full-text segment) serves a whole batch.
+
+    On PostgreSQL two processes' batches can lock the same rows in opposite orders (counters of
+    the same accounts and posts); the server then aborts one of them. That batch is rolled back
+    whole and its jobs run again, each in a transaction of its own, so no job's caller sees a
+    deadlock for what was only bad timing.
     """
 
     MAX_BATCH = 64
@@ -191,15 +202,17 @@ class _Batcher:
             self._run_batch(jobs)
 
     def _run_batch(self, jobs: list[tuple[Callable[[], Any], asyncio.Future[Any], asyncio.AbstractEventLoop]]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._db.write() as conn:
-                self._db._local.batch = conn
+            outcomes = self._transaction([job for job, _future, _loop in jobs])
+        except _Retry:
+            outcomes = []
+            for job, _future, _loop in jobs:
                 try:
-                    for job, _future, _loop in jobs:
-                        outcomes.append(_in_savepoint(conn, job))
-                finally:
-                    self._db._local.batch = None
+                    outcomes.extend(self._transaction([job]))
+                except _Retry as retry:
+                    outcomes.append((False, retry.error))
+                except Exception as exc:  # noqa: BLE001 - the commit failed: nothing was written
+                    outcomes.append((False, exc))
         except Exception as exc:  # noqa: BLE001 - the commit failed: nothing was written
             outcomes = [(False, exc)] * len(jobs)
         for (ok, value), (_job, future, loop) in zip(outcomes, jobs, strict=True):
@@ -208,8 +221,41 @@ class _Batcher:
             except RuntimeError:  # the loop has closed: nobody is waiting
                 continue
 
-    def stop(self) -> None:
-        self._thread.join(timeout=10, before_join=lambda: self._queue.put(None))
+    def _transaction(self, jobs: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+        """Run ``jobs`` in one transaction on the writer's own connection; raises :class:`_Retry`
+        (after rolling everything back) when the database asks for the transaction again."""
+        outcomes: list[tuple[bool, Any]] = []
+        with self._db._write(self._db._batch_engine) as conn:
+            self._db._local.batch = conn
+            try:
+                for job in jobs:
+                    ok, value = _in_savepoint(conn, job)
+                    if not ok and _must_retry(value):
+                        raise _Retry(value)
+                    outcomes.append((ok, value))
+            finally:
+                self._db._local.batch = None
+        return outcomes
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._thread.join(timeout=timeout, before_join=lambda: self._queue.put(None))
+
+
+class _Retry(Exception):
+    """A batch the database refused for its timing (deadlock, serialisation): run it again."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+#: PostgreSQL's "try the transaction again" conditions: serialization_failure, deadlock_detected.
+_RETRY_STATES = frozenset({"40001", "40P01"})
+
+
+def _must_retry(error: BaseException) -> bool:
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) in _RETRY_STATES
 
 
 _SAVEPOINT = fast.Sql("SAVEPOINT plaza_job")
@@ -241,16 +287,47 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
 
 
 class Database:
-    """Wraps an engine; ``write()`` is one durable transaction (committed before it returns)."""
+    """The database as every service sees it: ``read()`` for a connection to read on,
+    ``write()`` for one durable transaction (committed before it returns), ``batched()`` for a
+    write in the process's group commit.
 
-    def __init__(self, engine: Engine) -> None:
+    How connections are used, and why (docs/architecture.md has the whole picture):
+
+    - **Readers** come from a bounded pool of autocommit connections (``read_engine``). The
+      threads Plaza itself runs for the life of the process — an event loop's and the reader
+      threads of :meth:`reading` — each keep one connection, since checking one out per page costs
+      more than the page's statements. Any other thread (a thread pool running Argon2 or Pillow,
+      hot search's I/O thread, the CLI) borrows one for the length of its ``with db.read()`` and
+      gives it back. So the connections reading holds are bounded by the pool, never by how many
+      threads have ever read.
+    - **The group-commit writer** (:meth:`batched`) has an engine of its own (one connection), so
+      no reader and no other thread can take the connection writes need.
+    - **Other writes** (``write()`` outside a batch: the CLI, the demo loader, thread-pool work)
+      use a small pool of their own; on SQLite a connection is taken only once the write lock is
+      held, so at most one is in use per process.
+    - A pool that stays empty for its timeout raises :class:`plaza.errors.ServiceBusy` (503 and
+      ``Retry-After``): a request is refused rather than left waiting, and the server keeps
+      answering.
+    """
+
+    #: Reader threads per process (:meth:`reading`). Two: a page is one statement on
+    #: PostgreSQL, so one thread mostly waits while the other renders; more threads only fight
+    #: over the GIL (BENCHMARKS.md, session 4), and two keep one slow read from holding up the rest.
+    READER_THREADS = 2
+
+    def __init__(self, engine: Engine, *, read_engine: Engine | None = None,
+                 batch_engine: Engine | None = None) -> None:
         self.engine = engine
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-        # Each thread keeps one autocommit reading connection: checking a connection out of the
-        # pool and back in costs more than the two or three statements a page runs on it.
+        self._read_engine = read_engine or engine
+        self._reader = self._read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._batch_engine = batch_engine or engine
         self._local = threading.local()
-        self._readers: list[Connection] = []
-        self._readers_lock = threading.Lock()
+        #: connections kept by long-lived threads: (the thread, its connection)
+        self._kept: list[tuple[weakref.ref[threading.Thread], Connection]] = []
+        self._kept_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = 0
+        self._executor_lock = threading.Lock()
         self.is_sqlite = engine.dialect.name == "sqlite"
         database = engine.url.database if self.is_sqlite else None
         self._write_lock = (_WriteLock(database + ".write-lock")
@@ -262,27 +339,75 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading, in autocommit: no BEGIN and COMMIT round trips around the
-        few statements a page needs (each sees the latest committed state). The thread's reading
-        connection is reused across calls; one that fails is discarded."""
+        few statements a page needs (each sees the latest committed state). A long-lived Plaza
+        thread keeps its connection across calls; any other thread gives it back at the end. A
+        connection whose statement failed in the database is discarded."""
         conn: Connection | None = getattr(self._local, "reader", None)
         if conn is None or conn.closed or conn.invalidated:
-            conn = self._reader.connect()
-            self._local.reader = conn
-            with self._readers_lock:
-                self._readers.append(conn)
+            if not self._keeps_reader():
+                conn = self._connect(self._reader)
+                try:
+                    yield conn
+                finally:
+                    conn.close()
+                return
+            conn = self._keep(self._connect(self._reader))
         try:
             yield conn
-        except BaseException:
+        except SQLAlchemyError:
             self._drop_reader(conn)
             raise
+
+    def _keeps_reader(self) -> bool:
+        """Whether this thread lives as long as the process (an event loop's, a reader thread)."""
+        return getattr(self._local, "reader_thread", False) or asyncio._get_running_loop() is not None
+
+    def _keep(self, conn: Connection) -> Connection:
+        self._local.reader = conn
+        with self._kept_lock:
+            # Event loops can come and go (tests, the CLI): a thread that has ended gives back
+            # what it kept.
+            alive = []
+            for thread, kept in self._kept:
+                if thread() is not None and thread().is_alive():  # type: ignore[union-attr]
+                    alive.append((thread, kept))
+                else:
+                    kept.close()
+            alive.append((weakref.ref(threading.current_thread()), conn))
+            self._kept = alive
+        return conn
 
     def _drop_reader(self, conn: Connection) -> None:
         if getattr(self._local, "reader", None) is conn:
             self._local.reader = None
-        with self._readers_lock:
-            if conn in self._readers:
-                self._readers.remove(conn)
+        with self._kept_lock:
+            self._kept = [(t, c) for t, c in self._kept if c is not conn]
         conn.close()
+
+    @staticmethod
+    def _connect(engine: Engine) -> Connection:
+        try:
+            return engine.connect()
+        except PoolTimeout as exc:
+            log.warning("no database connection free within the pool's timeout: %s", exc)
+            raise ServiceBusy() from exc
+
+    async def reading(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (which reads through :meth:`read`) on one of this process's reader
+        threads, so the event loop serves other requests while it waits for the database."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers(), work)
+
+    def _readers(self) -> ThreadPoolExecutor:
+        if self._executor is None or self._executor_pid != os.getpid():  # a forked worker: its own
+            with self._executor_lock:
+                if self._executor is None or self._executor_pid != os.getpid():
+                    self._executor = ThreadPoolExecutor(self.READER_THREADS, "plaza-read",
+                                                        initializer=self._mark_reader_thread)
+                    self._executor_pid = os.getpid()
+        return self._executor
+
+    def _mark_reader_thread(self) -> None:
+        self._local.reader_thread = True
 
     async def batched(self, job: Callable[[], T]) -> T:
         """Run ``job`` (a function that writes through :meth:`write`) in the group commit of
@@ -295,18 +420,25 @@ class Database:
         if batch is not None:  # inside a batched job: its savepoint in the batch's transaction
             yield batch
             return
+        with self._write(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, engine: Engine) -> Iterator[Connection]:
+        """One transaction on ``engine``; on SQLite under the write lock, taken before the
+        connection so a waiting writer holds none."""
         if self._write_lock is None:
-            with self._write() as conn:
+            with self._transaction(engine) as conn:
                 yield conn
             return
         if self._checkpointer is not None:
             self._checkpointer.ensure_running()
-        with self._write_lock.held(), self._write() as conn:
+        with self._write_lock.held(), self._transaction(engine) as conn:
             yield conn
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+    def _transaction(self, engine: Engine) -> Iterator[Connection]:
+        with self._connect(engine) as conn:
             conn.info["write"] = True
             try:
                 with conn.begin():
@@ -315,6 +447,8 @@ class Database:
                 conn.info.pop("write", None)
 
     def dispose(self) -> None:
+        """Stop the writer and the checkpointer, close every connection. Quick by design: a
+        stopping server has seconds, not minutes (``plaza serve`` stops within 10 s)."""
         self._batcher.stop()
         if self._checkpointer is not None:
             self._checkpointer.stop()
@@ -322,9 +456,13 @@ class Database:
                 self._checkpointer.checkpoint("TRUNCATE")
             except Exception:  # another connection is still reading: the log stays for now
                 log.debug("final WAL checkpoint skipped", exc_info=True)
-        with self._readers_lock:
-            readers, self._readers = self._readers, []
-        for conn in readers:
+        if self._executor is not None and self._executor_pid == os.getpid():
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = None
+        with self._kept_lock:
+            kept, self._kept = self._kept, []
+        for _thread, conn in kept:
             conn.close()
         self._local = threading.local()
-        self.engine.dispose()
+        for engine in {self.engine, self._read_engine, self._batch_engine}:
+            engine.dispose()

@@ -1,4 +1,6 @@
-"""Engines for SQLite (embedded, WAL) and PostgreSQL, configured so both behave the same."""
+"""Engines for SQLite (embedded, WAL) and PostgreSQL, configured so both behave the same, and the
+:class:`~plaza.storage.db.Database` a running Plaza opens on them (one engine per use of
+connections: reading, the group-commit writer, other writes — see ``Database``)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,35 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from plaza.config import Settings
+from plaza.storage.db import Database
+
+#: Seconds a thread waits for a free connection before its request is refused with a 503.
+POOL_TIMEOUT = 10.0
+#: Reading connections per process: one each for the event loop and the reader threads, the rest
+#: borrowed by other threads for a moment (thread-pool work such as a sign-in's account read).
+READ_POOL = 1 + Database.READER_THREADS + 3
 
 
-def make_engine(settings: Settings, **kwargs: Any) -> Engine:
+def open_database(settings: Settings) -> Database:
+    """The database of a running Plaza: a bounded pool for reading, one connection for the
+    group-commit writer, a small pool for other writes."""
+    return Database(
+        make_engine(settings, pool_size=2, max_overflow=2, pool_timeout=POOL_TIMEOUT),
+        read_engine=make_engine(settings, pool_size=READ_POOL, max_overflow=0, pool_timeout=POOL_TIMEOUT,
+                                autocommit=True),
+        batch_engine=make_engine(settings, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT),
+    )
+
+
+def make_engine(settings: Settings, *, pool_size: int = 4, max_overflow: int = 4,
+                pool_timeout: float = 30.0, autocommit: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``settings.database_url``: WAL and durable commits on SQLite, psycopg 3 on
-    PostgreSQL (with an optional ``?options=-csearch_path=…`` the tests use for private schemas)."""
+    PostgreSQL (with an optional ``?options=-csearch_path=…`` the tests use for private schemas).
+    ``autocommit``: every connection reads in autocommit from the start, and nothing is reset
+    when it goes back to the pool (a reading pool)."""
     url = settings.database_url
+    if autocommit:
+        kwargs.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -22,9 +47,9 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             poolclass=QueuePool,
-            # Handlers use one connection at a time per process; a few spares cover the thread pool.
-            pool_size=4,
-            max_overflow=4,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             connect_args={"check_same_thread": False, "timeout": 30},
             **kwargs,
         )
@@ -57,4 +82,5 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=False, **kwargs)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout,
+                         pool_pre_ping=False, **kwargs)

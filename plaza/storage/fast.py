@@ -94,7 +94,7 @@ def fetch(conn: Connection, sql: Sql, *params: Any) -> list[tuple[Any, ...]]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(text, args)
-        return cursor.fetchall()  # type: ignore[no-any-return]
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
@@ -132,7 +132,7 @@ class Rows:
     def __init__(self, table: Table) -> None:
         names = [c.name for c in table.c]
         self.columns = ", ".join(names)
-        self.type = namedtuple(f"{table.name}_row", names)  # type: ignore[misc]
+        self.type: Any = namedtuple(f"{table.name}_row", names)  # type: ignore[misc]
         self._times = [i for i, c in enumerate(table.c) if isinstance(c.type, DateTime)]
         self._flags = [i for i, c in enumerate(table.c) if isinstance(c.type, Boolean)]
 

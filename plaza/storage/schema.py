@@ -102,6 +102,10 @@ oauth_codes = Table(
     Column("code_challenge", String(128), nullable=True),
     Column("code_challenge_method", String(10), nullable=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # A used code is kept (until a day after it expires) so that a replay can revoke the token
+    # its first use gave (RFC 6749 4.1.2).
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("token_id", ID, nullable=True),
 )
 
 access_tokens = Table(

@@ -1,5 +1,6 @@
 """The administration page (管理): approve, suspend and promote accounts, and verify government
-accounts (政务号认证). Moderators and administrators only; only administrators change roles."""
+accounts (政务号认证). Moderators and administrators only; what each may do, and to whom, is
+:mod:`plaza.accounts.policy`'s to say (only administrators change roles and verify)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.app import request_locale
 from plaza.errors import Forbidden, NotFound, PlazaError
 from plaza.square import accounts
@@ -18,22 +21,21 @@ from plaza.web.common import path_id, plaza_of, require_viewer
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form
 
-STAFF = ("moderator", "admin")
 PAGE = 50
-#: action → (flags to set, needs the admin role).
-ACTIONS: dict[str, tuple[dict[str, Any], bool]] = {
-    "approve": ({"approved": True}, False),
-    "suspend": ({"suspended": True}, False),
-    "unsuspend": ({"suspended": False}, False),
-    "make_moderator": ({"role": "moderator"}, True),
-    "remove_moderator": ({"role": "user"}, True),
+#: action → (flags to set, the permission it takes).
+ACTIONS: dict[str, tuple[dict[str, Any], Permission]] = {
+    "approve": ({"approved": True}, Permission.APPROVE_ACCOUNTS),
+    "suspend": ({"suspended": True}, Permission.SUSPEND_ACCOUNTS),
+    "unsuspend": ({"suspended": False}, Permission.SUSPEND_ACCOUNTS),
+    "make_moderator": ({"role": "moderator"}, Permission.CHANGE_ROLES),
+    "remove_moderator": ({"role": "user"}, Permission.CHANGE_ROLES),
 }
 GOVERNMENT_FIELDS = ("username", "agency", "region_code", "level", "department_type", "parent_username")
 
 
 def require_staff(request: Request) -> Row[Any]:
     viewer = require_viewer(request)
-    if viewer.role not in STAFF:
+    if not policy.is_staff(viewer):
         raise Forbidden("forbidden")
     return viewer
 
@@ -45,6 +47,7 @@ def _offset(request: Request) -> int:
 
 def _admin_page(request: Request, *, verify: dict[str, str] | None = None, error: str | None = None,
                 status_code: int = 200) -> Response:
+    viewer = require_staff(request)
     offset = _offset(request)
     pending = request.query_params.get("pending") == "1"
     rows = accounts.list_accounts(plaza_of(request).db, pending=True if pending else None,
@@ -53,6 +56,7 @@ def _admin_page(request: Request, *, verify: dict[str, str] | None = None, error
         "accounts": rows, "offset": offset, "more": len(rows) == PAGE, "pending": pending,
         "verify": verify or dict.fromkeys(GOVERNMENT_FIELDS, ""), "error": error,
         "verified": request.query_params.get("verified", "")[:30],
+        "may": lambda permission, target=None: policy.may(viewer, Permission(permission), target),
     }, status_code=status_code)
 
 
@@ -67,13 +71,10 @@ async def account_action(request: Request) -> Response:
     action = request.path_params["action"]
     if action not in ACTIONS:
         raise NotFound("not_found")
-    flags, needs_admin = ACTIONS[action]
+    flags, permission = ACTIONS[action]
     account_id = path_id(request, "account_id")
     target = accounts.get(plaza_of(request).db, account_id)
-    if target.id == viewer.id or (needs_admin and viewer.role != "admin") or (
-        target.role in STAFF and viewer.role != "admin"
-    ):
-        raise Forbidden("forbidden")
+    policy.require(viewer, permission, target)
     accounts.set_flags(plaza_of(request).db, target.id, **flags)
     return RedirectResponse("/admin", status_code=303)
 
@@ -85,8 +86,9 @@ def _fields(form: FormData) -> dict[str, str]:
 
 async def verify_government(request: Request) -> Response:
     """Turn an account into a verified government account: agency, division code, level,
-    department type and (optionally) its parent in the matrix."""
-    require_staff(request)
+    department type and (optionally) its parent in the matrix. An administrator's act, never on
+    one's own account."""
+    viewer = require_staff(request)
     form = await checked_form(request)
     values = _fields(form)
     db = plaza_of(request).db
@@ -96,7 +98,8 @@ async def verify_government(request: Request) -> Response:
             raise NotFound("account_not_found")
         accounts.verify_government(db, target.id, GovernmentProfile(
             agency=values["agency"], region_code=values["region_code"], level=values["level"],
-            department_type=values["department_type"], parent_username=values["parent_username"] or None))
+            department_type=values["department_type"], parent_username=values["parent_username"] or None),
+            by=viewer)
     except PlazaError as exc:
         return _admin_page(request, verify=values, error=exc.message(request_locale(request)),
                            status_code=exc.status)

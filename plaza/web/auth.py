@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from plaza import actions
 from plaza.app import request_locale
-from plaza.errors import Forbidden, PlazaError
-from plaza.square import accounts
+from plaza.errors import Forbidden, PlazaError, RateLimited, Unauthorized
 from plaza.web.common import plaza_of
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form, current_account, safe_next, sign_in, sign_out
@@ -43,20 +42,15 @@ async def sign_in_form(request: Request) -> Response:
 async def sign_in_submit(request: Request) -> Response:
     plaza = plaza_of(request)
     form = await checked_form(request)
-    plaza.limits.hit("sign_in", client_address(request))
     login = _field(form, "login", 254)
     password = form.get("password")
     next_url = safe_next(_field(form, "next", 2000))
-    account = await run_in_threadpool(accounts.authenticate, plaza.db, login,
-                                      password if isinstance(password, str) else "")
-    locale = request_locale(request)
-    if account is None:
-        return sign_in_page(request, next_url=next_url, login=login, status_code=401,
-                            error=PlazaError("sign_in_failed").message(locale))
-    if account.suspended or not account.approved:
-        problem = Forbidden("account_suspended" if account.suspended else "account_pending")
+    try:
+        account = await actions.sign_in(plaza, login, password if isinstance(password, str) else "",
+                                        address=client_address(request))
+    except (Unauthorized, Forbidden) as problem:
         return sign_in_page(request, next_url=next_url, login=login, status_code=problem.status,
-                            error=problem.message(locale))
+                            error=problem.message(request_locale(request)))
     sign_in(request, account)
     return RedirectResponse(next_url, status_code=303)
 
@@ -80,20 +74,17 @@ async def sign_up_form(request: Request) -> Response:
 
 async def sign_up_submit(request: Request) -> Response:
     plaza = plaza_of(request)
-    settings = plaza.settings
     form = await checked_form(request)
-    if not settings.registrations_open:
-        raise Forbidden("registrations_closed")
-    plaza.limits.hit("sign_up", client_address(request))
     values = {name: _field(form, name, 254) for name in ("username", "display_name", "email", "home_city")}
     password = form.get("password")
     locale = request_locale(request)
     try:
-        account = await run_in_threadpool(
-            lambda: accounts.create(
-                plaza.db, username=values["username"], display_name=values["display_name"] or None,
-                password=password if isinstance(password, str) else "", home_city=values["home_city"],
-                email=values["email"] or None, locale=locale, approved=not settings.approval_required))
+        account = await actions.sign_up(
+            plaza, username=values["username"], password=password if isinstance(password, str) else "",
+            address=client_address(request), display_name=values["display_name"], email=values["email"],
+            home_city=values["home_city"], locale=locale)
+    except RateLimited:
+        raise
     except PlazaError as exc:
         return _sign_up_page(request, values, error=exc.message(locale), status_code=exc.status)
     if not account.approved:

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Row
 from starlette.requests import Request
 
-from plaza.app import Plaza
 from plaza.errors import NotFound
+from plaza.instance import Plaza
 from plaza.square import views
 from plaza.square.pagination import Page, parse_id, parse_page
 from plaza.web.errors import SignInRequired

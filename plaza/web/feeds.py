@@ -6,16 +6,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from plaza import regions
+from plaza import actions, regions
 from plaza.errors import NotFound
-from plaza.square import search, timelines
+from plaza.square import timelines
 from plaza.web import hot
 from plaza.web.common import load, page_of, plaza_of, require_viewer, timeline
 from plaza.web.rendering import render
 from plaza.web.sessions import current_account
-
-#: Cities a visitor (no home city yet) is shown first.
-DEFAULT_CITY = "110000"
 
 
 async def square(request: Request) -> Response:
@@ -38,7 +35,7 @@ async def city_index(request: Request) -> Response:
     """``/city``: the viewer's home city, or a picker-chosen one (``?code=``)."""
     chosen = request.query_params.get("code")
     viewer = current_account(request)
-    code = chosen or (viewer.home_city if viewer is not None else DEFAULT_CITY)
+    code = chosen or (viewer.home_city if viewer is not None else plaza_of(request).settings.default_city)
     return RedirectResponse(f"/city/{code}", status_code=303)
 
 
@@ -58,13 +55,7 @@ async def city(request: Request) -> Response:
 async def search_page(request: Request) -> Response:
     """Search (搜索): posts (Chinese word segmentation), accounts and topics."""
     query = request.query_params.get("q", "").strip()[:100]
-    db = plaza_of(request).db
-    viewer = current_account(request)
-    found_statuses, found_accounts, found_topics = [], [], []
-    if query:
-        found_statuses = load(request, search.search_statuses(db, query, viewer.id if viewer else None))
-        found_accounts = search.search_accounts(db, query, limit=10)
-        found_topics = search.search_topics(db, query, limit=10)
+    found = await actions.search_square(plaza_of(request), query, current_account(request), limit=20)
     return render(request, "search.html", {
-        "query": query, "statuses": found_statuses, "accounts": found_accounts,
-        "topics": found_topics, "older_max_id": None})
+        "query": query, "statuses": load(request, found.status_ids), "accounts": found.accounts[:10],
+        "topics": found.topics[:10], "older_max_id": None})

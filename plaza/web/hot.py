@@ -36,8 +36,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "沸": ("label-boil", "hot_label_boil"),
     "爆": ("label-boom", "hot_label_boom"),
 }
-#: The city a visitor's 同城 tab shows (as the city feed's, :data:`plaza.web.feeds.DEFAULT_CITY`).
-DEFAULT_CITY = "110000"
 #: The square's side box shows this many entries.
 TOP_BOX = 10
 #: Longest topic or keyword an administrator may type (topics are at most 100 characters).
@@ -178,7 +176,7 @@ def _list_context(request: Request, city: str | None, page: HotPage) -> dict[str
 def _home_city(request: Request) -> str:
     viewer = current_account(request)
     home = regions.city_code(viewer.home_city) if viewer is not None and viewer.home_city else None
-    return home or DEFAULT_CITY
+    return home or plaza_of(request).settings.default_city
 
 
 async def hot_page(request: Request) -> Response:

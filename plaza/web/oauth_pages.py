@@ -19,7 +19,6 @@ from plaza.web.common import plaza_of, require_viewer
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form, current_account
 
-PKCE_METHODS = ("plain", "S256")
 FORWARDED = ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
              "code_challenge_method")
 
@@ -37,27 +36,33 @@ class Grant:
 
     def hidden_fields(self) -> dict[str, str]:
         return {"client_id": self.app.client_id, "redirect_uri": self.redirect_uri,
-                "response_type": "code", "scope": " ".join(sorted(self.scopes)), "state": self.state,
-                "code_challenge": self.code_challenge, "code_challenge_method": self.code_challenge_method}
+                "response_type": "code", "scope": " ".join(sorted(self.scopes)),
+                "state": self.state, "code_challenge": self.code_challenge,
+                "code_challenge_method": self.code_challenge_method}
 
 
 def _grant(request: Request, params: Any) -> Grant:
+    """Check an authorisation request (RFC 6749 4.1.1, RFC 7636 4.3). Errors are shown on a page
+    in the reader's language, never sent to a redirect URI that is not yet known to be the app's."""
     def value(name: str, limit: int = 2000) -> str:
         raw = params.get(name)
-        return raw[:limit] if isinstance(raw, str) else ""
+        if not isinstance(raw, str):
+            return ""
+        if len(raw) > limit:  # refused, not cut: a cut value could match something it is not
+            raise BadRequest("oauth_invalid_request", name=name)
+        return raw
 
     app = oauth.find_app(plaza_of(request).db, value("client_id", 100) or None)
     if app is None:
         raise BadRequest("oauth_invalid_client")
-    if value("response_type") != "code":
+    if value("response_type", 20) != "code":
         raise Invalid("parameter_invalid", name="response_type")
     redirect_uri = oauth.check_redirect(app, value("redirect_uri") or None)
     scopes = oauth.requested_scopes(app, value("scope") or None)
-    challenge = value("code_challenge", 128)
-    method = value("code_challenge_method", 10) or ("plain" if challenge else "")
-    if challenge and method not in PKCE_METHODS:
-        raise Invalid("parameter_invalid", name="code_challenge_method")
-    return Grant(app, redirect_uri, scopes, value("state", 500), challenge, method if challenge else "")
+    pkce = oauth.check_challenge(value("code_challenge", 128) or None,
+                                 value("code_challenge_method", 20) or None)
+    challenge, method = pkce or ("", "")
+    return Grant(app, redirect_uri, scopes, value("state", 1000), challenge, method)
 
 
 def _scope_label(scope: str, locale: str) -> str:
@@ -95,8 +100,9 @@ async def authorize_submit(request: Request) -> Response:
         if grant.redirect_uri == oauth.OOB:
             return render(request, "oauth_result.html", {"app": grant.app, "code": None})
         return _redirect(grant.redirect_uri, error="access_denied", state=grant.state)
-    code = oauth.issue_code(plaza_of(request).db, grant.app, viewer.id, grant.scopes, grant.redirect_uri,
-                            grant.code_challenge or None, grant.code_challenge_method or None)
+    code = oauth.issue_code(plaza_of(request).db, grant.app, viewer.id, grant.scopes,
+                            grant.redirect_uri, grant.code_challenge or None,
+                            grant.code_challenge_method or None)
     if grant.redirect_uri == oauth.OOB:
         return render(request, "oauth_result.html", {"app": grant.app, "code": code})
     return _redirect(grant.redirect_uri, code=code, state=grant.state)

@@ -9,7 +9,9 @@ from sqlalchemy import Row
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from plaza import i18n
+from plaza import actions, i18n
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.app import request_locale
 from plaza.errors import NotFound, PlazaError
 from plaza.square import accounts, follows, notifications, timelines
@@ -25,7 +27,7 @@ def _account(request: Request) -> Row[Any]:
     if account is None:
         raise NotFound("account_not_found")
     viewer = current_account(request)
-    if account.suspended and (viewer is None or viewer.role not in ("moderator", "admin")):
+    if account.suspended and not policy.may(viewer, Permission.MODERATE_POSTS):
         raise NotFound("account_suspended")
     return account
 
@@ -55,7 +57,7 @@ async def follow(request: Request) -> Response:
     viewer = require_viewer(request)
     await checked_form(request)
     account = _account(request)
-    follows.follow(plaza_of(request).db, viewer.id, account.id)
+    await actions.follow(plaza_of(request), viewer.id, account.id)
     return RedirectResponse(account_path(account.username), status_code=303)
 
 
@@ -63,7 +65,7 @@ async def unfollow(request: Request) -> Response:
     viewer = require_viewer(request)
     await checked_form(request)
     account = _account(request)
-    follows.unfollow(plaza_of(request).db, viewer.id, account.id)
+    await actions.unfollow(plaza_of(request), viewer.id, account.id)
     return RedirectResponse(account_path(account.username), status_code=303)
 
 
@@ -87,8 +89,8 @@ async def settings_submit(request: Request) -> Response:
               for name in ("display_name", "note", "home_city", "locale")}
     values["note"] = str(values["note"]).replace("\r\n", "\n")
     try:
-        accounts.update_profile(plaza_of(request).db, viewer.id, **{k: str(v).strip() if k != "note" else v
-                                                                    for k, v in values.items()})
+        await actions.update_profile(plaza_of(request), viewer.id, **{k: str(v).strip() if k != "note" else v
+                                                                      for k, v in values.items()})
     except PlazaError as exc:
         return _settings_page(request, values, error=exc.message(request_locale(request)),
                               status_code=exc.status)

@@ -11,9 +11,10 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from plaza import actions
 from plaza.app import request_locale
 from plaza.errors import Invalid, NotFound
-from plaza.square import media, posts
+from plaza.square import posts
 from plaza.square.views import account_path
 from plaza.web.common import form_id, load, path_id, plaza_of, require_viewer
 from plaza.web.rendering import render, status_path
@@ -60,25 +61,21 @@ async def create_status(request: Request) -> Response:
         in_reply_to_id=form_id(form.get("in_reply_to_id"), "in_reply_to_id"),
         media_ids=(0,) if has_image else ())
     try:
-        posts.validate(new, settings.max_post_chars)
-        plaza.limits.hit("posting", str(viewer.id))
+        posts.validate(new, settings.max_post_chars)  # before the image is decoded and stored
         media_ids: tuple[int, ...] = ()
         if has_image:
             assert isinstance(upload, UploadFile)
-            plaza.limits.hit("media_upload", str(viewer.id))
-            attachment = await media.upload(
-                plaza.db, settings.media_dir, viewer.id, upload, max_bytes=settings.max_image_bytes,
-                description=_text(form, "description", 1500) or None)
+            attachment = await actions.upload_media(plaza, viewer.id, upload,
+                                                    description=_text(form, "description", 1500) or None)
             media_ids = (attachment.id,)
-        status_id = posts.create(plaza.db, viewer, replace(new, media_ids=media_ids),
-                                 max_chars=settings.max_post_chars,
-                                 idempotency_key=_text(form, "idempotency_key", 64) or None)
+        view = await actions.post_status(plaza, viewer.id, replace(new, media_ids=media_ids), base_url="",
+                                         idempotency_key=_text(form, "idempotency_key", 64) or None)
     except Invalid as exc:
         reply_to = load(request, [new.in_reply_to_id]) if new.in_reply_to_id else []
         return render(request, "compose.html", _compose_values(
             text=text, visibility=new.visibility, reply_to=reply_to[0] if reply_to else None,
             error=exc.message(request_locale(request))), status_code=exc.status)
-    default = status_path(viewer, status_id)
+    default = status_path(viewer, view.status.id)
     return RedirectResponse(safe_next(_text(form, "next", 2000), default), status_code=303)
 
 
@@ -107,20 +104,14 @@ async def _act(request: Request, action: str) -> Response:
     form = await checked_form(request)
     status_id = path_id(request)
     back = safe_next(_text(form, "next", 2000), "/home")
-    if action == "favourite":
-        posts.favourite(plaza.db, viewer, status_id)
-    elif action == "unfavourite":
-        posts.unfavourite(plaza.db, viewer, status_id)
-    elif action == "reblog":
-        plaza.limits.hit("posting", str(viewer.id))
-        posts.reblog(plaza.db, viewer, status_id)
-    elif action == "unreblog":
-        posts.unreblog(plaza.db, viewer, status_id)
-    elif action == "delete":
-        deleted = posts.delete_status(plaza.db, viewer, status_id)
-        media.remove_discarded(plaza.db, plaza.settings.media_dir)  # its images, now it is gone
+    if action == "delete":
+        deleted = await actions.delete_status(plaza, viewer, status_id)
         if back.split("?", 1)[0].endswith(f"/{deleted.id}"):  # its own page is gone
             back = account_path(viewer.username) if deleted.account_id == viewer.id else "/"
+    else:
+        act = {"favourite": actions.favourite, "unfavourite": actions.unfavourite,
+               "reblog": actions.reblog, "unreblog": actions.unreblog}[action]
+        await act(plaza, viewer, status_id, base_url="")
     return RedirectResponse(back, status_code=303)
 
 

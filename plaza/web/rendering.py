@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 
 import plaza.i18n.ui  # noqa: F401  (registers the UI catalogue)
 from plaza import i18n, regions
+from plaza.accounts import policy
 from plaza.app import request_locale
 from plaza.clock import as_utc, utcnow
 from plaza.square import accounts, media
@@ -185,7 +186,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "html_lang": "en" if locale == "en" else "zh-CN",
         "t": t,
         "settings": settings,
-        "is_staff": viewer is not None and viewer.role in ("moderator", "admin"),
+        "is_staff": policy.is_staff(viewer),
         "csrf_field": Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "lang_url": lambda code: lang_url(request, code),

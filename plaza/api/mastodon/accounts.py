@@ -1,8 +1,9 @@
 """Accounts: sign-up with an app token, one's own profile, other people's profiles and posts,
 follower and following lists, follow and unfollow, relationships.
 
-Plaza additions: ``plaza_city`` (a 6-digit division code; a sign-up without one lives in
-110000, 北京市, until the person changes it) on sign-up and on ``update_credentials``.
+Plaza additions: ``plaza_city`` (a 6-digit division code; a sign-up without one lives in the
+instance's default city, ``PLAZA_DEFAULT_CITY``, until the person changes it) on sign-up and on
+``update_credentials``.
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plaza import i18n
+from plaza import actions
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.identity import tokens
-from plaza.square import accounts, follows, media, search, timelines
+from plaza.square import accounts, follows, timelines
 from plaza.square.pagination import parse_page
 
 from .entities import Renderer, domain, relationship, token
-from .instance import DEFAULT_CITY
 from .protocol import (
     ORJSONResponse,
     authenticate,
@@ -59,20 +58,17 @@ async def sign_up(request: Request) -> Response:
         raise Forbidden("forbidden")
     if not plaza.settings.registrations_open:
         raise Forbidden("registrations_closed")
-    plaza.limits.hit("sign_up", client_address(request))
     params = await read_params(request)
     for name in ("username", "password"):
         if not params.text(name):
             raise Invalid("parameter_missing", name=name)
     if not params.flag("agreement"):
         raise Invalid("agreement_required")
-    row = await run_in_threadpool(
-        accounts.create, plaza.db,
-        username=params.text("username") or "", display_name=params.text("display_name") or None,
-        password=params.text("password"), email=params.text("email") or None,
-        home_city=params.text("plaza_city") or DEFAULT_CITY,
-        locale=i18n.normalise(params.text("locale")),
-        approved=not plaza.settings.approval_required)
+    row = await actions.sign_up(
+        plaza, username=params.text("username") or "", password=params.text("password") or "",
+        address=client_address(request), display_name=params.text("display_name"),
+        email=params.text("email"), home_city=params.text("plaza_city") or None,
+        locale=params.text("locale"))
     secret, issued = tokens.issue(plaza.db, row.id, caller.token.app_id, caller.token.scopes)
     return ORJSONResponse(token(secret, issued.scopes))
 
@@ -84,9 +80,7 @@ async def verify_credentials(request: Request) -> Response:
 
 async def _save_image(request: Request, account_id: int, upload: Any, purpose: str) -> str:
     plaza = plaza_of(request)
-    plaza.limits.hit("media_upload", str(account_id))
-    row = await media.upload(plaza.db, plaza.settings.media_dir, account_id, upload,
-                             max_bytes=plaza.settings.max_image_bytes, purpose=purpose)
+    row = await actions.upload_media(plaza, account_id, upload, purpose=purpose)
     return str(row.file_name)
 
 
@@ -106,7 +100,7 @@ async def update_credentials(request: Request) -> Response:
         upload = params.file(field)
         if upload is not None:
             changes[field] = await _save_image(request, caller.account_id, upload, field)
-    row = accounts.update_profile(plaza_of(request).db, caller.account_id, **changes)
+    row = await actions.update_profile(plaza_of(request), caller.account_id, **changes)
     request.state.account = row
     return ORJSONResponse(_renderer(request).credential_account(row))
 
@@ -129,24 +123,13 @@ async def lookup(request: Request) -> Response:
     return ORJSONResponse(_renderer(request).account(row))
 
 
-def search_accounts(request: Request, query: str, limit: int, offset: int,
-                    following_of: int | None = None) -> list[Row[Any]]:
-    """Accounts matching ``query``; an exact username (``name`` or ``name@this-server``) first."""
-    plaza = plaza_of(request)
+def local_query(request: Request, query: str) -> str:
+    """``name@this-server`` is ``name``: this server's accounts by their full handle."""
     q = query.strip().lstrip("@")
     name, _, host = q.partition("@")
-    if host and host.lower() == domain(plaza.settings.base_url).lower():
-        q = name
-    rows = search.search_accounts(plaza.db, q, limit=limit, offset=offset)
-    if offset == 0 and q:
-        exact = accounts.find_by_username(plaza.db, q)
-        if exact is not None and not exact.suspended:
-            rows = [exact] + [r for r in rows if r.id != exact.id]
-            rows = rows[:limit]
-    if following_of is not None:
-        followed = set(follows.following_ids(plaza.db, following_of))
-        rows = [r for r in rows if r.id in followed]
-    return rows
+    if host and host.lower() == domain(plaza_of(request).settings.base_url).lower():
+        return name
+    return q
 
 
 def limit_offset(request: Request, default: int = 40, maximum: int = 80) -> tuple[int, int]:
@@ -166,7 +149,9 @@ async def search_endpoint(request: Request) -> Response:
     params = query_params(request)
     limit, offset = limit_offset(request)
     following_of = me.id if me is not None and params.flag("following") else None
-    rows = search_accounts(request, params.text("q") or "", limit, offset, following_of)
+    plaza = plaza_of(request)
+    rows = await plaza.read(lambda: actions.matching_accounts(
+        plaza, local_query(request, params.text("q") or ""), limit, offset, following_of))
     renderer = _renderer(request)
     return ORJSONResponse([renderer.account(r) for r in rows])
 
@@ -214,23 +199,16 @@ async def following(request: Request) -> Response:
     return _people_page(request, follows.following(plaza_of(request).db, account.id, page), page.limit)
 
 
-def _relationship(request: Request, me: int, target: int) -> Response:
-    [rel] = follows.relationships(plaza_of(request).db, me, [target])
-    return ORJSONResponse(relationship(rel))
-
-
 async def follow(request: Request) -> Response:
     caller = authenticate(request, *FOLLOW_SCOPES)
     target = path_id(request, key="account_not_found")
-    follows.follow(plaza_of(request).db, caller.account_id, target)
-    return _relationship(request, caller.account_id, target)
+    return ORJSONResponse(relationship(await actions.follow(plaza_of(request), caller.account_id, target)))
 
 
 async def unfollow(request: Request) -> Response:
     caller = authenticate(request, *FOLLOW_SCOPES)
     target = _visible_account(request, path_id(request, key="account_not_found")).id
-    follows.unfollow(plaza_of(request).db, caller.account_id, target)
-    return _relationship(request, caller.account_id, target)
+    return ORJSONResponse(relationship(await actions.unfollow(plaza_of(request), caller.account_id, target)))
 
 
 async def relationships(request: Request) -> Response:

@@ -7,21 +7,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import plaza
-from plaza.square import accounts, media
+from plaza.square import media, stats
 from plaza.square.posts import MAX_MEDIA
-from plaza.storage.schema import statuses
 
 from .entities import API_VERSION, DEFAULT_AVATAR, VERSION, domain
 from .protocol import ORJSONResponse, authenticate, plaza_of
 
-#: A new account's city when the sign-up names none (110000, 北京市); see :mod:`.accounts`.
-DEFAULT_CITY = "110000"
 STATS_TTL = 60.0
 DESCRIPTION = "政务微博广场：政府账号与市民在这里相遇。A public square where government accounts and citizens meet."
 
@@ -33,20 +29,17 @@ def _stats(request: Request) -> dict[str, int]:
     now = time.monotonic()
     if cached is not None and cached[0] > now:
         return cached[1]  # type: ignore[no-any-return]
-    db = plaza_of(request).db
-    with db.read() as conn:
-        status_count = int(conn.execute(select(func.count()).select_from(statuses)
-                                        .where(statuses.c.reblog_of_id.is_(None))).scalar_one())
-    stats = {"user_count": accounts.count(db), "status_count": status_count, "domain_count": 0}
-    state.mastodon_instance_stats = (now + STATS_TTL, stats)
-    return stats
+    people, originals = stats.totals(plaza_of(request).db)
+    totals = {"user_count": people, "status_count": originals, "domain_count": 0}
+    state.mastodon_instance_stats = (now + STATS_TTL, totals)
+    return totals
 
 
 def _plaza_extension(request: Request) -> dict[str, Any]:
     """What Plaza adds to the Mastodon API, for clients that know to look."""
     return {
         "version": plaza.__version__,
-        "default_city": DEFAULT_CITY,
+        "default_city": plaza_of(request).settings.default_city,
         "account_fields": ["plaza_city"],
         "status_fields": ["plaza_city", "plaza_latitude", "plaza_longitude"],
         "timelines": {"city": "/api/v1/timelines/city/{code}"},

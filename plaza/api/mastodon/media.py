@@ -1,6 +1,6 @@
 """Image attachments: upload (``/api/v1/media`` and ``/api/v2/media``, multipart ``file`` and
 ``description``; rate-limited per account), read and describe. Decoding runs off the event loop,
-a few images at a time (:func:`plaza.square.media.upload`)."""
+a few images at a time (:func:`plaza.actions.upload_media`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza import actions
 from plaza.errors import Invalid
 from plaza.square import media
 
@@ -25,13 +26,11 @@ async def upload(request: Request) -> Response:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + ENVELOPE:
         raise Invalid("media_too_large", limit_mb=limit // (1024 * 1024))
-    plaza.limits.hit("media_upload", str(caller.account_id))
     params = await read_params(request)
     file = params.file("file")
     if file is None:
         raise Invalid("media_missing")
-    row = await media.upload(plaza.db, plaza.settings.media_dir, caller.account_id, file, max_bytes=limit,
-                             description=params.text("description"))
+    row = await actions.upload_media(plaza, caller.account_id, file, description=params.text("description"))
     return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
 
 

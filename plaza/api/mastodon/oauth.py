@@ -1,5 +1,6 @@
 """OAuth 2 as Mastodon clients speak it: app registration, the token endpoint (authorization code
-with PKCE, client credentials, password), revocation and the server metadata (RFC 8414).
+with PKCE, client credentials, password; every grant authenticates the client), revocation and
+the server metadata (RFC 8414).
 
 The consent page (``/oauth/authorize``) belongs to the web layer.
 """
@@ -9,17 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from urllib.parse import unquote_plus
 
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plaza.errors import BadRequest, Unauthorized
+from plaza import actions
+from plaza.errors import BadRequest, Forbidden, Unauthorized
 from plaza.identity import oauth, tokens
-from plaza.square import accounts
-from plaza.storage.schema import oauth_apps
 
 from .entities import application, token
 from .protocol import ORJSONResponse, Params, authenticate, client_address, plaza_of, read_params
@@ -34,44 +33,66 @@ def grant_types(request: Request) -> list[str]:
 
 
 async def register_app(request: Request) -> Response:
-    """``POST /api/v1/apps``: the client secret is shown this once."""
+    """``POST /api/v1/apps``: open to anyone, so rate-limited per address and bounded
+    (``identity.oauth.register_app``); the client secret is shown this once."""
+    plaza = plaza_of(request)
+    plaza.limits.hit("register_app", client_address(request))
     params = await read_params(request)
     uris = params.values("redirect_uris")
-    redirect_uris = " ".join(str(u) for u in uris) if uris else oauth.OOB
-    app, secret = oauth.register_app(plaza_of(request).db, params.text("client_name") or "",
-                                     redirect_uris, params.text("scopes"), params.text("website"))
+    one = uris[0] if len(uris) == 1 and isinstance(uris[0], str) else None  # Mastodon's own form
+    app, secret = oauth.register_app(plaza.db, params.text("client_name") or "",
+                                     uris if one is None else one,
+                                     params.text("scopes"), params.text("website"))
     return ORJSONResponse(application(app, client_id=app.client_id, client_secret=secret))
-
-
-def _app_by_id(request: Request, app_id: int | None) -> oauth.App | None:
-    if app_id is None:
-        return None
-    with plaza_of(request).db.read() as conn:
-        row = conn.execute(select(oauth_apps).where(oauth_apps.c.id == app_id)).first()
-    return oauth._app(row) if row is not None else None
 
 
 async def verify_app(request: Request) -> Response:
     """``GET /api/v1/apps/verify_credentials``: the app behind any token."""
     caller = authenticate(request, user=False)
-    app = _app_by_id(request, caller.token.app_id)
+    app = oauth.app_by_id(plaza_of(request).db, caller.token.app_id)
     if app is None:
         raise Unauthorized("token_invalid")
     return ORJSONResponse(application(app))
 
 
 def _client(request: Request, params: Params) -> tuple[str | None, str | None]:
-    """Client id and secret from the body or from HTTP Basic authentication."""
+    """Client id and secret from HTTP Basic authentication or the body (RFC 6749 2.3.1)."""
     client_id, secret = params.text("client_id"), params.text("client_secret")
     header = request.headers.get("authorization", "")
-    if header[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise Unauthorized("oauth_invalid_client") from exc
-        basic_id, _, basic_secret = decoded.partition(":")
-        client_id, secret = client_id or basic_id, secret or basic_secret
-    return client_id, secret
+    if header[:6].lower() != "basic ":
+        return client_id, secret
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise _client_refused() from exc
+    # Both halves are form-encoded before they are joined (RFC 6749 2.3.1).
+    basic_id, _, basic_secret = (unquote_plus(part) for part in decoded.partition(":"))
+    if (client_id or basic_id) != basic_id or (secret or basic_secret) != basic_secret:
+        raise _client_refused()  # the body names another client than the header
+    return basic_id, basic_secret
+
+
+def _client_refused() -> Unauthorized:
+    # RFC 6749 5.2 (and any 401, RFC 9110 15.5.2) names the scheme to authenticate with.
+    error = Unauthorized("oauth_invalid_client")
+    error.headers = {"WWW-Authenticate": 'Basic realm="Plaza", charset="UTF-8"'}
+    return error
+
+
+def _authenticated_client(request: Request, params: Params) -> oauth.App:
+    """The app making the request, proven by its secret: every Plaza app is a confidential
+    client, whatever the grant (PKCE adds to the secret, it does not replace it)."""
+    client_id, secret = _client(request, params)
+    try:
+        return oauth.authenticate_client(plaza_of(request).db, client_id, secret)
+    except Unauthorized as exc:
+        raise _client_refused() from exc
+
+
+def _token_response(secret: str, scopes: frozenset[str]) -> Response:
+    # RFC 6749 5.1: a response carrying a token is never cached.
+    return ORJSONResponse(token(secret, scopes),
+                          headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 async def token_endpoint(request: Request) -> Response:
@@ -81,38 +102,30 @@ async def token_endpoint(request: Request) -> Response:
     grant = params.text("grant_type") or ""
     if grant not in grant_types(request):
         raise BadRequest("oauth_unsupported_grant_type", grant=grant[:40])
-    client_id, secret = _client(request, params)
+    app = _authenticated_client(request, params)
     if grant == "authorization_code":
-        if not secret and params.text("code_verifier"):
-            # A public client proves itself with PKCE instead of a secret.
-            app = oauth.find_app(plaza.db, client_id)
-            if app is None:
-                raise Unauthorized("oauth_invalid_client")
-        else:
-            app = oauth.authenticate_client(plaza.db, client_id, secret)
-        access, issued = oauth.exchange_code(plaza.db, app, params.text("code"), params.text("redirect_uri"),
-                                             params.text("code_verifier"))
-        return ORJSONResponse(token(access, issued.scopes))
-    app = oauth.authenticate_client(plaza.db, client_id, secret)
+        access, issued = oauth.exchange_code(
+            plaza.db, app, params.text("code"), params.text("redirect_uri"),
+            params.text("code_verifier"))
+        return _token_response(access, issued.scopes)
     scopes = oauth.requested_scopes(app, params.text("scope"))
     account_id = None
     if grant == "password":
-        plaza.limits.hit("sign_in", client_address(request))
-        row = await run_in_threadpool(accounts.authenticate, plaza.db, params.text("username") or "",
-                                      params.text("password") or "")
-        if row is None or row.suspended:
-            raise BadRequest("oauth_invalid_grant")
+        try:
+            row = await actions.sign_in(plaza, params.text("username") or "", params.text("password") or "",
+                                        address=client_address(request))
+        except (Unauthorized, Forbidden) as exc:
+            raise BadRequest("oauth_invalid_grant") from exc
         account_id = row.id
     access, issued = tokens.issue(plaza.db, account_id, app.id, scopes)
-    return ORJSONResponse(token(access, issued.scopes))
+    return _token_response(access, issued.scopes)
 
 
 async def revoke(request: Request) -> Response:
     """``POST /oauth/revoke`` (RFC 7009): revoking an unknown token also answers 200."""
     plaza = plaza_of(request)
     params = await read_params(request)
-    client_id, secret = _client(request, params)
-    app = oauth.authenticate_client(plaza.db, client_id, secret)
+    app = _authenticated_client(request, params)
     value = params.text("token")
     if value:
         tokens.revoke(plaza.db, value, app_id=app.id)
@@ -134,7 +147,7 @@ async def server_metadata(request: Request) -> Response:
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grant_types(request),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
+        "code_challenge_methods_supported": list(oauth.PKCE_METHODS),
     }
     return ORJSONResponse(body)
 

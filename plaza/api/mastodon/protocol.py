@@ -4,9 +4,7 @@ with Mastodon's scope rules, and keyset ``Link`` headers."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -26,7 +24,7 @@ from plaza.square import accounts
 from plaza.square.pagination import parse_id
 
 if TYPE_CHECKING:
-    from plaza.app import Plaza
+    from plaza.instance import Plaza
 
 T = TypeVar("T")
 TRUE = frozenset({"1", "true", "on", "yes", "t"})
@@ -186,21 +184,14 @@ def path_id(request: Request, name: str = "id", key: str = "not_found") -> int:
     return value
 
 
-#: Threads that run reads off the event loop (each keeps one reading connection, see
-#: Database.read, so their number bounds the connections a worker holds). Two: a page is one
-#: statement on PostgreSQL, so one thread mostly waits while the other renders; more threads only
-#: fight over the GIL (BENCHMARKS.md, session 4: six threads were ~10 % slower with a p99 half
-#: again as long), and two keep one slow read from holding up every other.
-_READERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plaza-read")
-
-
 async def off_loop(request: Request, work: Callable[[], T]) -> T:
     """Database work of a read. On PostgreSQL each statement waits for a network round trip, so
     the work runs on a reader thread and the event loop serves other requests meanwhile; on
     SQLite nothing waits, and the hop to a thread would cost more than it saves."""
-    if plaza_of(request).db.is_sqlite:
+    db = plaza_of(request).db
+    if db.is_sqlite:
         return work()
-    return await asyncio.get_running_loop().run_in_executor(_READERS, work)
+    return await db.reading(work)
 
 
 # --- who is asking ------------------------------------------------------------------------------

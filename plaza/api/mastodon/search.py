@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza import actions
 from plaza.errors import Invalid, NotFound
 from plaza.square import accounts, posts, search
 from plaza.square.text import topic_key
 
-from .accounts import search_accounts
+from .accounts import local_query
 from .entities import Renderer, tag, tag_history
 from .protocol import ORJSONResponse, plaza_of, query_params, viewer
 from .timelines import render_statuses
@@ -64,17 +65,15 @@ async def search_v2(request: Request) -> Response:
     found_accounts: list[Any] = []
     status_ids: list[int] = []
     hashtags: list[dict[str, Any]] = []
-    if q:
-        plaza.hot.searched(q, me)
-        if params.flag("resolve") or q.startswith(("http://", "https://")):
-            found_accounts, status_ids = _resolve_url(request, q, viewer_id)
-        if kind in (None, "accounts") and not found_accounts and not status_ids:
-            found_accounts = search_accounts(request, q, limit, offset)
-        if kind in (None, "statuses") and not status_ids and not q.startswith(("http://", "https://")):
-            status_ids = search.search_statuses(plaza.db, q, viewer_id, limit=limit, offset=offset)
-        if kind in (None, "hashtags"):
-            hashtags = [tag(renderer.base, t.name, t.id)
-                        for t in search.search_topics(plaza.db, q, limit=limit, offset=offset)]
+    is_url = q.startswith(("http://", "https://"))
+    if q and (params.flag("resolve") or is_url):
+        found_accounts, status_ids = await plaza.read(lambda: _resolve_url(request, q, viewer_id))
+    if q and not is_url:
+        found = await actions.search_square(plaza, local_query(request, q), me, kind=kind, limit=limit,
+                                            offset=offset)
+        if not found_accounts and not status_ids:
+            found_accounts, status_ids = found.accounts, found.status_ids
+        hashtags = [tag(renderer.base, t.name, t.id) for t in found.topics]
     if kind not in (None, "accounts"):
         found_accounts = []
     if kind not in (None, "statuses"):

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza import actions
 from plaza.errors import Invalid, NotFound
-from plaza.square import accounts, media, posts, views
-from plaza.square.views import StatusView
+from plaza.square import accounts, posts, views
 
 from .entities import Renderer
 from .protocol import (
@@ -23,7 +23,6 @@ from .protocol import (
     Params,
     admit,
     authenticate,
-    off_loop,
     path_id,
     plaza_of,
     query_params,
@@ -32,21 +31,6 @@ from .protocol import (
     viewer,
 )
 from .timelines import render_statuses
-
-
-def _load_one(request: Request, status_id: int, viewer_id: int | None) -> StatusView:
-    plaza = plaza_of(request)
-    with plaza.db.read() as conn:
-        posts.get_visible(conn, status_id, viewer_id)
-        loaded = views.load_with(conn, [status_id], viewer_id, plaza.settings.base_url)
-    if not loaded:
-        raise NotFound("status_not_found")
-    return loaded[0]
-
-
-def _one(request: Request, status_id: int, viewer_id: int | None) -> Response:
-    view = _load_one(request, status_id, viewer_id)
-    return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
 
 
 def _coordinate(params: Params, name: str) -> float | None:
@@ -88,38 +72,21 @@ async def create(request: Request) -> Response:
     token = token_of(request, "write:statuses")
     params = await read_params(request)
     new = new_status(params)
-    plaza.limits.hit("posting", str(token.account_id))
-    drafted = posts.draft(new, plaza.settings.max_post_chars)
-    author_id, key = int(token.account_id), request.headers.get("idempotency-key") or None  # type: ignore[arg-type]
-    base = plaza.settings.base_url
 
     def admit_author(row: Any) -> None:  # in the post's own transaction
         admit(request, token, row)
 
-    done = await plaza.db.batched(lambda: posts.publish(plaza.db, author_id, drafted, idempotency_key=key,
-                                                        admit=admit_author))
-    parent_id = new.in_reply_to_id
-    if isinstance(done, posts.Published) and parent_id is None:
-        view = views.published(done.status, done.author, done.mentioned, done.topics, done.media, base)
-        plaza.hot.posted(view, done.author)
-        return ORJSONResponse(Renderer(base).status_json(view))
-
-    def reread() -> Response:  # a retried request (Idempotency-Key), or a reply and its parent
-        status_id = done if isinstance(done, int) else int(done.status.id)
-        with plaza.db.read() as conn:  # the author's own post: no visibility check needed
-            loaded = views.load_with(conn, [status_id, *([parent_id] if parent_id else [])], author_id, base)
-        if not loaded or loaded[0].status.id != status_id:  # deleted in the moment since (by a moderator)
-            raise NotFound("status_not_found")
-        if isinstance(done, posts.Published):
-            plaza.hot.posted(loaded[0], done.author, loaded[1] if len(loaded) > 1 else None)
-        return ORJSONResponse(Renderer(base).status_json(loaded[0]))
-
-    return await off_loop(request, reread)
+    view = await actions.post_status(plaza, int(token.account_id),  # type: ignore[arg-type]
+                                     new, idempotency_key=request.headers.get("idempotency-key") or None,
+                                     admit=admit_author)
+    return ORJSONResponse(Renderer(plaza.settings.base_url).status_json(view))
 
 
 async def show(request: Request) -> Response:
     me = viewer(request, "read:statuses")
-    return _one(request, path_id(request, key="status_not_found"), me.id if me is not None else None)
+    plaza = plaza_of(request)
+    view = await actions.shown(plaza, path_id(request, key="status_not_found"), me.id if me is not None else None)
+    return ORJSONResponse(Renderer(plaza.settings.base_url).status_json(view))
 
 
 async def show_many(request: Request) -> Response:
@@ -148,10 +115,10 @@ async def delete(request: Request) -> Response:
     """Delete a status; the answer carries its source ``text`` for delete-and-redraft."""
     caller = authenticate(request, "write:statuses")
     status_id = path_id(request, key="status_not_found")
-    view = _load_one(request, status_id, caller.account_id)
-    deleted = posts.delete_status(plaza_of(request).db, caller.user, status_id)
-    media.remove_discarded(plaza_of(request).db, plaza_of(request).settings.media_dir)  # its images
-    return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status(view, text=deleted.text))
+    plaza = plaza_of(request)
+    view = await actions.shown(plaza, status_id, caller.account_id)
+    deleted = await actions.delete_status(plaza, caller.user, status_id)
+    return ORJSONResponse(Renderer(plaza.settings.base_url).status(view, text=deleted.text))
 
 
 async def context(request: Request) -> Response:
@@ -167,26 +134,29 @@ async def context(request: Request) -> Response:
                            "descendants": [by_id[i] for i in descendants if i in by_id]})
 
 
+#: reblog / unreblog / favourite / unfavourite → (the action, the scope it needs)
+_ACTIONS = {
+    "reblog": (actions.reblog, "write:statuses"),
+    "unreblog": (actions.unreblog, "write:statuses"),
+    "favourite": (actions.favourite, "write:favourites"),
+    "unfavourite": (actions.unfavourite, "write:favourites"),
+}
+
+
 def _action(kind: str):  # type: ignore[no-untyped-def]
     """reblog / unreblog / favourite / unfavourite: act, then answer the status as it now is."""
+    act, scope = _ACTIONS[kind]
+
     async def endpoint(request: Request) -> Response:
-        scope = "write:favourites" if "favourite" in kind else "write:statuses"
         caller = authenticate(request, scope)
         status_id = path_id(request, key="status_not_found")
-        db = plaza_of(request).db
+        plaza = plaza_of(request)
         if kind == "reblog":
-            params = await read_params(request)
-            shown = posts.reblog(db, caller.user, status_id, params.text("visibility") or "public")
-        elif kind == "unreblog":
-            shown = posts.unreblog(db, caller.user, status_id)
-        elif kind == "favourite":
-            shown = posts.favourite(db, caller.user, status_id)
+            visibility = (await read_params(request)).text("visibility") or "public"
+            view = await actions.reblog(plaza, caller.user, status_id, visibility)
         else:
-            shown = posts.unfavourite(db, caller.user, status_id)
-        view = _load_one(request, shown, caller.account_id)
-        if kind in ("reblog", "favourite"):
-            getattr(plaza_of(request).hot, "reposted" if kind == "reblog" else "liked")(view, caller.user)
-        return ORJSONResponse(Renderer(plaza_of(request).settings.base_url).status_json(view))
+            view = await act(plaza, caller.user, status_id)
+        return ORJSONResponse(Renderer(plaza.settings.base_url).status_json(view))
     return endpoint
 
 

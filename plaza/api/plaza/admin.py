@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza.accounts import policy
+from plaza.accounts.policy import Permission
 from plaza.api.mastodon.protocol import (
     Caller,
     ORJSONResponse,
@@ -38,14 +40,12 @@ from plaza.api.mastodon.protocol import (
     query_params,
     read_params,
 )
-from plaza.errors import Forbidden, Invalid
+from plaza.errors import Invalid
 from plaza.hot.service import AdminAction, HotService
 from plaza.square import accounts
 
 from .hot import city_param, iso
 
-#: Roles that may manage hot search.
-MANAGERS = ("admin", "moderator")
 #: Actions per page of the history (default and most).
 HISTORY_LIMIT, HISTORY_MAX = 40, 80
 
@@ -53,8 +53,7 @@ HISTORY_LIMIT, HISTORY_MAX = 40, 80
 def _manager(request: Request, write: bool) -> Caller:
     scopes = ("admin:write", "write") if write else ("admin:read", "read")
     caller = authenticate(request, *scopes)
-    if caller.user.role not in MANAGERS:
-        raise Forbidden("hot_admin_only")
+    policy.require(caller.user, Permission.MANAGE_HOT_SEARCH, key="hot_admin_only")
     return caller
 
 

@@ -10,7 +10,7 @@ the same rules as new ones (a followers-only or direct post's image only to thos
 the post); they have no thumbnail, so clients get the full image as the preview.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0012"  # chained after main's 0012 when main was merged in; re-chain as needed
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Accounts as the rest of Plaza meets them: who may do what (:mod:`.policy`)."""

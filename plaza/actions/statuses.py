@@ -1,0 +1,108 @@
+"""Posting and reacting (发微博, 转发, 点赞, 删除): what every interface calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Row
+
+from plaza.errors import NotFound
+from plaza.instance import Plaza
+from plaza.square import accounts, media, posts, views
+from plaza.square.posts import NewStatus
+from plaza.square.views import StatusView
+
+
+async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempotency_key: str | None = None,
+                      base_url: str | None = None,
+                      admit: Callable[[Row[Any] | None], Any] = accounts.check_active) -> StatusView:
+    """Publish a post (or a reply) and return it as shown to its author. ``admit`` sees the
+    author's row inside the post's own transaction and refuses by raising (default: a suspended,
+    pending or deleted account may not post). With an ``Idempotency-Key`` a retried request
+    answers the first post. Counts for hot search: an original for its topics, a reply for its
+    parent's."""
+    plaza.limits.hit("posting", str(author_id))
+    drafted = posts.draft(new, plaza.settings.max_post_chars)  # segmentation before the write lock
+    base = plaza.settings.base_url if base_url is None else base_url
+    db = plaza.db
+    done = await db.batched(lambda: posts.publish(db, author_id, drafted, idempotency_key=idempotency_key,
+                                                  admit=admit))
+    parent_id = new.in_reply_to_id
+    if isinstance(done, posts.Published) and parent_id is None:
+        view = views.published(done.status, done.author, done.mentioned, done.topics, done.media, base)
+        plaza.hot.posted(view, done.author)
+        return view
+    status_id = done if isinstance(done, int) else int(done.status.id)
+
+    def reread() -> StatusView:  # a retried request, or a reply (hot search wants its parent)
+        with db.read() as conn:  # the author's own post: no visibility check needed
+            loaded = views.load_with(conn, [status_id, *([parent_id] if parent_id else [])], author_id, base)
+        if not loaded or loaded[0].status.id != status_id:  # deleted in the moment since
+            raise NotFound("status_not_found")
+        if isinstance(done, posts.Published):
+            plaza.hot.posted(loaded[0], done.author, loaded[1] if len(loaded) > 1 else None)
+        return loaded[0]
+
+    return await plaza.read(reread)
+
+
+async def delete_status(plaza: Plaza, actor: Row[Any], status_id: int) -> Row[Any]:
+    """Delete a post (its author, or a moderator); returns the deleted row (its text serves
+    delete-and-redraft). Its images are discarded with it and their files removed once that
+    has committed."""
+    db = plaza.db
+    deleted = await db.batched(lambda: posts.delete_status(db, actor, status_id))
+    await asyncio.to_thread(media.remove_discarded, db, plaza.settings.media_dir)
+    return deleted
+
+
+async def shown(plaza: Plaza, status_id: int, viewer_id: int | None, base_url: str | None = None) -> StatusView:
+    """A post as ``viewer_id`` may see it (404 otherwise)."""
+    base = plaza.settings.base_url if base_url is None else base_url
+    db = plaza.db
+
+    def load() -> StatusView:
+        with db.read() as conn:
+            posts.get_visible(conn, status_id, viewer_id)
+            loaded = views.load_with(conn, [status_id], viewer_id, base)
+        if not loaded:
+            raise NotFound("status_not_found")
+        return loaded[0]
+
+    return await plaza.read(load)
+
+
+async def favourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: str | None = None) -> StatusView:
+    """Like (点赞) a post — a repost's original; liking twice is liking once. Returns the post as
+    it now is; counts as an interaction for its topics."""
+    db = plaza.db
+    liked = await db.batched(lambda: posts.favourite(db, actor, status_id))
+    view = await shown(plaza, liked, actor.id, base_url)
+    plaza.hot.liked(view, actor)
+    return view
+
+
+async def unfavourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: str | None = None) -> StatusView:
+    db = plaza.db
+    original = await db.batched(lambda: posts.unfavourite(db, actor, status_id))
+    return await shown(plaza, original, actor.id, base_url)
+
+
+async def reblog(plaza: Plaza, actor: Row[Any], status_id: int, visibility: str = "public", *,
+                 base_url: str | None = None) -> StatusView:
+    """Repost (转发) a post; reposting twice answers the first repost. Rate-limited as posting;
+    counts as discussion and interaction for the original's topics."""
+    plaza.limits.hit("posting", str(actor.id))
+    db = plaza.db
+    repost = await db.batched(lambda: posts.reblog(db, actor, status_id, visibility))
+    view = await shown(plaza, repost, actor.id, base_url)
+    plaza.hot.reposted(view, actor)
+    return view
+
+
+async def unreblog(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: str | None = None) -> StatusView:
+    db = plaza.db
+    original = await db.batched(lambda: posts.unreblog(db, actor, status_id))
+    return await shown(plaza, original, actor.id, base_url)
