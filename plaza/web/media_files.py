@@ -48,8 +48,9 @@ async def serve(request: Request) -> Response:
         raise NotFound("not_found")
     plaza = request.app.state.plaza
     grant = request.path_params.get("grant")
-    servable = media.find(plaza.db, name, granted=grant is not None and media.granted(name, grant),
-                          viewer=lambda: viewer_id(request))
+    granted = grant is not None and media.granted(name, grant)
+    servable = await plaza.read(lambda: media.find(plaza.db, name, granted=granted,
+                                                   viewer=lambda: viewer_id(request)))
     path = plaza.settings.media_dir / name
     if servable is None or not path.is_file():
         raise NotFound("not_found")
