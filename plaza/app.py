@@ -4,9 +4,10 @@ mounted on it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +15,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from plaza import i18n
 from plaza.config import Settings, load_settings
@@ -23,6 +22,7 @@ from plaza.errors import PlazaError
 from plaza.identity.sessions import IDLE_LIMIT as SESSION_IDLE_LIMIT
 from plaza.instance import Plaza
 from plaza.storage.files import keep_private, private_dir
+from plaza.square import media
 
 log = logging.getLogger("plaza")
 
@@ -82,9 +82,13 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     await run_in_threadpool(search.warm_up)
     plaza: Plaza = app.state.plaza
     plaza.hot.start()
+    media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
     try:
         yield
     finally:
+        media_cleanup.cancel()
+        with suppress(asyncio.CancelledError):
+            await media_cleanup
         await plaza.hot.stop()
         plaza.close()
 
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     """Build the application for ``settings`` (read from the environment when omitted)."""
     from plaza.api import mastodon
     from plaza.api import plaza as plaza_api
+    from plaza.web import media_files
     from plaza.web import routes as web_routes
     from plaza.web.security import SecurityHeaders
 
@@ -105,7 +110,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     routes = [
         *mastodon.routes(),
         *plaza_api.routes(),
-        Mount("/media", app=StaticFiles(directory=str(settings.media_dir), check_dir=False), name="media"),
+        *media_files.routes(),
         *web_routes.routes(),
     ]
     app = Starlette(

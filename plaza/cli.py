@@ -40,6 +40,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db_not_current": ("数据库结构不是最新版本：请先运行 plaza db upgrade",
                        "The database schema is not up to date: run `plaza db upgrade` first"),
     "db_unreachable": ("无法连接数据库（{url}）：{error}", "Cannot reach the database ({url}): {error}"),
+    "media_cleaned": ("已删除 {removed} 张图片（超过 {hours} 小时未使用的上传、已删除微博的图片、不再使用的头像）",
+                      "Removed {removed} images (uploads unused for over {hours} hours, images of deleted "
+                      "posts, avatars and headers no longer in use)"),
     "account_created": ("已创建账号 @{username}（{display_name}，{kind}）",
                         "Created account @{username} ({display_name}, {kind})"),
     "account_verified": ("已认证政务号 @{username}：{agency}，{region}，{level}",
@@ -245,6 +248,30 @@ def db_upgrade() -> None:
         click.echo(_("db_current", after=after, url=url))
     else:
         click.echo(_("db_upgraded", before=before or _("db_empty"), after=after, url=url))
+
+
+# --- media -------------------------------------------------------------------------------------
+
+
+@main.group("media")
+def media_group() -> None:
+    """Stored images (uploads, posts' images, avatars and headers)."""
+
+
+@media_group.command("cleanup")
+@click.option("--older-than-hours", type=click.FloatRange(min=0), default=24, show_default=True,
+              help="Remove uploads never attached to a post (and replaced avatars) older than this.")
+def media_cleanup(older_than_hours: float) -> None:
+    """Remove unused uploads and the files of deleted posts' images (the server does this every
+    hour; safe to run at any time)."""
+    from datetime import timedelta
+
+    from plaza.square import media
+
+    with _plaza() as instance:
+        removed = media.cleanup(instance.db, instance.settings.media_dir,
+                                unused_for=timedelta(hours=older_than_hours))
+    click.echo(_("media_cleaned", removed=removed, hours=f"{older_than_hours:g}"))
 
 
 # --- demo --------------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class Settings:
     rate_limit_sign_in: str = "10/minute"
     rate_limit_sign_up: str = "5/hour"
     rate_limit_posting: str = "300/hour"
+    rate_limit_media: str = "30 per 30 minutes"
     rate_limit_apps: str = "30/hour"
     password_grant: bool = True
     approval_required: bool = False
@@ -155,6 +156,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_sign_in=e.get("PLAZA_RATE_LIMIT_SIGN_IN", "10/minute"),
         rate_limit_sign_up=e.get("PLAZA_RATE_LIMIT_SIGN_UP", "5/hour"),
         rate_limit_posting=e.get("PLAZA_RATE_LIMIT_POSTING", "300/hour"),
+        rate_limit_media=e.get("PLAZA_RATE_LIMIT_MEDIA", "30 per 30 minutes"),
         rate_limit_apps=e.get("PLAZA_RATE_LIMIT_APPS", "30/hour"),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),

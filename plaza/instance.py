@@ -16,6 +16,7 @@ from plaza.config import Settings
 from plaza.hot.service import HotService
 from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
 from plaza.ratelimit import RateLimits
+from plaza.square import media
 from plaza.storage.db import Database
 from plaza.storage.engine import open_database
 
@@ -63,6 +64,7 @@ class Plaza:
     @classmethod
     def from_settings(cls, settings: Settings, *, db: Database | None = None) -> Plaza:
         db = db if db is not None else open_database(settings)
+        media.use_secret(settings.secret_key)  # signed media links hold in every worker
         return cls(
             settings=settings,
             db=db,
@@ -71,6 +73,8 @@ class Plaza:
                 "sign_up": settings.rate_limit_sign_up,
                 "posting": settings.rate_limit_posting,
                 "register_app": settings.rate_limit_apps,  # POST /api/v1/apps, per client address
+                # image uploads (posts' images, avatars, headers): each one is decoded
+                "media_upload": settings.rate_limit_media,
                 # following or unfollowing a whole government matrix (plaza.matrices)
                 "matrix_follow": MATRIX_FOLLOW_RATE,
             }, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix + "ratelimit"),

@@ -300,7 +300,7 @@ def test_the_data_folder_and_everything_in_it_is_its_owners_only(tmp_path, serve
 
     for name in ("plaza.db", "plaza.db-wal", "plaza.db-shm", "plaza.db.write-lock", "secret_key"):
         assert running.get(name) == "0o600", (name, running)
-    assert any(re.fullmatch(r"media/\d+\.png", name) for name in running), running
+    assert any(re.fullmatch(r"media/[0-9a-f]{32}\.(png|jpg|webp)", name) for name in running), running
     assert "hot.snapshot" in stopped, stopped
     for modes in (running, stopped):
         wrong = {name: mode for name, mode in modes.items()

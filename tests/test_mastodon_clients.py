@@ -3,6 +3,7 @@ against a real Plaza server."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,9 +11,12 @@ import sys
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
-from mastodon import Mastodon, MastodonUnauthorizedError
+from mastodon import Mastodon, MastodonNotFoundError, MastodonUnauthorizedError
+from PIL import Image
 
+from plaza.identity import tokens
 from plaza.square import accounts, follows, posts
 from tests.factories import citizen, government
 
@@ -80,6 +84,44 @@ def test_mastodon_py_signs_up_posts_pages_follows_likes_searches_and_deletes(liv
     official.revoke_access_token(allow_http=True)
     with pytest.raises(MastodonUnauthorizedError):
         official.account_verify_credentials()
+
+
+def test_mastodon_py_uploads_an_image_posts_it_to_followers_only_and_deletes_it(live_server, tmp_path) -> None:
+    """mastodon-py's upload and post with an image; the followers-only post's image reaches a
+    follower through the links the API gives (no token: as an app's image view fetches it) and
+    no one else; deleting the post removes it."""
+    plaza = live_server.plaza
+    author, reader, stranger = citizen(plaza, "author"), citizen(plaza, "reader"), citizen(plaza, "stranger")
+    follows.follow(plaza.db, reader.id, author.id)
+
+    def client(account) -> Mastodon:  # type: ignore[no-untyped-def]
+        secret, _ = tokens.issue(plaza.db, account.id, None, frozenset({"read", "write", "follow"}))
+        return Mastodon(access_token=secret, api_base_url=live_server.url, version_check_mode="none")
+
+    photo = tmp_path / "photo.jpg"
+    Image.linear_gradient("L").resize((4000, 3000)).convert("RGB").save(photo, format="JPEG", quality=92)
+    mine = client(author)
+    uploaded = mine.media_post(str(photo), mime_type="image/jpeg", description="现场照片")
+    assert (uploaded.meta.original.width, uploaded.meta.original.height) == (2560, 1920)
+    assert (uploaded.meta.small.width, uploaded.meta.small.height) == (640, 480)
+    posted = mine.status_post("只给关注者看的现场照片", media_ids=[uploaded], visibility="private")
+    assert [m.id for m in posted.media_attachments] == [uploaded.id]
+
+    shown = client(reader).timeline_home(limit=1)[0]
+    image = shown.media_attachments[0]
+    assert image.description == "现场照片"
+    with httpx.Client() as web:
+        full, preview = web.get(image.url), web.get(image.preview_url)
+        assert full.status_code == 200 and full.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(full.content)).size == (2560, 1920)
+        assert preview.status_code == 200 and Image.open(io.BytesIO(preview.content)).size == (640, 480)
+        bare = f"{live_server.url}/media/{image.url.rsplit('/', 1)[1]}"
+        assert web.get(bare).status_code == 404
+        with pytest.raises(MastodonNotFoundError):
+            client(stranger).status(posted.id)
+
+        mine.status_delete(posted)
+        assert web.get(image.url).status_code == 404 and web.get(image.preview_url).status_code == 404
 
 
 def toot(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import Row
 
 from plaza.errors import NotFound
 from plaza.instance import Plaza
-from plaza.square import accounts, posts, views
+from plaza.square import accounts, media, posts, views
 from plaza.square.posts import NewStatus
 from plaza.square.views import StatusView
 from plaza.square.visibility import may_review
@@ -50,9 +51,12 @@ async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempoten
 
 async def delete_status(plaza: Plaza, actor: Row[Any], status_id: int) -> Row[Any]:
     """Delete a post (its author, or a moderator); returns the deleted row (its text serves
-    delete-and-redraft)."""
+    delete-and-redraft). Its images are discarded with it and their files removed once that
+    has committed."""
     db = plaza.db
-    return await db.batched(lambda: posts.delete_status(db, actor, status_id))
+    deleted = await db.batched(lambda: posts.delete_status(db, actor, status_id))
+    await asyncio.to_thread(media.remove_discarded, db, plaza.settings.media_dir)
+    return deleted
 
 
 async def shown(plaza: Plaza, status_id: int, viewer: Row[Any] | None, base_url: str | None = None) -> StatusView:

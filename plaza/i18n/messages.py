@@ -43,6 +43,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "media_type_invalid": ("只支持 JPEG、PNG、GIF、WebP 图片", "Only JPEG, PNG, GIF and WebP images are accepted"),
     "media_corrupt": ("文件不是有效的图片", "The file is not a valid image"),
     "media_missing": ("请选择要上传的文件", "No file was uploaded"),
+    "media_too_many_pixels": ("图片尺寸太大（{width}×{height}）：最多 {wan} 万像素，请缩小后再上传",
+                              "The image is too large ({width}×{height} pixels): at most {megapixels} "
+                              "million pixels; please make it smaller and upload it again"),
+    "media_aspect_invalid": ("图片长宽比例太极端（{width}×{height}）：长边最多是短边的 {ratio} 倍",
+                             "The image's proportions are too extreme ({width}×{height}): its long side "
+                             "may be at most {ratio} times its short side"),
+    "media_too_many_frames": ("动图帧数太多：{width}×{height} 的动图最多 {frames} 帧",
+                              "The animation is too long: at most {frames} frames at {width}×{height}"),
+    "media_busy": ("服务器正在处理很多图片，请在 {retry_after} 秒后重试",
+                   "The server is busy processing images; try again in {retry_after} seconds"),
     "coordinates_invalid": ("坐标无效", "Coordinates are not valid"),
     "cannot_follow_self": ("不能关注自己", "You can't follow yourself"),
     "limit_invalid": ("limit 必须是 1–{max} 之间的整数", "limit must be a whole number from 1 to {max}"),

@@ -17,7 +17,7 @@ from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import accounts as accounts_service
-from plaza.square import feeds, search, text, views
+from plaza.square import feeds, media, search, text, views
 from plaza.square.notifications import notify
 from plaza.square.visibility import LISTED, visible_ids, visible_in_order
 from plaza.storage import fast
@@ -230,7 +230,8 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
         if new.media_ids:
             attached = conn.execute(update(media_attachments).where(
                 media_attachments.c.id.in_(list(new.media_ids)), media_attachments.c.account_id == author.id,
-                media_attachments.c.status_id.is_(None)).values(status_id=status_id)).rowcount
+                media_attachments.c.status_id.is_(None), media_attachments.c.purpose == "status",
+                media_attachments.c.discarded_at.is_(None)).values(status_id=status_id)).rowcount
             if attached != len(set(new.media_ids)):
                 raise Invalid("media_invalid", id=",".join(map(str, new.media_ids)))
             media = tuple(conn.execute(select(media_attachments).where(media_attachments.c.status_id == status_id)
@@ -363,6 +364,7 @@ def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
                          .values(statuses_count=accounts.c.statuses_count - 1))
             feeds.on_delete(conn, r.id, r.account_id)
         feeds.on_delete(conn, status.id, status.account_id)
+        media.discard_of_status(conn, status.id)
         conn.execute(delete(statuses).where(statuses.c.reblog_of_id == status.id))
         conn.execute(delete(statuses).where(statuses.c.id == status.id))
         if status.in_reply_to_id is not None:

@@ -237,15 +237,27 @@ media_attachments = Table(
     Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("status_id", ID, ForeignKey("statuses.id", ondelete="SET NULL"), nullable=True),
     Column("type", String(10), nullable=False),
+    #: "status" (an image of a post), "avatar" or "header" (a profile's pictures, public)
+    Column("purpose", String(10), nullable=False, server_default="status"),
     Column("content_type", String(40), nullable=False),
+    #: an unguessable random name (the file's capability); rows before migration 0010 keep "<id>.<ext>"
     Column("file_name", String(255), nullable=False),
     Column("file_size", Integer, nullable=False),
     Column("width", Integer, nullable=True),
     Column("height", Integer, nullable=True),
+    #: the timelines' smaller copy (Mastodon's "small"), also unguessable; none for old rows
+    Column("thumbnail_file_name", String(255), nullable=True),
+    Column("thumbnail_width", Integer, nullable=True),
+    Column("thumbnail_height", Integer, nullable=True),
     Column("description", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: set when its post is deleted or its upload expired: no longer served, files removed next
+    Column("discarded_at", DateTime(timezone=True), nullable=True),
     Index(None, "status_id"),
     Index(None, "account_id"),
+    Index(None, "file_name", unique=True),
+    Index(None, "thumbnail_file_name"),
+    Index(None, "discarded_at"),
 )
 
 idempotency_keys = Table(

@@ -65,8 +65,7 @@ async def create_status(request: Request) -> Response:
         media_ids: tuple[int, ...] = ()
         if has_image:
             assert isinstance(upload, UploadFile)
-            data = await upload.read(settings.max_image_bytes + 1)
-            attachment = await actions.upload_media(plaza, viewer.id, data,
+            attachment = await actions.upload_media(plaza, viewer.id, upload,
                                                     description=_text(form, "description", 1500) or None)
             media_ids = (attachment.id,)
         view = await actions.post_status(plaza, viewer.id, replace(new, media_ids=media_ids), base_url="",

@@ -21,7 +21,7 @@ from plaza import i18n, regions
 from plaza.accounts import policy
 from plaza.app import request_locale
 from plaza.clock import as_utc, utcnow
-from plaza.square import accounts
+from plaza.square import accounts, media
 from plaza.square.views import StatusView, account_path, topic_path
 from plaza.web.sessions import CSRF_FIELD, csrf_token, current_account
 
@@ -71,6 +71,17 @@ def avatar_url(account: Row[Any]) -> str:
     if avatar.startswith("/"):
         return str(avatar)
     return "/media/" + avatar
+
+
+def media_url(image: Row[Any], visibility: str) -> str:
+    """Where a post's image is opened in full: a signed, expiring link when the post is not
+    public (the page is shown only to viewers who may see it)."""
+    return media.paths(image, visibility)[0]
+
+
+def preview_url(image: Row[Any], visibility: str) -> str:
+    """The image a timeline shows: its thumbnail (the image itself when it has none)."""
+    return media.paths(image, visibility)[1]
 
 
 def badge(account: Row[Any]) -> str:
@@ -132,7 +143,7 @@ def _environment() -> Environment:
     )
     env.globals.update(
         topic_path=topic_path, account_path=account_path, status_path=status_path,
-        avatar_url=avatar_url, badge=badge, city_name=city_name, city_groups=city_groups,
+        avatar_url=avatar_url, media_url=media_url, preview_url=preview_url, badge=badge, city_name=city_name, city_groups=city_groups,
         levels=accounts.LEVELS, department_types=accounts.DEPARTMENT_TYPES,
         organisation_types=accounts.ORGANISATION_TYPES, iso=iso, post_html=post_html, topics_of=topics_of,
         new_key=lambda: secrets.token_urlsafe(16),

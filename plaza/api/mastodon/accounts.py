@@ -80,10 +80,9 @@ async def verify_credentials(request: Request) -> Response:
     return ORJSONResponse(_renderer(request).credential_account(caller.user))
 
 
-async def _save_image(request: Request, account_id: int, upload: Any) -> str:
+async def _save_image(request: Request, account_id: int, upload: Any, purpose: str) -> str:
     plaza = plaza_of(request)
-    data = await upload.read(plaza.settings.max_image_bytes + 1)
-    row = await actions.upload_media(plaza, account_id, data)
+    row = await actions.upload_media(plaza, account_id, upload, purpose=purpose)
     return str(row.file_name)
 
 
@@ -102,7 +101,7 @@ async def update_credentials(request: Request) -> Response:
     for field in ("avatar", "header"):
         upload = params.file(field)
         if upload is not None:
-            changes[field] = await _save_image(request, caller.account_id, upload)
+            changes[field] = await _save_image(request, caller.account_id, upload, field)
     row = await actions.update_profile(plaza_of(request), caller.account_id, **changes)
     request.state.account = row
     return ORJSONResponse(_renderer(request).credential_account(row))

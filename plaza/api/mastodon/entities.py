@@ -17,7 +17,7 @@ from sqlalchemy import Row
 import plaza
 from plaza import regions
 from plaza.hot.engine import DayUse
-from plaza.square import views
+from plaza.square import media, views
 from plaza.square.follows import Relationship
 from plaza.square.views import StatusView, topic_path
 
@@ -173,6 +173,10 @@ def _image(base: str, value: str | None, default: str) -> str:
     return f"{base}/media/{value}"
 
 
+def _size(width: int, height: int) -> dict[str, Any]:
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": width / height}
+
+
 #: Fixed parts of recently rendered statuses as JSON (an object left open, see
 #: Renderer._status_fixed), oldest first (a plain dict keeps insertion order).
 _fixed_statuses: dict[tuple[str, int], bytes] = {}
@@ -201,16 +205,20 @@ class Renderer:
         out["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
         return out
 
-    def media(self, row: Row[Any]) -> dict[str, Any]:
-        url = f"{self.base}/media/{row.file_name}"
+    def media(self, row: Row[Any], visibility: str | None = None) -> dict[str, Any]:
+        """A MediaAttachment, for a viewer entitled to see it: ``visibility`` is its post's (None
+        for an upload not on a post yet); a followers-only or direct post's image, or an
+        unattached upload, gets signed, expiring links (:func:`plaza.square.media.paths`)."""
+        url, preview = media.paths(row, visibility)
         meta: dict[str, Any] = {}
         if row.width and row.height:
-            size = {"width": row.width, "height": row.height, "size": f"{row.width}x{row.height}",
-                    "aspect": row.width / row.height}
-            meta = {"original": size, "small": size}
-        return {"id": str(row.id), "type": row.type, "url": url, "preview_url": url, "remote_url": None,
-                "preview_remote_url": None, "text_url": None, "meta": meta,
-                "description": row.description, "blurhash": None}
+            original = _size(row.width, row.height)
+            small = (_size(row.thumbnail_width, row.thumbnail_height)
+                     if row.thumbnail_width and row.thumbnail_height else original)
+            meta = {"original": original, "small": small}
+        return {"id": str(row.id), "type": row.type, "url": self.base + url,
+                "preview_url": self.base + preview, "remote_url": None, "preview_remote_url": None,
+                "text_url": None, "meta": meta, "description": row.description, "blurhash": None}
 
     def status(self, view: StatusView, text: str | None = None) -> dict[str, Any]:
         """A Status as a dict, for an answer that adds to it (a deleted post's ``text``); every
@@ -237,7 +245,7 @@ class Renderer:
             "reblogged": view.reblogged,
             "reblog": self.status_json(view.reblog) if view.reblog is not None else None,
             "account": self.account(view.account),
-            "media_attachments": [self.media(m) for m in view.media],
+            "media_attachments": [self.media(m, s.visibility) for m in view.media],
         })
         return self._status_fixed(view) + changing[1:]
 

@@ -1,5 +1,6 @@
 """Image attachments: upload (``/api/v1/media`` and ``/api/v2/media``, multipart ``file`` and
-``description``), read and describe. Pillow's checks run off the event loop."""
+``description``; rate-limited per account), read and describe. Decoding runs off the event loop,
+a few images at a time (:func:`plaza.actions.upload_media`)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,7 @@ async def upload(request: Request) -> Response:
     file = params.file("file")
     if file is None:
         raise Invalid("media_missing")
-    data = await file.read(limit + 1)
-    row = await actions.upload_media(plaza, caller.account_id, data, description=params.text("description"))
+    row = await actions.upload_media(plaza, caller.account_id, file, description=params.text("description"))
     return ORJSONResponse(Renderer(plaza.settings.base_url).media(row))
 
 

@@ -7,7 +7,7 @@ tokens that web sign-ins issued (the only ones without an app) are revoked, so e
 from before ends and its secret stops working as a bearer token: people sign in again.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-10
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
