@@ -309,6 +309,11 @@ class Person:
             pause = self.rng.expovariate(1 / self.think_mean)
             await asyncio.sleep(min(pause, 5 * self.think_mean))
 
+    async def wait_to_retry(self, failures: int) -> None:
+        """After a failed sign-in people wait longer each time before they try again (up to
+        half a minute), rather than hammer a server that is struggling."""
+        await asyncio.sleep(min(30.0, self.think_mean * 2 ** min(failures, 5)))
+
     def next_step(self) -> str:
         names, weights = zip(*self.STEPS, strict=True)
         return self.rng.choices(names, weights=weights)[0]
@@ -400,10 +405,13 @@ class Browser(Person):
 
     async def run(self, until: float) -> None:
         """Sign in, browse and act for a while, sign out, come back; until ``until``."""
+        failures = 0
         while time.monotonic() < until:
             if not (await self.load_sign_in_page() and await self.submit_sign_in()):
-                await self.think()
+                failures += 1
+                await self.wait_to_retry(failures)
                 continue
+            failures = 0
             await self.get("web.home", "/home")  # where the sign-in leads
             for _ in range(self.rng.randint(*self.session_steps)):
                 await self.think()
@@ -519,10 +527,13 @@ class App(Person):
 
     async def run(self, until: float) -> None:
         """Sign in, then use the API until ``until`` (signing in again if the token is gone)."""
+        failures = 0
         while time.monotonic() < until:
             if not self.token and not await self.sign_in():
-                await self.think()
+                failures += 1
+                await self.wait_to_retry(failures)
                 continue
+            failures = 0
             await self.read("api.home", "/api/v1/timelines/home?limit=20")
             while self.token:
                 await self.think()
