@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 from plaza.clock import SYSTEM, Clock
 from plaza.config import Settings
+from plaza.errors import ServiceBusy
 from plaza.hot.service import HotService
 from plaza.matrices.matrices import FOLLOW_ALL_RATE as MATRIX_FOLLOW_RATE
 from plaza.ratelimit import RateLimits
@@ -24,14 +26,42 @@ T = TypeVar("T")
 
 
 class _Compute:
-    """A small pool for CPU-heavy work (Argon2 password checks, image decoding): as many threads
-    as the machine has cores, so a crowd signing in at once queues here instead of running a
-    hundred 64 MB Argon2 hashes side by side. Made afresh in a forked worker."""
+    """A small pool for CPU-heavy work (Argon2 password checks): as many threads as the machine
+    has cores, so a crowd signing in at once queues here instead of running a hundred 64 MB
+    Argon2 hashes side by side. The queue is bounded, and so is a job's wait: past either the
+    request is refused with 503 and ``Retry-After`` at once — better than an answer after the
+    person has given up, computed for nobody while others wait. Made afresh in a forked worker."""
+
+    #: jobs waiting or running at most, per process
+    QUEUE = 64
+    #: seconds a job may wait for a thread before it is dropped as abandoned
+    DEADLINE = 10.0
 
     def __init__(self) -> None:
         self._executor: ThreadPoolExecutor | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._pending = 0
+
+    def admit(self) -> None:
+        with self._lock:
+            if self._pending >= self.QUEUE:
+                raise ServiceBusy()
+            self._pending += 1
+
+    def done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def job(self, work: Callable[[], T]) -> Callable[[], T]:
+        """``work``, refused if it waited for a thread past :attr:`DEADLINE`."""
+        queued = time.monotonic()
+
+        def run() -> T:
+            if time.monotonic() - queued > self.DEADLINE:
+                raise ServiceBusy()
+            return work()
+        return run
 
     def executor(self) -> ThreadPoolExecutor:
         if self._executor is None or self._pid != os.getpid():
@@ -90,8 +120,14 @@ class Plaza:
         return await self.db.reading(work)
 
     async def compute(self, work: Callable[[], T]) -> T:
-        """Run CPU-heavy work (Argon2, Pillow) on the bounded compute pool, off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._compute.executor(), work)
+        """Run CPU-heavy work (Argon2) on the bounded compute pool, off the event loop; 503 when
+        too many wait already (see :class:`_Compute`)."""
+        pool = self._compute
+        pool.admit()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool.executor(), pool.job(work))
+        finally:
+            pool.done()
 
     def close(self) -> None:
         """Stop what the instance runs in the background and close the database."""

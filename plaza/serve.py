@@ -87,7 +87,9 @@ def serve(settings: Settings, workers: int = 1, *, announce: Callable[[str], Non
         # from anyone else they would let a client pick the address its rate limits count.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies),
-        timeout_graceful_shutdown=10,
+        # SIGTERM: requests in flight get 5 s to finish, then the application's own shutdown
+        # (hot search's last flush, the writer's last batch) — within 10 s in all
+        timeout_graceful_shutdown=5,
     )
     if workers == 1:
         preload()

@@ -121,3 +121,34 @@ def test_an_exhausted_pool_refuses_with_503_instead_of_hanging(tmp_path, databas
         for thread in holders:
             thread.join()
         db.dispose()
+
+
+def test_cpu_heavy_work_beyond_the_queue_is_refused_at_once_and_abandoned_work_is_dropped(plaza: Plaza) -> None:
+    """Argon2 checks wait in a bounded queue: a crowd larger than it is refused with 503 at once,
+    and a check that waited past its deadline (the person has given up) is never computed."""
+    import asyncio
+
+    pool = plaza._compute
+    pool.QUEUE = 4  # type: ignore[misc]
+    pool.DEADLINE = 0.3  # type: ignore[misc]
+    release = threading.Event()
+    computed: list[int] = []
+
+    def work(n: int):  # type: ignore[no-untyped-def]
+        def run() -> int:
+            release.wait(timeout=10)
+            computed.append(n)
+            return n
+        return run
+
+    async def crowd() -> list[object]:
+        jobs = [asyncio.ensure_future(plaza.compute(work(n))) for n in range(7)]
+        await asyncio.sleep(0.5)  # two run, two wait past their deadline, three were refused
+        release.set()
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    results = asyncio.run(crowd())
+    refused = [r for r in results if isinstance(r, ServiceBusy)]
+    done = [r for r in results if isinstance(r, int)]
+    assert len(refused) == 5 and len(done) == 2
+    assert sorted(computed) == sorted(done)  # the abandoned ones never ran

@@ -153,7 +153,7 @@ class _Checkpointer:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=2)
 
 
 class _Batcher:
@@ -237,7 +237,7 @@ class _Batcher:
                 self._db._local.batch = None
         return outcomes
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 3.0) -> None:
         self._thread.join(timeout=timeout, before_join=lambda: self._queue.put(None))
 
 
