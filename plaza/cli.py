@@ -23,8 +23,8 @@ from plaza import i18n
 from plaza.accounts import policy
 from plaza.config import Settings, load_settings
 from plaza.errors import Invalid, NotFound, PlazaError
+from plaza.files import keep_private
 from plaza.square.accounts import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_TYPES, ROLES
-from plaza.storage.files import keep_private
 
 #: The command line's own words, ``key -> (Chinese, English)``.
 MESSAGES: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from plaza.errors import Invalid
-from plaza.storage.files import create_private, private_dir
+from plaza.files import create_private, private_dir
 
 
 def _bool(value: str | None, default: bool) -> bool:

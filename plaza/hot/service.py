@@ -43,6 +43,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from plaza.errors import HotSearchUnavailable
+from plaza.files import private_dir
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
 from plaza.hot.engine import DayUse, HotEngine, Recount, TopicStats
 from plaza.hot.events import day_start
@@ -52,7 +53,6 @@ from plaza.hot.recorder import Batch, Recorder
 from plaza.hot.trust import TrustInputs, trust_weight
 from plaza.square.text import topic_key
 from plaza.square.visibility import LISTED
-from plaza.storage.files import private_dir
 from plaza.storage.schema import hot_topic_records
 from plaza.storage.schema import topics as topics_table
 

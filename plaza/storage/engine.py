@@ -11,8 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from plaza.config import Settings
+from plaza.files import narrow_if_present, private_dir, private_file
 from plaza.storage.db import Database
-from plaza.storage.files import narrow_if_present, private_dir, private_file
 
 #: Seconds a thread waits for a free connection before its request is refused with a 503.
 POOL_TIMEOUT = 10.0

@@ -13,8 +13,8 @@ from starlette.responses import RedirectResponse, Response
 
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
-from plaza.app import request_locale
 from plaza.errors import Forbidden, NotFound, PlazaError
+from plaza.http.locale import request_locale
 from plaza.square import accounts
 from plaza.square.accounts import GovernmentProfile
 from plaza.web.common import path_id, plaza_of, require_viewer

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import actions
-from plaza.app import request_locale
 from plaza.errors import Forbidden, PlazaError, RateLimited, Unauthorized
+from plaza.http.locale import request_locale
 from plaza.web.common import plaza_of
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form, current_account, safe_next, sign_in, sign_out

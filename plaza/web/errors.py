@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from plaza import i18n
-from plaza.app import request_locale, wants_json
 from plaza.errors import PlazaError
+from plaza.http.locale import request_locale, wants_json
 from plaza.web.rendering import render
 from plaza.web.sessions import current_account
 

@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import i18n, regions
-from plaza.app import request_locale
 from plaza.errors import Invalid, NotFound, PlazaError
 from plaza.hot.lists import HotSnapshot
 from plaza.hot.service import HotService
+from plaza.http.locale import request_locale
 from plaza.square import accounts
 from plaza.web.admin import require_staff
 from plaza.web.common import plaza_of

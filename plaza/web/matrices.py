@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import i18n
-from plaza.app import request_locale
 from plaza.clock import as_utc, utcnow
 from plaza.errors import Invalid, NotFound, PlazaError
+from plaza.http.locale import request_locale
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CHINA_TIME, CampaignSpec
 from plaza.matrices.matrices import KINDS, MatrixSpec

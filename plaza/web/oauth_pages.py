@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import i18n
-from plaza.app import request_locale
 from plaza.errors import BadRequest, Invalid
+from plaza.http.locale import request_locale
 from plaza.identity import oauth
 from plaza.web.auth import sign_in_page
 from plaza.web.common import plaza_of, require_viewer

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import actions, i18n
-from plaza.app import request_locale
 from plaza.errors import NotFound, PlazaError
+from plaza.http.locale import request_locale
 from plaza.square import accounts, follows, notifications, timelines
 from plaza.square.views import account_path
 from plaza.square.visibility import may_review

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import actions
-from plaza.app import request_locale
 from plaza.errors import Invalid, NotFound
+from plaza.http.locale import request_locale
 from plaza.square import posts
 from plaza.square.views import account_path
 from plaza.web.common import form_id, load, path_id, plaza_of, require_viewer

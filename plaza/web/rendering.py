@@ -19,8 +19,8 @@ from starlette.responses import HTMLResponse
 import plaza.i18n.ui  # noqa: F401  (registers the UI catalogue)
 from plaza import i18n, regions
 from plaza.accounts import policy
-from plaza.app import request_locale
 from plaza.clock import as_utc, utcnow
+from plaza.http.locale import request_locale
 from plaza.square import accounts, media
 from plaza.square.views import StatusView, account_path, topic_path
 from plaza.web.sessions import CSRF_FIELD, csrf_token, current_account

@@ -11,9 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from plaza.app import request_locale
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError
 from plaza.hot.service import HotService
+from plaza.http.locale import request_locale
 from plaza.square import accounts, timelines, topics
 from plaza.square.views import topic_path
 from plaza.web.common import page_of, path_id, plaza_of, require_viewer, timeline
