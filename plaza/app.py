@@ -1,7 +1,6 @@
 """The ASGI application: one :class:`~plaza.instance.Plaza` (settings, database, limits, hot
-search) and the interface layers — the Mastodon client API with OAuth, Plaza's own API, the
-web pages and the media files —
-mounted on it."""
+search) and the interface layers mounted on it — the Mastodon client API with OAuth, Plaza's own
+API, the web pages and the media files."""
 
 from __future__ import annotations
 
