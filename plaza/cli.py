@@ -21,10 +21,11 @@ from sqlalchemy.exc import OperationalError
 
 from plaza import i18n
 from plaza.accounts import policy
+from plaza.accounts.kinds import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_TYPES
+from plaza.accounts.policy import ROLES
 from plaza.config import Settings, load_settings
 from plaza.errors import Invalid, NotFound, PlazaError
 from plaza.files import keep_private
-from plaza.square.accounts import DEPARTMENT_TYPES, KINDS, LEVELS, ORGANISATION_TYPES, ROLES
 
 #: The command line's own words, ``key -> (Chinese, English)``.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -380,7 +381,7 @@ def _government_options(func: Any) -> Any:
 def _home_city_for(region: str | None) -> str | None:
     """A government account's home city defaults to its region's city (Beijing for national)."""
     from plaza import regions
-    from plaza.square.accounts import NATIONAL_REGION
+    from plaza.accounts.kinds import NATIONAL_REGION
 
     if not region:
         return None
@@ -413,8 +414,8 @@ def account_create(username: str, display_name: str | None, password: str | None
                    department_type: str | None, parent: str | None,
                    organisation_type: str | None, role: str) -> None:
     """Create an account (government accounts are verified at once)."""
+    from plaza.accounts.government import GovernmentProfile
     from plaza.square import accounts
-    from plaza.square.accounts import GovernmentProfile
 
     government = None
     if kind == "government":
@@ -446,12 +447,12 @@ def account_create(username: str, display_name: str | None, password: str | None
 def account_verify(username: str, agency: str, region: str, level: str, department_type: str,
                    parent: str | None) -> None:
     """Verify an existing account as a government account (政务号), or correct its data."""
-    from plaza.square import accounts
-    from plaza.square.accounts import GovernmentProfile
+    from plaza.accounts import government
+    from plaza.accounts.government import GovernmentProfile
 
     with _plaza() as instance:
         row = _find(instance, username)
-        row = accounts.verify_government(instance.db, row.id, GovernmentProfile(
+        row = government.verify(instance.db, row.id, GovernmentProfile(
             agency, region, level, department_type, parent), by=policy.OPERATOR)
     click.echo(_("account_verified", username=row.username, agency=row.agency,
                  region=row.region_code, level=row.level))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from plaza.accounts.government import GovernmentProfile
 from plaza.instance import Plaza
 from plaza.square import accounts, posts
-from plaza.square.accounts import GovernmentProfile
 
 _counter = [0]
 

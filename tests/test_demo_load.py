@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
+from plaza.accounts.kinds import NATIONAL_REGION
 from plaza.cli import main
 from plaza.demo import cast
 from plaza.demo.load import (
@@ -80,7 +81,7 @@ def check_cast_accounts_have_their_kinds_regions_and_levels(loaded: tuple[Plaza,
             assert row.region_code is None and row.verified_at is None
         assert row.organisation_type == account.organisation_type
     national = accounts.find_by_username(plaza.db, "cma_gov")
-    assert (national.region_code, national.level, national.home_city) == (accounts.NATIONAL_REGION,
+    assert (national.region_code, national.level, national.home_city) == (NATIONAL_REGION,
                                                                          "national", "110000")
     with plaza.db.read() as conn:
         kinds = dict(conn.execute(select(accounts_table.c.kind, func.count())

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
+from plaza.accounts import government as government_accounts
+from plaza.accounts.government import GovernmentProfile
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.instance import Plaza
 from plaza.matrices import campaigns, demo_matrices, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec
 from plaza.square import accounts, follows, notifications, posts, timelines, views
-from plaza.square.accounts import GovernmentProfile
 from plaza.square.pagination import Page
 from tests.factories import citizen, government, post
 
@@ -128,7 +129,7 @@ def test_resync_brings_new_accounts_and_drops_moved_ones_but_keeps_hand_choices(
     matrices.remove_members(plaza.db, t.admin, cq.id, [t.wanzhou_police.id])  # taken out by hand
     jiangjin = government(plaza, "jiangjin_fabu", "江津发布", region_code="500116", level="county",
                           agency="中共重庆市江津区委宣传部", parent="cq_fabu")
-    accounts.verify_government(plaza.db, t.cq_police.id, GovernmentProfile(
+    government_accounts.verify(plaza.db, t.cq_police.id, GovernmentProfile(
         "四川省公安厅", "510000", "provincial", "public_security"), by=t.admin)  # moved to Sichuan
     result = matrices.sync(plaza.db, t.admin, cq.id)
     assert result.added == (jiangjin.id,) and result.removed == (t.cq_police.id,)

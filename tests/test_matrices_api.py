@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from plaza.accounts.government import GovernmentProfile
 from plaza.identity import tokens
 from plaza.instance import Plaza
 from plaza.ratelimit import RateLimits
 from plaza.square import accounts, follows
-from plaza.square.accounts import GovernmentProfile
 from tests.factories import citizen, government, post
 from tests.hotsupport import bearer_for
 

@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 from starlette.testclient import TestClient
 
+from plaza.accounts.government import GovernmentProfile
 from plaza.instance import Plaza
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec
 from plaza.square import accounts, posts
-from plaza.square.accounts import GovernmentProfile
 from tests.factories import citizen, government, post
 from tests.test_web_pages import csrf, sign_in
 

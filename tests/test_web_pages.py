@@ -15,6 +15,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from plaza import i18n
+from plaza.accounts import kinds
 from plaza.app import create_app
 from plaza.config import load_settings
 from plaza.i18n.ui import UI
@@ -578,7 +579,7 @@ def test_every_word_on_the_pages_has_chinese_and_english() -> None:
     assert not missing
     for key, (zh, en) in UI.items():
         assert zh.strip() and en.strip(), key
-    for kind in accounts.KINDS:
+    for kind in kinds.KINDS:
         assert i18n.gettext(f"kind_{kind}", "en") != f"kind_{kind}"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 # The vocabulary (department types, levels, organisation types) lives with the accounts.
-from plaza.square.accounts import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION, ORGANISATION_TYPES  # noqa: F401
+from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION, ORGANISATION_TYPES  # noqa: F401
 
 #: Region code of national-level bodies (国家级). Deliberately not a row of the division table.
 NATIONAL = NATIONAL_REGION

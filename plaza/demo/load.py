@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 
 from plaza import i18n
+from plaza.accounts.government import GovernmentProfile
 from plaza.accounts.policy import OPERATOR
 from plaza.clock import utcnow
 from plaza.demo.cast import ACCOUNTS as CAST
@@ -39,7 +40,6 @@ from plaza.identity.passwords import hash_password
 from plaza.matrices import demo_matrices
 from plaza.square import accounts, posts
 from plaza.square import topics as topic_curation
-from plaza.square.accounts import GovernmentProfile
 from plaza.storage.schema import accounts as accounts_table
 from plaza.storage.schema import favourites, follows, notifications, statuses, topics
 

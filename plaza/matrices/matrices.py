@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
 from plaza.accounts import policy
+from plaza.accounts.government import is_government
+from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION
 from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import follows
-from plaza.square.accounts import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION
 from plaza.square.pagination import Page
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at, new_id
@@ -110,11 +111,6 @@ class MatrixSummary:
 def is_staff(actor: Row[Any] | None) -> bool:
     """Who manages every matrix, not only their own (:mod:`plaza.accounts.policy`)."""
     return policy.may(actor, Permission.MANAGE_MATRICES)
-
-
-def is_government(account: Row[Any]) -> bool:
-    """A verified government account (政务号)."""
-    return account.kind == "government" and account.verified_at is not None
 
 
 def can_manage(actor: Row[Any] | None, matrix: Row[Any]) -> bool:

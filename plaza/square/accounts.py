@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,8 +15,13 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, se
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
+from plaza.accounts import government as government_accounts
 from plaza.accounts import policy
-from plaza.accounts.policy import Permission
+from plaza.accounts.government import GovernmentProfile
+from plaza.accounts.kinds import (
+    KINDS,
+    ORGANISATION_TYPES,
+)
 from plaza.clock import utcnow
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
 from plaza.identity import tokens
@@ -28,40 +32,6 @@ from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import accounts, oauth_codes
 
-KINDS = ("citizen", "government", "media", "organisation")
-#: Administrative levels (行政级别).
-LEVELS: dict[str, tuple[str, str]] = {
-    "national": ("国家级", "National"),
-    "provincial": ("省级", "Provincial"),
-    "prefecture": ("地市级", "Prefecture"),
-    "county": ("区县级", "County"),
-    "township": ("乡镇级", "Township"),
-}
-#: Department types (部门类型) of government accounts.
-DEPARTMENT_TYPES: dict[str, tuple[str, str]] = {
-    "publicity": ("发布/宣传", "Publicity"),
-    "public_security": ("公安", "Public security"),
-    "culture_tourism": ("文旅", "Culture & tourism"),
-    "emergency_management": ("应急管理", "Emergency management"),
-    "meteorology": ("气象", "Meteorology"),
-    "procuratorate": ("检察", "Procuratorate"),
-    "court": ("法院", "Court"),
-    "youth_league": ("共青团", "Youth League"),
-    "museum": ("博物馆", "Museum"),
-    "flood_control": ("防汛", "Flood control"),
-    "fire_rescue": ("消防", "Fire & rescue"),
-    "transport": ("交通", "Transport"),
-    "health": ("卫健", "Health"),
-    "ecology_environment": ("生态环境", "Ecology & environment"),
-    "other": ("其他", "Other"),
-}
-ORGANISATION_TYPES: dict[str, tuple[str, str]] = {
-    "ngo": ("社会组织", "NGO"),
-    "rescue_team": ("救援队", "Rescue team"),
-    "charity": ("慈善机构", "Charity"),
-}
-#: National bodies have no division code of their own; this marks them (not in GB/T 2260).
-NATIONAL_REGION = "000000"
 ROLES = policy.ROLES
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -114,40 +84,6 @@ def validate_password(password: str) -> str:
     return password
 
 
-@dataclass(frozen=True)
-class GovernmentProfile:
-    """What verifies a government account: agency, division, level, department type, parent."""
-
-    agency: str
-    region_code: str
-    level: str
-    department_type: str
-    parent_username: str | None = None
-
-
-def _check_government(profile: GovernmentProfile) -> None:
-    if not profile.agency.strip() or not profile.region_code:
-        raise Invalid("government_fields_required")
-    if profile.region_code != NATIONAL_REGION and not regions.is_place(profile.region_code):
-        raise Invalid("region_invalid", code=profile.region_code)
-    if profile.level not in LEVELS:
-        raise Invalid("level_invalid", level=profile.level)
-    if profile.department_type not in DEPARTMENT_TYPES:
-        raise Invalid("department_type_invalid", value=profile.department_type)
-
-
-def _resolve_parent(conn: Connection, username: str | None) -> int | None:
-    if not username:
-        return None
-    row = conn.execute(select(accounts.c.id, accounts.c.kind)
-                       .where(accounts.c.username_key == username_key(username))).first()
-    if row is None:
-        raise NotFound("account_not_found")
-    if row.kind != "government":
-        raise Invalid("parent_not_government")
-    return int(row.id)
-
-
 def create(
     db: Database,
     *,
@@ -182,7 +118,7 @@ def create(
     if kind == "government":
         if government is None:
             raise Invalid("government_fields_required")
-        _check_government(government)
+        government_accounts.check(government)
     if organisation_type is not None and organisation_type not in ORGANISATION_TYPES:
         raise Invalid("parameter_invalid", name="organisation_type")
     now = created_at or utcnow()
@@ -200,7 +136,7 @@ def create(
             if government is not None and kind == "government":
                 values.update(agency=government.agency.strip(), region_code=government.region_code,
                               level=government.level, department_type=government.department_type,
-                              parent_id=_resolve_parent(conn, government.parent_username),
+                              parent_id=government_accounts.resolve_parent(conn, government.parent_username),
                               verified_at=now)
             conn.execute(insert(accounts).values(**values))
             return conn.execute(select(accounts).where(accounts.c.id == values["id"])).one()
@@ -376,26 +312,6 @@ def set_password(db: Database, account_id: int, password: str) -> None:
         conn.execute(update(accounts).where(accounts.c.id == account_id)
                      .values(password_hash=hash_password(validate_password(password)), updated_at=utcnow()))
     tokens.revoke_all_for_account(db, account_id)
-
-
-def verify_government(db: Database, account_id: int, profile: GovernmentProfile, *, by: Any) -> Row[Any]:
-    """Turn an account into a verified government account (or correct one): an administrator's
-    act (``by``; the command line's operator is :data:`plaza.accounts.policy.OPERATOR`), never on
-    one's own account."""
-    _check_government(profile)
-    with db.write() as conn:
-        target = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-        if target is None:
-            raise NotFound("account_not_found")
-        policy.require(by, Permission.VERIFY_GOVERNMENT, target, key="verify_admin_only")
-        parent_id = _resolve_parent(conn, profile.parent_username)
-        if parent_id == account_id:
-            raise Invalid("parameter_invalid", name="parent")
-        conn.execute(update(accounts).where(accounts.c.id == account_id).values(
-            kind="government", agency=profile.agency.strip(), region_code=profile.region_code,
-            level=profile.level, department_type=profile.department_type, parent_id=parent_id,
-            verified_at=utcnow(), updated_at=utcnow()))
-        return conn.execute(select(accounts).where(accounts.c.id == account_id)).one()
 
 
 def set_flags(db: Database, account_id: int, **flags: Any) -> None:

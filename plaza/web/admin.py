@@ -11,12 +11,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from plaza.accounts import policy
+from plaza.accounts import government, policy
+from plaza.accounts.government import GovernmentProfile
 from plaza.accounts.policy import Permission
 from plaza.errors import Forbidden, NotFound, PlazaError
 from plaza.http.locale import request_locale
 from plaza.square import accounts
-from plaza.square.accounts import GovernmentProfile
 from plaza.web.common import path_id, plaza_of, require_viewer
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form
@@ -96,7 +96,7 @@ async def verify_government(request: Request) -> Response:
         target = accounts.find_by_username(db, values["username"]) if values["username"] else None
         if target is None:
             raise NotFound("account_not_found")
-        accounts.verify_government(db, target.id, GovernmentProfile(
+        government.verify(db, target.id, GovernmentProfile(
             agency=values["agency"], region_code=values["region_code"], level=values["level"],
             department_type=values["department_type"], parent_username=values["parent_username"] or None),
             by=viewer)

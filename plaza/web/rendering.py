@@ -18,10 +18,10 @@ from starlette.responses import HTMLResponse
 
 import plaza.i18n.ui  # noqa: F401  (registers the UI catalogue)
 from plaza import i18n, regions
-from plaza.accounts import policy
+from plaza.accounts import kinds, policy
 from plaza.clock import as_utc, utcnow
 from plaza.http.locale import request_locale
-from plaza.square import accounts, media
+from plaza.square import media
 from plaza.square.views import StatusView, account_path, topic_path
 from plaza.web.sessions import CSRF_FIELD, csrf_token, current_account
 
@@ -41,7 +41,7 @@ def label(table: dict[str, tuple[str, str]], key: str | None, locale: str) -> st
 def place_name(code: str | None, locale: str) -> str:
     if not code:
         return ""
-    if code == accounts.NATIONAL_REGION:
+    if code == kinds.NATIONAL_REGION:
         return i18n.gettext("national", locale)
     place = regions.resolve(code)
     return place.full_name if place is not None else code
@@ -144,8 +144,8 @@ def _environment() -> Environment:
     env.globals.update(
         topic_path=topic_path, account_path=account_path, status_path=status_path,
         avatar_url=avatar_url, media_url=media_url, preview_url=preview_url, badge=badge, city_name=city_name, city_groups=city_groups,
-        levels=accounts.LEVELS, department_types=accounts.DEPARTMENT_TYPES,
-        organisation_types=accounts.ORGANISATION_TYPES, iso=iso, post_html=post_html, topics_of=topics_of,
+        levels=kinds.LEVELS, department_types=kinds.DEPARTMENT_TYPES,
+        organisation_types=kinds.ORGANISATION_TYPES, iso=iso, post_html=post_html, topics_of=topics_of,
         new_key=lambda: secrets.token_urlsafe(16),
     )
     return env
@@ -193,9 +193,9 @@ def page_context(request: Request) -> dict[str, Any]:
         "older_url": lambda max_id: older_url(request, max_id),
         "when": lambda value: when(value, locale),
         "place_name": lambda code: place_name(code, locale),
-        "level_label": lambda key: label(accounts.LEVELS, key, locale),
-        "department_label": lambda key: label(accounts.DEPARTMENT_TYPES, key, locale),
-        "organisation_label": lambda key: label(accounts.ORGANISATION_TYPES, key, locale),
+        "level_label": lambda key: label(kinds.LEVELS, key, locale),
+        "department_label": lambda key: label(kinds.DEPARTMENT_TYPES, key, locale),
+        "organisation_label": lambda key: label(kinds.ORGANISATION_TYPES, key, locale),
     }
 
 
