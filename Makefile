@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PLAZA_DATA_DIR ?= data
 export PLAZA_DATA_DIR
 
-.PHONY: run test setup demo clean bench-smoke
+.PHONY: run test lint setup demo clean bench-smoke
 
 $(BIN)/plaza: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: setup
 ## and are mandatory with PLAZA_TEST_POSTGRES=required / PLAZA_TEST_BROWSER=required).
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Lint, types and the layers' import contract (pyproject.toml: tool.ruff, tool.mypy, tool.importlinter).
+lint: setup
+	$(BIN)/ruff check plaza tests bench
+	$(BIN)/mypy plaza
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

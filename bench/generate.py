@@ -883,7 +883,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings["total"] = round(time.perf_counter() - t_start, 2)
 
     args.tokens_out.parent.mkdir(parents=True, exist_ok=True)
-    args.tokens_out.write_text("".join(f"{plan.accounts[i].id} {s}\n" for i, s in zip(plan.bench, bench_secrets)))
+    args.tokens_out.write_text("".join(f"{plan.accounts[i].id} {s}\n" for i, s in zip(plan.bench, bench_secrets, strict=True)))
     followers: dict[int, list[int]] = {}
     bench_set = set(plan.bench)
     for i in plan.bench:

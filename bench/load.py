@@ -49,6 +49,8 @@ from urllib.parse import quote, urlsplit
 if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import contextlib
+
 import aiohttp
 import orjson
 import psutil
@@ -300,10 +302,8 @@ class ResourceSampler:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self.sample()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.5)
-            except TimeoutError:
-                pass
         self.sample()
 
 

@@ -20,6 +20,7 @@ Everything talks HTTP to 127.0.0.1 only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -255,14 +256,10 @@ class PlazaProcess:
     def kill(self) -> None:
         """Gone, whatever state it is in (the clean-up)."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -303,10 +300,8 @@ class Probe:
         sent: list[asyncio.Task[None]] = []
         while not stop.is_set():
             sent.append(asyncio.create_task(self.one()))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
-            except TimeoutError:
-                pass
         await asyncio.gather(*sent)
         self.ended_at = time.monotonic()
 

@@ -881,7 +881,7 @@ def campaign_show(campaign_id: int) -> None:
     with _plaza() as instance:
         report = campaigns.report(instance.db, _hot_service(instance), campaign_id)
         with instance.db.read() as conn:
-            people = accounts.get_many(conn, {p.account_id for p in (*report.joined, *report.propagation)})
+            people = accounts.get_many(conn, {p.account_id for p in report.joined} | {p.account_id for p in report.propagation})
     c = report.campaign
     click.echo(_("campaign_report", title=c.title, topic=c.topic_name, start=_beijing_time(c.starts_at),
                  end=_beijing_time(c.ends_at), state=_("campaign_state_" + report.state)))

@@ -103,9 +103,8 @@ def test_an_exhausted_pool_refuses_with_503_instead_of_hanging(tmp_path, databas
     held.wait(timeout=10)
     time.sleep(0.2)
     try:
-        with pytest.raises(ServiceBusy):
-            with db.read():
-                pass
+        with pytest.raises(ServiceBusy), db.read():
+            pass
         with TestClient(create_app(plaza=plaza), base_url="http://127.0.0.1:8000") as client:
             started = time.monotonic()
             busy = client.get("/api/v1/accounts/lookup?acct=nobody")

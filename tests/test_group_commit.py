@@ -57,8 +57,9 @@ def test_a_repeated_idempotency_key_in_one_batch_makes_one_post(plaza: Plaza) ->
     author = factories.citizen(plaza)
 
     async def twice() -> list[int]:
-        job = lambda: posts.create(plaza.db, author, posts.NewStatus(text="只发一次"),
-                                   idempotency_key="same-key")
+        def job() -> object:
+            return posts.create(plaza.db, author, posts.NewStatus(text="只发一次"), idempotency_key="same-key")
+
         return list(await asyncio.gather(plaza.db.batched(job), plaza.db.batched(job)))
 
     first, second = asyncio.run(twice())

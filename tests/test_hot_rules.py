@@ -19,9 +19,9 @@ def test_a_fresh_unverified_inactive_account_weighs_the_floor() -> None:
     assert trust_weight(TrustInputs(age_days=0)) == TRUST_FLOOR
     assert trust_weight(TrustInputs(age_days=1)) == TRUST_FLOOR
     # a farm of 1,000 of them weighs what two active year-old accounts weigh
-    assert 1000 * TRUST_FLOOR == pytest.approx(
+    assert pytest.approx(
         2 * trust_weight(TrustInputs(age_days=400, active_days_30=20))
-    )
+    ) == 1000 * TRUST_FLOOR
 
 
 def test_trust_grows_with_age_and_activity_and_verification_lifts_it() -> None:
@@ -226,7 +226,7 @@ def test_ranking_with_pools_equals_ranking_every_topic() -> None:
         if minute % 10 == 9:
             at = now + 60 * minute + 30
             lists = state.rank(at, AdminState(), {}, lambda names: {})
-            for code, sums in [(None, state.national), *state.cities.items()]:
+            for code, _sums in [(None, state.national), *state.cities.items()]:
                 everyone = sorted(
                     (
                         (state.heat(t, at, code), t)

@@ -95,7 +95,7 @@ def test_following_needs_signing_in(client, plaza) -> None:
 
 
 def test_staff_create_a_matrix_by_region_and_see_form_errors_in_place(client, plaza) -> None:
-    c = cast(plaza)
+    cast(plaza)
     sign_in(client, "plaza_admin")
     form = client.get("/matrices")
     assert 'action="/matrices"' in form.text and "按地区" in form.text

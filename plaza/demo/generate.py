@@ -431,14 +431,14 @@ class _PostPlanner:
         planned: list[tuple[CastTopic, int]] = [
             (topic, i)
             for i, row in enumerate(rounds)
-            for topic, text in zip(cast.TOPICS, row)
+            for topic, text in zip(cast.TOPICS, row, strict=True)
             if text is not None
         ][:budget]
         for topic in cast.TOPICS:
             indexes = [i for t, i in planned if t is topic]
             # Story order: earlier texts of a topic are older.
             times = sorted((self._topic_minutes(topic, 0.8) for _ in indexes), reverse=True)
-            for i, minutes in zip(indexes, times):
+            for i, minutes in zip(indexes, times, strict=True):
                 author = cast.account(topic.hosts[i % len(topic.hosts)])
                 self._add(author.username, topic.official_posts[i], author.home_city, minutes,
                           topic=topic, weight=12.0, official=True)

@@ -203,11 +203,11 @@ def replay_demo(plaza: Any, *, days: float = 7.0, hours: float = 3.0, seed: int 
     for post in posts:
         keys, city, who = post.keys, post.city, post.account_id
         if post.kind == "original":
-            add(post.at, lambda r, k=keys, c=city, w=who: r.original(k, w, c, trust(w)))
+            add(post.at, _bind(Recorder.original, keys, who, city, trust(who)))
         elif post.kind == "repost":
-            add(post.at, lambda r, k=keys, c=city, w=who: r.repost(k, w, c, trust(w)))
+            add(post.at, _bind(Recorder.repost, keys, who, city, trust(who)))
         else:
-            add(post.at, lambda r, k=keys, c=city, w=who: r.reply(k, w, c, trust(w)))
+            add(post.at, _bind(Recorder.reply, keys, who, city, trust(who)))
         if post.kind != "original":
             continue
         author = activity.accounts[who]
@@ -218,7 +218,7 @@ def replay_demo(plaza: Any, *, days: float = 7.0, hours: float = 3.0, seed: int 
             arrivals[int(rng.expovariate(1.0 / (READ_HOURS * 3600.0)) // 600)] += 1
         for bucket, n in arrivals.items():
             add(post.at + bucket * 600.0 + 300.0,
-                lambda r, k=keys, c=city, n=n, p=post.id: _read(r, k, c, n, p))
+                _bind(_read, keys, city, n, post.id))
         locals_ = audience.get(city) or everyone
         for _ in range(_poisson(rng, SEARCHES_PER_ORIGINAL)):
             if not locals_:
@@ -227,16 +227,16 @@ def replay_demo(plaza: Any, *, days: float = 7.0, hours: float = 3.0, seed: int 
             key = rng.choice(keys)
             searches += 1
             add(post.at + rng.uniform(60.0, 3 * 3600.0),
-                lambda r, k=key, s=searcher, c=city: r.search(k, s, c, AUDIENCE_TRUST))
+                _bind(Recorder.search, key, searcher, city, AUDIENCE_TRUST))
     likes = 0
     for like in activity.likes:
         at = _ts(like.created_at)
-        keys = activity.keys.get(like.status_id)
-        if at < since or not keys:
+        liked = activity.keys.get(like.status_id)
+        if at < since or not liked:
             continue
         likes += 1
         city = activity.city.get(like.status_id)
-        add(at, lambda r, k=tuple(keys), c=city, w=like.account_id: r.activity("like", k, w, c, trust(w)))
+        add(at, _bind(Recorder.activity, "like", tuple(liked), like.account_id, city, trust(like.account_id)))
     events.sort(key=lambda e: (e[0], e[1]))
 
     clock = [now - hours * 3600.0]
@@ -266,6 +266,11 @@ def replay_demo(plaza: Any, *, days: float = 7.0, hours: float = 3.0, seed: int 
         city_lists=sum(1 for s in lists if s.city is not None and s.entries),
         seconds=time.monotonic() - started,
     )
+
+
+def _bind(action: Callable[..., Any], *args: Any) -> Callable[[Recorder], None]:
+    """An event: ``action(recorder, *args)`` when the compressed clock reaches it."""
+    return lambda recorder: action(recorder, *args)
 
 
 def _read(recorder: Recorder, keys: tuple[str, ...], city: str | None, n: int, post: int) -> None:

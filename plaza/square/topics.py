@@ -81,7 +81,7 @@ def _topic(conn: Connection, name: str) -> Row[Any] | None:
     key = _key(name)
     if not key:
         return None
-    return conn.execute(select(topics.c.id, topics.c.name).where(topics.c.key == key)).first()
+    return conn.execute(select(topics).where(topics.c.key == key)).first()
 
 
 def _existing(conn: Connection, name: str) -> Row[Any]:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from statistics import median
 from typing import Protocol
 
@@ -28,9 +29,12 @@ GAP_SECONDS = 1800.0
 
 
 class CurveLike(Protocol):
-    at: float
-    heat: int
-    rank: int | None
+    @property
+    def at(self) -> float: ...
+    @property
+    def heat(self) -> int: ...
+    @property
+    def rank(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +106,10 @@ def _segments(points: Sequence[ChartPoint]) -> list[list[ChartPoint]]:
     while on the list may have no point."""
     if len(points) < 2:
         return [list(points)] if points else []
-    gaps = [b.at - a.at for a, b in zip(points, points[1:])]
+    gaps = [b.at - a.at for a, b in pairwise(points)]
     limit = max(3 * median(gaps), GAP_SECONDS)
     stretches: list[list[ChartPoint]] = [[points[0]]]
-    for gap, point in zip(gaps, points[1:]):
+    for gap, point in zip(gaps, points[1:], strict=True):
         if gap > limit:
             stretches.append([])
         stretches[-1].append(point)
@@ -115,7 +119,7 @@ def _segments(points: Sequence[ChartPoint]) -> list[list[ChartPoint]]:
 def _least_span(points: Sequence[CurveLike]) -> float:
     """The narrowest time axis: about ten refreshes (ten minutes at one a minute), so a topic
     just listed is not stretched across the whole chart."""
-    gaps = [b.at - a.at for a, b in zip(points, points[1:]) if b.at > a.at]
+    gaps = [b.at - a.at for a, b in pairwise(points) if b.at > a.at]
     usual = median(gaps) if gaps else 60.0
     return min(600.0, max(60.0, 10 * usual))
 

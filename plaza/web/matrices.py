@@ -111,7 +111,8 @@ async def create_matrix(request: Request) -> Response:
     try:
         root_id = None
         if typed["kind"] == "tree":
-            [root_id] = _account_ids(request, _usernames(typed["root"])[:1]) or [None]
+            roots = _account_ids(request, _usernames(typed["root"])[:1])
+            root_id = roots[0] if roots else None
         spec = MatrixSpec(name=typed["name"], kind=typed["kind"], description=typed["description"],
                           region_code=typed["region_code"] or None,
                           department_type=typed["department_type"] or None, root_id=root_id,

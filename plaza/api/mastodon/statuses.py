@@ -46,7 +46,7 @@ def _coordinate(params: Params, name: str) -> float | None:
 
 def new_status(params: Params) -> posts.NewStatus:
     """The post a request describes; polls and scheduling are refused, Plaza has neither."""
-    if any(key == "poll" or key.startswith("poll[") for key in params.keys()):
+    if any(key == "poll" or key.startswith("poll[") for key in params.keys()):  # noqa: SIM118 (Params is no dict)
         raise Invalid("poll_not_supported")
     if params.text("scheduled_at"):
         raise Invalid("scheduled_not_supported")

@@ -25,7 +25,6 @@ matrix takes ``follow`` (or ``write:follows``), as Mastodon's follow endpoint do
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plaza.api.mastodon.accounts import FOLLOW_SCOPES
 from plaza.api.mastodon.entities import account_plaza, iso
 from plaza.api.mastodon.protocol import (
     ORJSONResponse,
@@ -48,7 +48,6 @@ from plaza.api.mastodon.protocol import (
     read_params,
     viewer,
 )
-from plaza.api.mastodon.accounts import FOLLOW_SCOPES
 from plaza.api.plaza.hot import iso as unix_iso
 from plaza.errors import Invalid, NotFound
 from plaza.matrices import campaigns, matrices
@@ -59,7 +58,6 @@ from plaza.square import accounts
 from plaza.square.pagination import parse_page
 from plaza.square.views import topic_path
 from plaza.storage.db import Database
-
 
 # --- entities ---------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ _CITY = {"name": "city", "in": "query", "required": False,
          "description": "6-digit GB/T 2260 code of a prefecture-level city or municipality (a county's "
                         "code reads as its city's); absent: the national list",
          "schema": {"type": "string", "pattern": "^[0-9]{6}$"}}
-_BEARER = [{"bearer": []}]
+_BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},

@@ -1,7 +1,7 @@
 """the square: accounts, posts, topics, follows, notifications, oauth
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28
 """
 
