@@ -58,6 +58,12 @@ def test_over_https_the_session_cookie_is_secure_and_every_response_asks_for_htt
                      "/api/v1/statuses/1"):
             response = client.get(path, follow_redirects=False)
             assert response.headers.get("strict-transport-security") == HSTS, path
+        # Every cookie Plaza sets travels over https only: the language chosen on a page too.
+        chosen = client.get("/?lang=en")
+        cookies = chosen.headers.get_list("set-cookie")
+        assert any(c.lower().startswith("plaza_lang=") for c in cookies)
+        for cookie in cookies:
+            assert "secure" in {p.strip() for p in cookie.lower().split(";")}, cookie
 
 
 def test_over_plain_http_the_cookie_is_not_secure_and_no_hsts_is_sent(plaza) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from plaza.square import accounts, follows, notifications, timelines
 from plaza.square.views import account_path
 from plaza.square.visibility import may_review
 from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
-from plaza.web.rendering import LANG_COOKIE, render
+from plaza.web.rendering import remember_language, render
 from plaza.web.sessions import checked_form, current_account
 
 
@@ -94,8 +94,7 @@ async def settings_submit(request: Request) -> Response:
                               status_code=exc.status)
     response = RedirectResponse("/settings?saved=1", status_code=303)
     # The language cookie outranks the account setting, so it follows the new choice.
-    response.set_cookie(LANG_COOKIE, i18n.normalise(str(values["locale"])), max_age=365 * 24 * 3600,
-                        samesite="lax", httponly=True)
+    remember_language(request, response, str(values["locale"]))
     return response
 
 

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 from sqlalchemy import Row
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 import plaza.i18n.ui  # noqa: F401  (registers the UI catalogue)
 from plaza import i18n, regions
@@ -209,6 +209,11 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     response = HTMLResponse(html, status_code=status_code)
     chosen = request.query_params.get("lang")
     if chosen:
-        response.set_cookie(LANG_COOKIE, i18n.normalise(chosen), max_age=365 * 24 * 3600,
-                            samesite="lax", httponly=True)
+        remember_language(request, response, chosen)
     return response
+
+
+def remember_language(request: Request, response: Response, locale: str) -> None:
+    """The reader's language in a cookie for a year (``Secure`` when Plaza is served over https)."""
+    response.set_cookie(LANG_COOKIE, i18n.normalise(locale), max_age=365 * 24 * 3600, samesite="lax",
+                        httponly=True, secure=request.app.state.plaza.settings.is_https)
