@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     """Build the application for ``settings`` (read from the environment when omitted)."""
     from plaza.api import mastodon
     from plaza.api import plaza as plaza_api
+    from plaza.http.limits import RequestLimits
     from plaza.http.security import SecurityHeaders
     from plaza.web import media_files
     from plaza.web import routes as web_routes
@@ -73,6 +74,10 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
             Middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="plaza_session", same_site="lax", https_only=settings.is_https,
                        max_age=int(SESSION_IDLE_LIMIT.total_seconds())),
+            # bodies and URLs bounded before any interface reads them (inside the session, so a
+            # refusal is answered in the reader's language)
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes,
+                       max_image_bytes=settings.max_image_bytes),
         ],
         exception_handlers={PlazaError: errors.plaza_error, Exception: errors.server_error},
     )

@@ -79,6 +79,8 @@ class Settings:
     approval_required: bool = False
     registrations_open: bool = True
     max_image_bytes: int = 8 * 1024 * 1024
+    #: Largest request body other than an image upload (JSON and forms), in bytes.
+    max_body_bytes: int = 1024 * 1024
     sqlite_synchronous: str = "NORMAL"
     #: Bytes of the SQLite file each connection maps into memory (``PRAGMA mmap_size``); 0 reads
     #: pages with ``pread`` into SQLite's own bounded page cache instead.
@@ -162,6 +164,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),
         max_image_bytes=int(e.get("PLAZA_MAX_IMAGE_BYTES", str(8 * 1024 * 1024))),
+        max_body_bytes=int(e.get("PLAZA_MAX_BODY_BYTES", str(1024 * 1024))),
         sqlite_synchronous=e.get("PLAZA_SQLITE_SYNCHRONOUS", "NORMAL").upper(),
         sqlite_mmap_bytes=int(e.get("PLAZA_SQLITE_MMAP_MB", "0")) * 2**20,
         public_url=e.get("PLAZA_PUBLIC_URL", ""),

@@ -13,6 +13,8 @@ from plaza.storage.db import Database
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
+#: The deepest ``offset`` an offset-paged list (search, trends) serves.
+MAX_OFFSET = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +81,25 @@ class Keyset:
 
 
 def parse_id(value: Any, name: str = "id") -> int | None:
+    """An id given as a parameter (None when absent): digits below 2**63, what a BIGINT holds;
+    anything else is a 422 naming the value."""
     if value is None or value == "":
         return None
-    try:
-        number = int(str(value))
-    except ValueError as exc:
-        raise Invalid("id_invalid", value=str(value)[:40]) from exc
-    if number < 0 or number >= 2**63:
-        raise Invalid("id_invalid", value=str(value)[:40])
-    return number
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) >= 2**63:
+        raise Invalid("id_invalid", value=text[:40])
+    return int(text)
+
+
+def parse_offset(value: Any, maximum: int = MAX_OFFSET) -> int:
+    """``offset`` of an offset-paged list: 0…``maximum`` (deeper pages cost the database more
+    than anyone reads); else a 422."""
+    if value is None or value == "":
+        return 0
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > maximum:
+        raise Invalid("offset_invalid", max=maximum)
+    return int(text)
 
 
 def parse_page(params: Any, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT) -> Page:

@@ -24,6 +24,7 @@ from starlette.requests import Request
 
 from plaza.clock import utcnow
 from plaza.errors import Forbidden, NotFound
+from plaza.http.limits import check_text
 from plaza.identity import sessions
 from plaza.identity.sessions import WebSession
 from plaza.square import accounts
@@ -132,6 +133,10 @@ async def checked_form(request: Request, *, max_upload: bool = False) -> FormDat
         sent.encode(), expected.encode()
     ):
         raise Forbidden("csrf_failed")
+    for key, value in form.multi_items():  # every text field a page takes, checked here once
+        check_text(key, key)
+        if isinstance(value, str):
+            check_text(value, key)
     return form
 
 

@@ -19,7 +19,7 @@ from plaza import actions
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.identity import tokens
 from plaza.square import accounts, follows, timelines
-from plaza.square.pagination import parse_page
+from plaza.square.pagination import parse_offset, parse_page
 from plaza.square.visibility import may_review
 
 from .entities import Renderer, domain, relationship, token
@@ -138,12 +138,11 @@ def limit_offset(request: Request, default: int = 40, maximum: int = 80) -> tupl
     params = query_params(request)
     try:
         limit = int(params.text("limit") or default)
-        offset = int(params.text("offset") or 0)
     except ValueError as exc:
         raise Invalid("limit_invalid", max=maximum) from exc
-    if limit < 1 or offset < 0:
+    if limit < 1:
         raise Invalid("limit_invalid", max=maximum)
-    return min(limit, maximum), offset
+    return min(limit, maximum), parse_offset(params.text("offset"))
 
 
 async def search_endpoint(request: Request) -> Response:
@@ -216,12 +215,7 @@ async def unfollow(request: Request) -> Response:
 async def relationships(request: Request) -> Response:
     """``GET /api/v1/accounts/relationships?id[]=1&id[]=2``."""
     caller = authenticate(request, "read:follows", "follow")
-    ids: list[int] = []
-    for raw in query_params(request).values("id"):
-        try:
-            ids.append(int(str(raw)))
-        except ValueError:
-            continue  # Mastodon skips ids it cannot find
+    ids = query_params(request).ids("id", skip_malformed=True)  # Mastodon skips ids it cannot find
     rels = follows.relationships(plaza_of(request).db, caller.account_id, list(dict.fromkeys(ids)))
     return ORJSONResponse([relationship(r) for r in rels])
 

@@ -37,7 +37,7 @@ async def register_app(request: Request) -> Response:
     (``identity.oauth.register_app``); the client secret is shown this once."""
     plaza = plaza_of(request)
     plaza.limits.hit("register_app", client_address(request))
-    params = await read_params(request)
+    params = await read_params(request, controls=False)
     uris = params.values("redirect_uris")
     one = uris[0] if len(uris) == 1 and isinstance(uris[0], str) else None  # Mastodon's own form
     app, secret = oauth.register_app(plaza.db, params.text("client_name") or "",
@@ -98,7 +98,7 @@ def _token_response(secret: str, scopes: frozenset[str]) -> Response:
 async def token_endpoint(request: Request) -> Response:
     """``POST /oauth/token``."""
     plaza = plaza_of(request)
-    params = await read_params(request)
+    params = await read_params(request, controls=False)
     grant = params.text("grant_type") or ""
     if grant not in grant_types(request):
         raise BadRequest("oauth_unsupported_grant_type", grant=grant[:40])
@@ -124,7 +124,7 @@ async def token_endpoint(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     """``POST /oauth/revoke`` (RFC 7009): revoking an unknown token also answers 200."""
     plaza = plaza_of(request)
-    params = await read_params(request)
+    params = await read_params(request, controls=False)
     app = _authenticated_client(request, params)
     value = params.text("token")
     if value:

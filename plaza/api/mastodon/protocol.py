@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from plaza.errors import BadRequest, Forbidden, Invalid, NotFound, Unauthorized
+from plaza.http.limits import check_json, check_text
 from plaza.identity import tokens
 from plaza.identity.tokens import Token
 from plaza.square import accounts
@@ -107,10 +108,16 @@ class Params:
     def id(self, key: str) -> int | None:
         return parse_id(self.text(key), key)
 
-    def ids(self, key: str) -> list[int]:
+    def ids(self, key: str, *, skip_malformed: bool = False) -> list[int]:
+        """Every id given as ``key`` (``key[]``); with ``skip_malformed`` a value that is not a
+        number is passed over, as Mastodon passes over ids it cannot find. A number out of an
+        id's range is a 422 either way."""
         out = []
         for value in self.values(key):
-            number = parse_id(str(value), key)
+            text = str(value)
+            if skip_malformed and not (text.isascii() and text.isdigit()):
+                continue
+            number = parse_id(text, key)
             if number is not None:
                 out.append(number)
         return out
@@ -143,8 +150,12 @@ def query_params(request: Request) -> Params:
     return params
 
 
-async def read_params(request: Request, *, max_part_size: int = 1024 * 1024) -> Params:
-    """Query and body parameters of a request, whatever the body's encoding."""
+async def read_params(request: Request, *, max_part_size: int = 1024 * 1024, controls: bool = True) -> Params:
+    """Query and body parameters of a request, whatever the body's encoding. Text holding a
+    control character (but tab and line breaks) is refused (400 naming the parameter) unless
+    ``controls`` is off: OAuth's endpoints answer each field as RFC 6749 and 7009 say
+    (``identity.oauth`` refuses control characters field by field). JSON nested deeper than
+    :data:`~plaza.http.limits.MAX_JSON_DEPTH` is refused either way."""
     params = query_params(request)
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
@@ -154,6 +165,10 @@ async def read_params(request: Request, *, max_part_size: int = 1024 * 1024) -> 
             raise BadRequest("body_invalid") from exc
         body = Params()
         for key, value in form.multi_items():
+            if controls:
+                check_text(key, key)
+                if isinstance(value, str):
+                    check_text(value, key)
             body.add(key, value)
         params.update(body)
     elif content_type.endswith("json") or (content_type == "" and request.method != "GET"):
@@ -165,6 +180,7 @@ async def read_params(request: Request, *, max_part_size: int = 1024 * 1024) -> 
                 raise BadRequest("body_invalid") from exc
             if not isinstance(data, dict):
                 raise BadRequest("body_invalid")
+            check_json(data, controls=controls)
             body = Params()
             for key, value in data.items():
                 body.add(key, value)

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from plaza import actions
 from plaza.errors import Invalid, NotFound
 from plaza.square import accounts, posts, topics
+from plaza.square.pagination import parse_offset
 from plaza.square.text import topic_key
 
 from .accounts import local_query
@@ -57,9 +58,9 @@ async def search_v2(request: Request) -> Response:
         raise Invalid("parameter_invalid", name="type")
     try:
         limit = min(max(int(params.text("limit") or 20), 1), 40)
-        offset = max(int(params.text("offset") or 0), 0)
     except ValueError as exc:
         raise Invalid("limit_invalid", max=40) from exc
+    offset = parse_offset(params.text("offset"))
     plaza = plaza_of(request)
     renderer = Renderer(plaza.settings.base_url)
     found_accounts: list[Any] = []

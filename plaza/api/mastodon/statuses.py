@@ -94,12 +94,7 @@ async def show_many(request: Request) -> Response:
     """``GET /api/v1/statuses?id[]=…``: those that exist and the caller may see, in order."""
     me = viewer(request, "read:statuses")
     viewer_id = me.id if me is not None else None
-    wanted: list[int] = []
-    for raw in query_params(request).values("id"):
-        try:
-            wanted.append(int(str(raw)))
-        except ValueError:
-            continue
+    wanted = query_params(request).ids("id", skip_malformed=True)
     plaza = plaza_of(request)
     visible: list[int] = []
     with plaza.db.read() as conn:

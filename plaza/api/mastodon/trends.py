@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from plaza.errors import Invalid
 from plaza.square import timelines, views
-from plaza.square.pagination import Page
+from plaza.square.pagination import Page, parse_offset
 
 from .entities import Renderer, tag, tag_history
 from .protocol import ORJSONResponse, Params, off_loop, plaza_of, query_params, viewer
@@ -29,12 +29,11 @@ def _window(params: Params, default: int, most: int) -> tuple[int, int]:
     """``limit`` (1…most) and ``offset`` (≥ 0), as Mastodon's trends take them."""
     try:
         limit = int(params.text("limit") or default)
-        offset = int(params.text("offset") or 0)
     except ValueError as exc:
         raise Invalid("limit_invalid", max=most) from exc
-    if not 1 <= limit <= most or offset < 0:
+    if not 1 <= limit <= most:
         raise Invalid("limit_invalid", max=most)
-    return limit, offset
+    return limit, parse_offset(params.text("offset"))
 
 
 async def trend_tags(request: Request) -> Response:
