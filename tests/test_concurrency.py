@@ -11,6 +11,7 @@ counters equal what the tables hold.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import threading
@@ -32,6 +33,7 @@ from plaza.config import load_settings, normalise_database_url
 from plaza.identity import oauth, tokens
 from plaza.instance import Plaza
 from plaza.square import accounts, posts
+from plaza.storage.ids import new_id
 from plaza.storage.migrate import upgrade
 from plaza.storage.schema import (
     access_tokens,
@@ -324,3 +326,44 @@ def test_migration_0014_keeps_the_first_of_reposts_made_twice_and_recounts(datab
         engine.dispose()
         if schema is not None:
             soaklib.drop_postgres_schema(POSTGRES_URL, schema)
+
+
+def test_a_batched_write_that_loses_a_race_on_a_unique_index_runs_again_and_sees_the_winner(
+        plaza: Plaza, database_url: str) -> None:
+    """A write that looks before it inserts (a profile's display name, say) and finds its row
+    taken by another process in between is run once more — and answers as for a row already
+    there — instead of failing; the other writes of its batch are untouched."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer at a time: nobody writes between the look and the insert")
+    author = accounts.create(plaza.db, username="looker_author", password=None, home_city="500000")
+    fan = accounts.create(plaza.db, username="looker_fan", password=None, home_city="500000")
+    liked = posts.create(plaza.db, author, posts.NewStatus(text="先看后写"))
+    other_process = create_engine(normalise_database_url(database_url))
+    runs: list[int] = []
+
+    def like_after_looking() -> str:
+        with plaza.db.write() as conn:
+            runs.append(1)
+            mine = (favourites.c.account_id == fan.id, favourites.c.status_id == liked)
+            if conn.execute(select(favourites.c.id).where(*mine)).first() is not None:
+                return "liked already"
+            if len(runs) == 1:  # another process likes it between the look and the insert
+                with other_process.begin() as other:
+                    other.execute(insert(favourites).values(id=new_id(), account_id=fan.id, status_id=liked,
+                                                            created_at=datetime.now(UTC)))
+            conn.execute(insert(favourites).values(id=new_id(), account_id=fan.id, status_id=liked,
+                                                   created_at=datetime.now(UTC)))
+            return "liked"
+
+    async def batch() -> list[object]:
+        return await asyncio.gather(
+            plaza.db.batched(like_after_looking),
+            plaza.db.batched(lambda: posts.create(plaza.db, author, posts.NewStatus(text="同一批"))),
+            return_exceptions=True)
+
+    try:
+        outcome = asyncio.run(batch())
+    finally:
+        other_process.dispose()
+    assert outcome[0] == "liked already"  # before: IntegrityError, a 500 for its caller
+    assert isinstance(outcome[1], int)
