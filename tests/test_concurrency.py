@@ -44,6 +44,7 @@ from plaza.storage.schema import (
     notifications,
     status_topics,
     statuses,
+    topic_hosts,
     topics,
 )
 from plaza.storage.schema import accounts as accounts_table
@@ -60,10 +61,10 @@ class Served:
     url: str
     plaza: Plaza  # the same database, for setting up and for looking at what was written
 
-    def citizen(self) -> tuple[Any, str]:
+    def citizen(self, role: str = "user") -> tuple[Any, str]:
         """A new account and a bearer token of its own."""
         name = f"racer{next(_names)}"
-        row = accounts.create(self.plaza.db, username=name, password=None, home_city="500000")
+        row = accounts.create(self.plaza.db, username=name, password=None, home_city="500000", role=role)
         secret, _token = tokens.issue(self.plaza.db, row.id, None, frozenset({"read", "write", "follow"}))
         return row, secret
 
@@ -232,6 +233,23 @@ class TestWhatIsDoneOnceIsDoneOnceWhenSentAtOnce:
         served.assert_counts_true(author.id)
         served.assert_counts_true(fan.id)
 
+
+    def test_staff_appointing_one_topic_host_or_describing_one_topic_at_once_do_it_once(
+            self, served: Served) -> None:
+        _admin, secret = served.citizen(role="admin")
+        host, _ = served.citizen()
+        author, _ = served.citizen()
+        posts.create(served.plaza.db, author, posts.NewStatus(text="#防汛提示# 注意安全"))
+        topic = "防汛提示"
+
+        appointed = served.at_once(lambda c: c.post(f"/api/plaza/v1/topics/{topic}/hosts", headers=_auth(secret),
+                                                    data={"account_id": str(host.id)}))
+        described = served.at_once(lambda c: c.put(f"/api/plaza/v1/topics/{topic}/description",
+                                                   headers=_auth(secret), data={"description": "汛期出行提示"}))
+
+        assert {r.status_code for r in appointed + described} == {200}
+        assert served.count(topic_hosts, topic_hosts.c.account_id == host.id) == 1
+        assert {r.json()["description"] for r in described} == {"汛期出行提示"}
 
     def test_a_crowd_signing_up_one_username_makes_one_account(self, served: Served) -> None:
         app, _secret = oauth.register_app(served.plaza.db, "抢注", None, "read write")
