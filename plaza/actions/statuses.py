@@ -81,9 +81,10 @@ async def favourite(plaza: Plaza, actor: Row[Any], status_id: int, *, base_url: 
     """Like (点赞) a post — a repost's original; liking twice is liking once. Returns the post as
     it now is; counts as an interaction for its topics."""
     db = plaza.db
-    liked = await db.batched(lambda: posts.favourite(db, actor, status_id))
-    view = await shown(plaza, liked, actor, base_url)
-    plaza.hot.liked(view, actor)
+    liked = await db.batched(lambda: posts.favourite_once(db, actor, status_id))
+    view = await shown(plaza, liked.status_id, actor, base_url)
+    if liked.new:  # a like counts once, however often it is sent
+        plaza.hot.liked(view, actor)
     return view
 
 
@@ -99,9 +100,10 @@ async def reblog(plaza: Plaza, actor: Row[Any], status_id: int, visibility: str 
     counts as discussion and interaction for the original's topics."""
     plaza.limits.hit("posting", str(actor.id))
     db = plaza.db
-    repost = await db.batched(lambda: posts.reblog(db, actor, status_id, visibility))
-    view = await shown(plaza, repost, actor, base_url)
-    plaza.hot.reposted(view, actor, view.status.visibility)
+    repost = await db.batched(lambda: posts.reblog_once(db, actor, status_id, visibility))
+    view = await shown(plaza, repost.status_id, actor, base_url)
+    if repost.new:  # a repost counts once, however often it is sent
+        plaza.hot.reposted(view, actor, view.status.visibility)
     return view
 
 

@@ -29,6 +29,7 @@ from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square import follows
 from plaza.square.pagination import Page
+from plaza.storage import upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at, new_id
 from plaza.storage.schema import accounts, matrices, matrix_campaigns, matrix_members, statuses
@@ -395,9 +396,10 @@ def add_members(db: Database, actor: Row[Any] | None, matrix_id: int, account_id
                 conn.execute(update(matrix_members).where(
                     matrix_members.c.matrix_id == matrix_id, matrix_members.c.account_id == account_id)
                     .values(source="hand", removed_at=None, added_at=now))
-            else:
-                conn.execute(insert(matrix_members).values(matrix_id=matrix_id, account_id=account_id,
-                                                           source="hand", added_at=now, removed_at=None))
+            else:  # added by two at once: one row
+                conn.execute(upsert.insert(conn, matrix_members).values(
+                    matrix_id=matrix_id, account_id=account_id, source="hand", added_at=now, removed_at=None)
+                    .on_conflict_do_nothing(index_elements=[matrix_members.c.matrix_id, matrix_members.c.account_id]))
         if joining:
             conn.execute(update(matrices).where(matrices.c.id == matrix_id).values(updated_at=now))
     return len(joining)
@@ -437,9 +439,11 @@ def sync(db: Database, actor: Row[Any] | None, matrix_id: int, *, now: datetime 
                       if r.source == "rule" and r.removed_at is None and a not in ruled)
         if _active_count(rows) + len(added) - len(gone) > MAX_MEMBERS:
             raise Invalid("matrix_too_large", max=MAX_MEMBERS)
-        if added:
-            conn.execute(insert(matrix_members), [{"matrix_id": matrix_id, "account_id": a, "source": "rule",
-                                                   "added_at": now, "removed_at": None} for a in added])
+        if added:  # a re-sync running twice at once adds each member once
+            conn.execute(upsert.insert(conn, matrix_members).on_conflict_do_nothing(
+                index_elements=[matrix_members.c.matrix_id, matrix_members.c.account_id]),
+                [{"matrix_id": matrix_id, "account_id": a, "source": "rule", "added_at": now, "removed_at": None}
+                 for a in added])
         if gone:
             conn.execute(delete(matrix_members).where(matrix_members.c.matrix_id == matrix_id,
                                                       matrix_members.c.account_id.in_(gone)))

@@ -140,7 +140,9 @@ def create(
                               verified_at=now)
             conn.execute(insert(accounts).values(**values))
             return conn.execute(select(accounts).where(accounts.c.id == values["id"])).one()
-    except IntegrityError as exc:  # lost a race with another sign-up of the same name
+    except IntegrityError as exc:  # lost a race with another sign-up: answered as if it came second
+        with db.read() as conn:
+            _check_unique(conn, username, display, email)
         raise Conflict("username_taken") from exc
 
 

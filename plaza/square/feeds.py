@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, literal, select, update
+from sqlalchemy import Connection, Row, delete, literal, select, update
 
 from plaza.square.pagination import Keyset, Page
 from plaza.square.visibility import SUSPENDED_IDS, suspended_ids
-from plaza.storage import fast
+from plaza.storage import fast, upsert
 from plaza.storage.schema import accounts, follows, home_feed, statuses
 
 #: Followers at which an account's posts stop being copied into each follower's feed.
@@ -82,8 +82,9 @@ def on_follow(conn: Connection, follower_id: int, target_id: int) -> None:
         select(statuses.c.id).where(statuses.c.account_id == target_id,
                                     _NOT_DIRECT)
         .order_by(statuses.c.id.desc()).limit(BACKFILL))]
-    if recent:
-        conn.execute(insert(home_feed), [{"account_id": follower_id, "status_id": s} for s in recent])
+    if recent:  # a post already there (a fan-out that raced the follow) stays once
+        conn.execute(upsert.insert(conn, home_feed).on_conflict_do_nothing(),
+                     [{"account_id": follower_id, "status_id": s} for s in recent])
 
 
 def on_unfollow(conn: Connection, follower_id: int, target_id: int) -> None:

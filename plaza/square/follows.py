@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from plaza.clock import utcnow
 from plaza.errors import Invalid, NotFound
 from plaza.square import feeds
 from plaza.square.notifications import notify
 from plaza.square.pagination import Page
+from plaza.storage import upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import accounts, follows
@@ -26,11 +27,14 @@ def follow(db: Database, follower_id: int, target_id: int, created_at: datetime 
         target = conn.execute(select(accounts.c.id, accounts.c.suspended).where(accounts.c.id == target_id)).first()
         if target is None or target.suspended:
             raise NotFound("account_not_found")
-        if conn.execute(select(follows.c.id).where(follows.c.account_id == follower_id,
-                                                   follows.c.target_account_id == target_id)).first():
+        # Follows sent at once make one (the others wait for its commit and find it): the
+        # counters, the notification and the home feed move once.
+        made = conn.execute(upsert.insert(conn, follows).values(
+            id=new_id(), account_id=follower_id, target_account_id=target_id, created_at=now)
+            .on_conflict_do_nothing(index_elements=[follows.c.account_id, follows.c.target_account_id])
+            .returning(follows.c.id)).first()
+        if made is None:
             return False
-        conn.execute(insert(follows).values(id=new_id(), account_id=follower_id,
-                                            target_account_id=target_id, created_at=now))
         conn.execute(update(accounts).where(accounts.c.id == follower_id)
                      .values(following_count=accounts.c.following_count + 1))
         conn.execute(update(accounts).where(accounts.c.id == target_id)

@@ -20,7 +20,7 @@ from plaza.square import accounts as accounts_service
 from plaza.square import feeds, media, search, text, views
 from plaza.square.notifications import notify
 from plaza.square.visibility import LISTED, visible_ids, visible_in_order
-from plaza.storage import fast
+from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import (
@@ -119,23 +119,28 @@ _INSERT_STATUS = fast.Sql(
     f"RETURNING {views.STATUS_ROWS.columns}")
 _INSERT_STATUS_TOPIC = fast.Sql("INSERT INTO status_topics (topic_id, status_id, public) VALUES (?, ?, ?)")
 _INSERT_MENTION = fast.Sql("INSERT INTO mentions (status_id, account_id) VALUES (?, ?)")
-_INSERT_IDEMPOTENT = fast.Sql(
-    "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?, ?, ?, ?)")
 _IDEMPOTENT = fast.Sql("SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?")
 _COUNT_REPLY = fast.Sql("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?")
-# The author's count goes up first: the same statement reads the author's row as it now is (the
+# An Idempotency-Key is claimed before anything is written, for the post about to be made: the
+# key's primary key lets one request of many sent at once have it (the others wait for its
+# commit, then find it taken and answer its post).
+_CLAIM_KEY = fast.Sql("INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
+                      "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING status_id")
+# Then the author's count goes up: the same statement reads the author's row as it now is (the
 # caller checks it may still post, and the answer shows the new count without reading it back).
-# Unless the Idempotency-Key was used already: then nothing changes and no row comes back.
-_COUNT_POST = fast.Sql(
-    "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? WHERE id = ? "
-    "AND NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = ? AND key = ?) "
+_COUNT_POST = fast.Sql("UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? "
+                       f"WHERE id = ? RETURNING {views.ACCOUNT_ROWS.columns}")
+# On PostgreSQL (a round trip per statement) both in one: no row comes back when the key was taken.
+_CLAIM_AND_COUNT_PG = fast.Sql(
+    "WITH k AS (INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
+    "SELECT ?, ?, ?, ? WHERE ?::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1) "
+    "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? "
+    "WHERE id = ? AND (?::text IS NULL OR EXISTS (SELECT 1 FROM k)) "
     f"RETURNING {views.ACCOUNT_ROWS.columns}")
-_INSERT_IDEMPOTENT_IF_KEY = ("INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
-                             "SELECT ?, ?, ?, ? WHERE ?::text IS NOT NULL")
-# On PostgreSQL (a round trip per statement) a post that is not direct is written in one
-# statement: the post, its idempotency key, its search document and the home feeds.
+# On PostgreSQL a post that is not direct is then written in one statement: the post, its search
+# document and the home feeds.
 _WRITE_POST_PG = fast.Sql(
-    f"WITH s AS ({_INSERT_STATUS.source}), k AS ({_INSERT_IDEMPOTENT_IF_KEY}), "
+    f"WITH s AS ({_INSERT_STATUS.source}), "
     f"d AS ({search.INSERT_DOCUMENT_IF_ANY}), f AS ({feeds.TO_SELF_AND_FOLLOWERS}) SELECT * FROM s")
 _TOPICS_BY_KEY = fast.Sql("SELECT id, key, name FROM topics WHERE key IN ({in})")
 _ACCOUNT = fast.Sql(f"SELECT {views.ACCOUNT_ROWS.columns} FROM accounts WHERE id = ?")
@@ -197,13 +202,19 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
     document, topic_names, mention_names = drafted.document, drafted.topic_names, drafted.mention_names
     now = created_at or utcnow()
     key = idempotency_key[:128] if idempotency_key else None
+    status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
     with db.write() as conn:
-        counted = fast.fetch(conn, _COUNT_POST, now, author_id, author_id, key)
+        if conn.dialect.name == "postgresql":
+            counted = fast.fetch(conn, _CLAIM_AND_COUNT_PG, author_id, key, status_id, now, key,
+                                 now, author_id, key)
+        else:
+            claimed = key is None or bool(fast.fetch(conn, _CLAIM_KEY, author_id, key, status_id, now))
+            counted = fast.fetch(conn, _COUNT_POST, now, author_id) if claimed else []
         if not counted:  # the key was used (a retried request), or the account is gone
             done = fast.fetch(conn, _IDEMPOTENT, author_id, key) if key else []
             found = fast.fetch(conn, _ACCOUNT, author_id)
             admit(_account_row(conn, found[0]) if found else None)
-            if not done:
+            if not done or done[0][0] == status_id:  # the key is this post's own claim
                 raise NotFound("account_not_found")
             return int(done[0][0])
         author = _account_row(conn, counted[0])
@@ -213,7 +224,6 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
             parent = conn.execute(_STATUS, {"id": new.in_reply_to_id}).first()
             if parent is None or parent.reblog_of_id is not None or not can_see(conn, parent, author.id):
                 raise Invalid("reply_target_missing")
-        status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         city = regions.city_code(new.city) if new.city else author.home_city
         columns = (status_id, author.id, new.text, new.spoiler_text, new.sensitive or bool(new.spoiler_text),
                    new.visibility, new.language, parent.id if parent else None,
@@ -221,8 +231,8 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
         in_one = conn.dialect.name == "postgresql" and new.visibility != "direct"
         if in_one:
             tokens = " ".join(document)
-            written = fast.fetch(conn, _WRITE_POST_PG, *columns, author.id, key, status_id, now, key,
-                                 status_id, tokens, tokens, *feeds.fan_out_params(author.id, status_id))
+            written = fast.fetch(conn, _WRITE_POST_PG, *columns, status_id, tokens, tokens,
+                                 *feeds.fan_out_params(author.id, status_id))
         else:
             written = fast.fetch(conn, _INSERT_STATUS, *columns)
         status = _status_row(conn, written[0])
@@ -251,8 +261,6 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
             if parent.account_id != author.id and parent.account_id not in mentioned:
                 notify(conn, parent.account_id, author.id, "reply", status_id, now)
         if not in_one:
-            if key:
-                fast.execute(conn, _INSERT_IDEMPOTENT, author.id, key, status_id, now)
             search.index_status(conn, status_id, document)
             feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
         views.remember_written(conn, status, author)
@@ -270,24 +278,42 @@ def _original(conn: Connection, status_id: int, viewer_id: int) -> Row[Any]:
     return status
 
 
+@dataclass(frozen=True, slots=True)
+class Done:
+    """What an act that happens at most once (a repost, a like) came to: ``status_id`` (the
+    repost, the liked post) and whether this call made it (``new``) or found it made before."""
+
+    status_id: int
+    new: bool
+
+
 def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "public",
            created_at: datetime | None = None) -> int:
     """Repost (转发) a post; reposting twice returns the first repost."""
+    return reblog_once(db, account, status_id, visibility, created_at).status_id
+
+
+def reblog_once(db: Database, account: Row[Any], status_id: int, visibility: str = "public",
+                created_at: datetime | None = None) -> Done:
+    """:func:`reblog`, saying whether this call made the repost. Reposts sent at once make one:
+    the others wait for its commit and answer it; the counters and the notification move once."""
     now = created_at or utcnow()
     with db.write() as conn:
         original = _original(conn, status_id, account.id)
         if original.visibility not in ("public", "unlisted"):
             raise Forbidden("reblog_not_allowed")
-        existing = conn.execute(select(statuses.c.id).where(
-            statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).first()
-        if existing is not None:
-            return int(existing.id)
         reblog_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         shown_to = visibility if visibility in VISIBILITIES[:3] else "public"
-        conn.execute(insert(statuses).values(
+        made = conn.execute(upsert.insert(conn, statuses).values(
             id=reblog_id, account_id=account.id, text="", spoiler_text="", sensitive=False,
             visibility=shown_to, reblog_of_id=original.id,
-            city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now))
+            city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now)
+            .on_conflict_do_nothing(index_elements=[statuses.c.reblog_of_id, statuses.c.account_id],
+                                    index_where=statuses.c.reblog_of_id.is_not(None))  # migration 0014
+            .returning(statuses.c.id)).first()
+        if made is None:
+            return Done(conn.execute(select(statuses.c.id).where(
+                statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).scalar_one(), False)
         # Reposts carry the topics of the original: they count as discussion (讨论量). Listed on
         # topic timelines only when the repost and its original both are public.
         topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()
@@ -301,7 +327,7 @@ def reblog(db: Database, account: Row[Any], status_id: int, visibility: str = "p
         if original.account_id != account.id:
             notify(conn, original.account_id, account.id, "reblog", original.id, now)
         feeds.fan_out(conn, account, reblog_id, shown_to)
-    return reblog_id
+    return Done(reblog_id, True)
 
 
 def unreblog(db: Database, account: Row[Any], status_id: int) -> int:
@@ -322,20 +348,26 @@ def unreblog(db: Database, account: Row[Any], status_id: int) -> int:
 
 
 def favourite(db: Database, account: Row[Any], status_id: int, created_at: datetime | None = None) -> int:
-    """Like (点赞) a post; liking twice is a no-op."""
+    """Like (点赞) a post; liking twice is a no-op. Returns the liked post's id (the original's)."""
+    return favourite_once(db, account, status_id, created_at).status_id
+
+
+def favourite_once(db: Database, account: Row[Any], status_id: int, created_at: datetime | None = None) -> Done:
+    """:func:`favourite`, saying whether this call made the like: of likes sent at once one is
+    made, and the count and the notification move once."""
     now = created_at or utcnow()
     with db.write() as conn:
         status = _original(conn, status_id, account.id)
-        exists = conn.execute(select(favourites.c.id).where(
-            favourites.c.account_id == account.id, favourites.c.status_id == status.id)).first()
-        if exists is None:
-            conn.execute(insert(favourites).values(id=new_id(), account_id=account.id,
-                                                   status_id=status.id, created_at=now))
+        made = conn.execute(upsert.insert(conn, favourites).values(
+            id=new_id(), account_id=account.id, status_id=status.id, created_at=now)
+            .on_conflict_do_nothing(index_elements=[favourites.c.account_id, favourites.c.status_id])
+            .returning(favourites.c.id)).first()
+        if made is not None:
             conn.execute(update(statuses).where(statuses.c.id == status.id)
                          .values(favourites_count=statuses.c.favourites_count + 1))
             if status.account_id != account.id:
                 notify(conn, status.account_id, account.id, "favourite", status.id, now)
-    return int(status.id)
+    return Done(int(status.id), made is not None)
 
 
 def unfavourite(db: Database, account: Row[Any], status_id: int) -> int:
@@ -352,7 +384,9 @@ def unfavourite(db: Database, account: Row[Any], status_id: int) -> int:
 def delete_status(db: Database, actor: Row[Any], status_id: int) -> Row[Any]:
     """Delete a post (its author, or a moderator). Returns the deleted row (for delete-and-redraft)."""
     with db.write() as conn:
-        status = conn.execute(select(statuses).where(statuses.c.id == status_id)).first()
+        # Locked: of deletions sent at once one deletes; the others find it gone (404), so the
+        # counters move once.
+        status = conn.execute(select(statuses).where(statuses.c.id == status_id).with_for_update()).first()
         if status is None or not can_see(conn, status, actor.id):
             raise NotFound("status_not_found")
         if status.account_id != actor.id:

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, exists, func, select
 
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
@@ -20,7 +20,7 @@ from plaza.clock import utcnow
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.square.text import topic_key
 from plaza.square.visibility import may_review
-from plaza.storage import fast
+from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.schema import (
     accounts,
@@ -174,8 +174,10 @@ def appoint_host(db: Database, name: str, account_id: int, *, by: Any) -> TopicC
                                  .where(topic_hosts.c.topic_id == topic.id)).scalar_one()
             if count >= MAX_HOSTS:
                 raise Invalid("topic_hosts_full", limit=MAX_HOSTS)
-            conn.execute(insert(topic_hosts).values(topic_id=topic.id, account_id=account_id,
-                                                    appointed_by=by.id, created_at=utcnow()))
+            # Two staff appointing the same host at once: one row, no error for either.
+            conn.execute(upsert.insert(conn, topic_hosts).values(
+                topic_id=topic.id, account_id=account_id, appointed_by=by.id, created_at=utcnow())
+                .on_conflict_do_nothing(index_elements=[topic_hosts.c.topic_id, topic_hosts.c.account_id]))
         return _read(conn, topic)
 
 
@@ -214,8 +216,8 @@ def set_description(db: Database, name: str, text: str, *, by: Any) -> TopicCura
         now = utcnow()
         if not description:
             conn.execute(delete(topic_descriptions).where(topic_descriptions.c.topic_id == topic.id))
-        elif conn.execute(update(topic_descriptions).where(topic_descriptions.c.topic_id == topic.id)
-                          .values(description=description, updated_by=by.id, updated_at=now)).rowcount == 0:
-            conn.execute(insert(topic_descriptions).values(topic_id=topic.id, description=description,
-                                                           updated_by=by.id, updated_at=now))
+        else:  # written at once by two: the later write stands, neither fails
+            written = {"description": description, "updated_by": by.id, "updated_at": now}
+            conn.execute(upsert.insert(conn, topic_descriptions).values(topic_id=topic.id, **written)
+                         .on_conflict_do_update(index_elements=[topic_descriptions.c.topic_id], set_=written))
         return _read(conn, topic)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from plaza.errors import ServiceBusy
@@ -167,6 +167,10 @@ class _Batcher:
     the same accounts and posts); the server then aborts one of them. That batch is rolled back
     whole and its jobs run again, each in a transaction of its own, so no job's caller sees a
     deadlock for what was only bad timing.
+
+    A job that fails on a unique index (another process wrote the same fact a moment ago, after
+    the job looked for it) is rolled back to its savepoint and run once more: it now sees that
+    fact and answers as for a fact already there. The other jobs of the batch are untouched.
     """
 
     MAX_BATCH = 64
@@ -230,6 +234,8 @@ class _Batcher:
             try:
                 for job in jobs:
                     ok, value = _in_savepoint(conn, job)
+                    if not ok and _duplicate(value):
+                        ok, value = _in_savepoint(conn, job)
                     if not ok and _must_retry(value):
                         raise _Retry(value)
                     outcomes.append((ok, value))
@@ -256,6 +262,14 @@ _RETRY_STATES = frozenset({"40001", "40P01"})
 def _must_retry(error: BaseException) -> bool:
     orig = getattr(error, "orig", None)
     return getattr(orig, "sqlstate", None) in _RETRY_STATES
+
+
+def _duplicate(error: BaseException) -> bool:
+    """A unique index refused a row (PostgreSQL's unique_violation; SQLite's UNIQUE constraint)."""
+    if not isinstance(error, IntegrityError):
+        return False
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
 
 
 _SAVEPOINT = fast.Sql("SAVEPOINT plaza_job")

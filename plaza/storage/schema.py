@@ -161,7 +161,9 @@ statuses = Table(
     Column("edited_at", DateTime(timezone=True), nullable=True),
     Index(None, "account_id", "id"),
     Index(None, "in_reply_to_id"),
-    Index(None, "reblog_of_id", "account_id"),
+    # One repost per account per post (migration 0014): concurrent reposts insert ON CONFLICT.
+    Index(None, "reblog_of_id", "account_id", unique=True,
+          sqlite_where=text("reblog_of_id IS NOT NULL"), postgresql_where=text("reblog_of_id IS NOT NULL")),
     Index(None, "city", "id"),
     Index(None, "visibility", "id"),
 )
