@@ -99,6 +99,12 @@ def test_administrators_pin_block_and_review_and_citizens_may_not(client, plaza)
     assert client.get(base, headers=citizen).status_code == 403
     assert client.post(f"{base}/pin", json={"topic": "x"}).status_code == 401
 
+    # Too long a note or topic is refused as on the web page, never cut short.
+    long_note = client.post(f"{base}/pin", json={"topic": "#防汛通告#", "note": "汛" * 201}, headers=admin)
+    assert long_note.status_code == 422 and "200" in long_note.json()["error"]
+    long_topic = client.post(f"{base}/block", json={"topic": "长" * 101}, headers=admin)
+    assert long_topic.status_code == 422 and "100" in long_topic.json()["error"]
+    assert client.get("/api/plaza/v1/hot").json()["pinned"] is None
     pinned = client.post(f"{base}/pin", json={"topic": "#防汛通告#", "note": "市防汛办发布"},
                          headers=admin).json()
     assert pinned["pinned"] == [{"city": None, "topic": "防汛通告", "note": "市防汛办发布",

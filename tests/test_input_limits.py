@@ -235,3 +235,69 @@ def test_an_image_upload_still_has_the_media_limit(client, plaza, signed_in) -> 
     over = client.post("/api/v2/media", files={"file": ("c.png", b"x" * (9 * 2**20), "image/png")},
                        headers=signed_in)
     assert over.status_code == 413
+
+
+# --- every text field has a bound, said in the reader's language, and nothing is cut short ------
+
+
+def test_each_text_field_one_character_over_its_bound_is_a_422_naming_the_bound(client, plaza, signed_in) -> None:
+    from tests.test_mastodon_api import png
+
+    me = client.get("/api/v1/accounts/verify_credentials", headers=signed_in).json()
+    over: list[tuple[str, str, dict[str, Any], str]] = [
+        ("PATCH", "/api/v1/accounts/update_credentials", {"note": "简" * 501}, "500"),
+        ("GET", "/api/v2/search", {"q": "搜" * 201}, "200"),
+        ("GET", "/api/v1/accounts/search", {"q": "a" * 201}, "200"),
+    ]
+    for method, path, fields, limit in over:
+        if method == "GET":
+            answer = client.get(path, params=fields, headers=signed_in)
+        else:
+            answer = client.request(method, path, data=fields, headers=signed_in)
+        assert answer.status_code == 422, (path, answer.status_code, answer.text)
+        assert limit in answer.json()["error"], answer.text
+    # An image's description: refused at upload (no image kept) and when described afterwards.
+    before = client.get("/api/v1/accounts/verify_credentials", headers=signed_in).json()
+    refused = client.post("/api/v2/media", files={"file": ("a.png", png(), "image/png")},
+                          data={"description": "图" * 1501}, headers=signed_in)
+    assert refused.status_code == 422 and "1500" in refused.json()["error"]
+    kept = client.post("/api/v2/media", files={"file": ("a.png", png(), "image/png")},
+                       data={"description": "图" * 1500}, headers=signed_in)
+    assert kept.status_code == 200 and kept.json()["description"] == "图" * 1500
+    described = client.put(f"/api/v1/media/{kept.json()['id']}", data={"description": "图" * 1501},
+                           headers=signed_in)
+    assert described.status_code == 422
+    assert client.get(f"/api/v1/media/{kept.json()['id']}", headers=signed_in).json()["description"] == "图" * 1500
+    # Nothing changed for the refused edits: the bio is as it was.
+    assert client.get("/api/v1/accounts/verify_credentials", headers=signed_in).json()["note"] == before["note"]
+    assert me["note"] == before["note"]
+
+
+def test_a_search_too_long_on_the_web_stays_in_its_box_with_the_reason(client, plaza) -> None:
+    typed = "重庆" * 101
+    page = client.get("/search", params={"q": typed}, headers={"accept-language": "en"})
+    assert page.status_code == 422
+    assert "at most 200 characters" in page.text and f'value="{typed}"' in page.text
+
+
+def test_sign_up_and_verification_bound_the_e_mail_and_the_agency(client, plaza) -> None:
+    from plaza.errors import Invalid
+    from plaza.square import accounts
+
+    with pytest.raises(Invalid) as raised:
+        accounts.create(plaza.db, username="long_mail", password=None, home_city="500000",
+                        email="a" * 60 + "@" + "b" * 60 + "." + "c" * 200)
+    assert raised.value.key == "email_invalid"
+    with pytest.raises(Invalid) as raised:
+        accounts.create(plaza.db, username="long_note", password=None, home_city="500000", note="n" * 501)
+    assert raised.value.key == "note_too_long"
+    assert accounts.find_by_username(plaza.db, "long_mail") is None
+    citizen(plaza, "boss", role="admin")
+    applicant = citizen(plaza, "yubei_fire", "渝北消防")
+    sign_in(client, "boss")
+    token = csrf(client, "/admin")
+    refused = client.post("/admin/verify", data={
+        "csrf_token": token, "username": "yubei_fire", "agency": "消" * 101, "region_code": "500112",
+        "level": "county", "department_type": "fire_rescue"})
+    assert refused.status_code == 422 and "100" in refused.text
+    assert accounts.get(plaza.db, applicant.id).kind == "citizen"

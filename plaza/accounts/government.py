@@ -34,10 +34,16 @@ class GovernmentProfile:
     parent_username: str | None = None
 
 
+#: Characters of an agency's name (机构名称), the longest full names of county bureaus with room.
+MAX_AGENCY_CHARS = 100
+
+
 def check(profile: GovernmentProfile) -> None:
     """Every field present and known (the region a GB/T 2260 place, or national)."""
     if not profile.agency.strip() or not profile.region_code:
         raise Invalid("government_fields_required")
+    if len(profile.agency.strip()) > MAX_AGENCY_CHARS:
+        raise Invalid("agency_too_long", limit=MAX_AGENCY_CHARS, length=len(profile.agency.strip()))
     if profile.region_code != NATIONAL_REGION and not regions.is_place(profile.region_code):
         raise Invalid("region_invalid", code=profile.region_code)
     if profile.level not in LEVELS:

@@ -9,10 +9,20 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from plaza.errors import Invalid
 from plaza.instance import Plaza
 from plaza.square import accounts, follows, search
 
 KINDS = ("accounts", "statuses", "hashtags")
+#: Characters of a search: a keyword, a name or a sentence, never a document to segment.
+MAX_QUERY_CHARS = 200
+
+
+def _bounded(query: str) -> str:
+    q = query.strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise Invalid("query_too_long", limit=MAX_QUERY_CHARS, length=len(q))
+    return q
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +36,7 @@ async def search_square(plaza: Plaza, query: str, viewer: Row[Any] | None, *, ki
                         limit: int = 20, offset: int = 0, following_only: bool = False) -> Found:
     """Accounts (an exact username first), public posts holding every word of ``query``
     (Chinese segmentation) and topics; ``kind`` narrows it to one of :data:`KINDS`."""
-    q = query.strip()
+    q = _bounded(query)
     if not q:
         return Found([], [], [])
     plaza.hot.searched(q, viewer)
@@ -48,7 +58,7 @@ def matching_accounts(plaza: Plaza, query: str, limit: int, offset: int,
                       following_of: int | None = None) -> list[Row[Any]]:
     """Accounts matching ``query``, an exact username first (``@name`` too); with
     ``following_of``, only those that account follows."""
-    q = query.strip().lstrip("@")
+    q = _bounded(query).lstrip("@")
     db = plaza.db
     rows = search.search_accounts(db, q, limit=limit, offset=offset)
     if offset == 0 and q:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
-from plaza.errors import HotSearchUnavailable
+from plaza.errors import HotSearchUnavailable, Invalid
 from plaza.files import private_dir
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
 from plaza.hot.engine import DayUse, HotEngine, Recount, TopicStats
@@ -86,6 +86,9 @@ CURVE_SNAPSHOTS = 1440
 UNWRITTEN_REFRESHES = 30
 #: Longest search query counted as a keyword (longer ones are sentences, not keywords).
 MAX_KEYWORD_CHARS = 40
+#: Characters of a topic or keyword an administrator pins, blocks or reviews, and of a pin's note.
+MAX_ADMIN_TOPIC_CHARS = 100
+MAX_NOTE_CHARS = 200
 #: Errors that mean the engine cannot be reached (Redis down), not a fault of Plaza's.
 ENGINE_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError)
 #: Batches kept for an unreachable engine (minutes of a busy server's counting); older ones are
@@ -99,6 +102,13 @@ OUTAGE_REPORT_SECONDS = 60.0
 def _key(name: str) -> str:
     """The topic key of a name as written anywhere (``#重庆暴雨#``, ``#Python``, ``重庆暴雨``)."""
     return topic_key(name.strip().strip("#"))
+
+
+def _named(name: str) -> str:
+    """The key of a topic or keyword an administrator names; too long a name is refused."""
+    if len(name.strip().strip("#").strip()) > MAX_ADMIN_TOPIC_CHARS:
+        raise Invalid("hot_form_too_long", limit=MAX_ADMIN_TOPIC_CHARS)
+    return _key(name)
 
 
 def _listed(view: StatusView | None) -> bool:
@@ -673,7 +683,9 @@ class HotService:
     def pin(self, name: str, note: str = "", city: str | None = None, *,
             by: int | None = None) -> None:
         """Put a government announcement in the pinned slot (置顶) of one list."""
-        key = _key(name)
+        key = _named(name)
+        if len(note) > MAX_NOTE_CHARS:
+            raise Invalid("hot_form_note_too_long", limit=MAX_NOTE_CHARS)
         with self._calling() as engine:
             engine.pin(key, note, city)
         self._audit("pin", by, topic=key, city=city, note=note)
@@ -684,25 +696,25 @@ class HotService:
         self._audit("unpin", by, city=city)
 
     def block_topic(self, name: str, *, by: int | None = None) -> None:
-        key = _key(name)
+        key = _named(name)
         with self._calling() as engine:
             engine.block_topic(key)
         self._audit("block_topic", by, topic=key)
 
     def unblock_topic(self, name: str, *, by: int | None = None) -> None:
-        key = _key(name)
+        key = _named(name)
         with self._calling() as engine:
             engine.unblock_topic(key)
         self._audit("unblock_topic", by, topic=key)
 
     def block_keyword(self, keyword: str, *, by: int | None = None) -> None:
-        key = _key(keyword)
+        key = _named(keyword)
         with self._calling() as engine:
             engine.block_keyword(key)
         self._audit("block_keyword", by, topic=key)
 
     def unblock_keyword(self, keyword: str, *, by: int | None = None) -> None:
-        key = _key(keyword)
+        key = _named(keyword)
         with self._calling() as engine:
             engine.unblock_keyword(key)
         self._audit("unblock_keyword", by, topic=key)
@@ -713,13 +725,13 @@ class HotService:
         self._audit("review_on" if enabled else "review_off", by)
 
     def approve(self, name: str, *, by: int | None = None) -> None:
-        key = _key(name)
+        key = _named(name)
         with self._calling() as engine:
             engine.approve(key)
         self._audit("approve", by, topic=key)
 
     def reject(self, name: str, *, by: int | None = None) -> None:
-        key = _key(name)
+        key = _named(name)
         with self._calling() as engine:
             engine.reject(key)
         self._audit("reject", by, topic=key)

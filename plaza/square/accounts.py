@@ -68,6 +68,19 @@ def validate_display_name(name: str) -> str:
     return name
 
 
+#: Characters of a profile's bio (简介), as Mastodon's.
+MAX_NOTE_CHARS = 500
+#: Characters of an e-mail address (RFC 5321's path limit less the brackets).
+MAX_EMAIL_CHARS = 254
+
+
+def validate_note(note: str | None) -> str:
+    note = note or ""
+    if len(note) > MAX_NOTE_CHARS:
+        raise Invalid("note_too_long", limit=MAX_NOTE_CHARS, length=len(note))
+    return note
+
+
 def validate_city(code: str | None) -> str:
     code = (code or "").strip()
     city = regions.city_code(code) if len(code) == 6 and code.isdigit() else None
@@ -107,11 +120,12 @@ def create(
     username = validate_username(username)
     display = validate_display_name(display_name or username)
     city = validate_city(home_city)
+    note = validate_note(note)
     if kind not in KINDS:
         raise Invalid("kind_invalid", kind=kind)
     if email:
         email = email.strip().lower()
-        if not EMAIL_RE.match(email):
+        if len(email) > MAX_EMAIL_CHARS or not EMAIL_RE.match(email):
             raise Invalid("email_invalid")
     if password_hash is None and password is not None:
         password_hash = hash_password(validate_password(password))
@@ -286,9 +300,7 @@ def update_profile(db: Database, account_id: int, **changes: Any) -> Row[Any]:
         elif field == "home_city":
             values["home_city"] = validate_city(value)
         elif field == "note":
-            if len(value) > 500:
-                raise Invalid("text_too_long", limit=500, length=len(value))
-            values["note"] = value
+            values["note"] = validate_note(value)
         elif field == "locale":
             from plaza.i18n import normalise
 

@@ -323,10 +323,22 @@ def new_file_name(ext: str) -> str:
     return f"{secrets.token_hex(16)}.{ext}"
 
 
+#: Characters of an image's description (alt text), as Mastodon's.
+MAX_DESCRIPTION_CHARS = 1500
+
+
+def checked_description(description: str | None) -> str | None:
+    """The description as given (None when blank); too long is refused, never cut short."""
+    if description and len(description) > MAX_DESCRIPTION_CHARS:
+        raise Invalid("media_description_too_long", limit=MAX_DESCRIPTION_CHARS, length=len(description))
+    return description or None
+
+
 def save_upload(db: Database, media_dir: Path, account_id: int, data: bytes, *, max_bytes: int,
                 description: str | None = None, purpose: str = "status") -> Row[Any]:
     """Check, clean and store an uploaded image; returns the row (a post's image is not on a
     post yet: :func:`plaza.square.posts.publish` attaches it)."""
+    description = checked_description(description)
     if not data:
         raise Invalid("media_missing")
     if len(data) > max_bytes:
@@ -348,7 +360,7 @@ def save_upload(db: Database, media_dir: Path, account_id: int, data: bytes, *, 
                 content_type=prepared.content_type, file_name=name, file_size=len(prepared.data),
                 width=prepared.width, height=prepared.height, thumbnail_file_name=thumbnail,
                 thumbnail_width=prepared.thumbnail_width, thumbnail_height=prepared.thumbnail_height,
-                description=(description or None) and description[:1500], created_at=utcnow()))
+                description=description, created_at=utcnow()))
             return conn.execute(select(media_attachments).where(media_attachments.c.id == media_id)).one()
     except BaseException:
         for path in written:  # no row will ever name them
@@ -441,10 +453,11 @@ def get(db: Database, account_id: int, media_id: int) -> Row[Any]:
 
 
 def describe(db: Database, account_id: int, media_id: int, description: str | None) -> Row[Any]:
+    description = checked_description(description)
     with db.write() as conn:
         conn.execute(update(media_attachments).where(
             media_attachments.c.id == media_id, media_attachments.c.account_id == account_id)
-            .values(description=(description or None) and description[:1500]))
+            .values(description=description))
     row = get(db, account_id, media_id)
     views.forget_media(row.status_id)
     return row

@@ -80,7 +80,7 @@ async def account_action(request: Request) -> Response:
 
 
 def _fields(form: FormData) -> dict[str, str]:
-    return {name: (value.strip()[:100] if isinstance(value := form.get(name), str) else "")
+    return {name: (value.strip() if isinstance(value := form.get(name), str) else "")
             for name in GOVERNMENT_FIELDS}
 
 

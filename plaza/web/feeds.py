@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plaza import actions, regions
-from plaza.errors import NotFound
+from plaza.errors import Invalid, NotFound
+from plaza.http.locale import request_locale
 from plaza.square import timelines
 from plaza.web import hot
 from plaza.web.common import load, page_of, plaza_of, require_viewer, timeline
@@ -54,8 +55,13 @@ async def city(request: Request) -> Response:
 
 async def search_page(request: Request) -> Response:
     """Search (搜索): posts (Chinese word segmentation), accounts and topics."""
-    query = request.query_params.get("q", "").strip()[:100]
-    found = await actions.search_square(plaza_of(request), query, current_account(request), limit=20)
-    return render(request, "search.html", {
+    query = request.query_params.get("q", "").strip()
+    try:
+        found = await actions.search_square(plaza_of(request), query, current_account(request), limit=20)
+    except Invalid as exc:  # the search stays in its box, to be shortened
+        return render(request, "search.html", {"query": "", "typed": query,
+                                               "error": exc.message(request_locale(request))},
+                      status_code=exc.status)
+    return render(request, "search.html", {"typed": query,
         "query": query, "statuses": load(request, found.status_ids), "accounts": found.accounts[:10],
         "topics": found.topics[:10], "older_max_id": None})

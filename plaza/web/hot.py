@@ -38,9 +38,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 #: The square's side box shows this many entries.
 TOP_BOX = 10
-#: Longest topic or keyword an administrator may type (topics are at most 100 characters).
-MAX_TOPIC_CHARS = 100
-MAX_NOTE_CHARS = 200
 HISTORY_ROWS = 50
 
 
@@ -219,16 +216,11 @@ def _topic(form: FormData, name: str = "topic") -> str:
     value = _text(form, name).strip("#").strip()
     if not value:
         raise Invalid("hot_form_keyword_missing" if name == "keyword" else "hot_form_topic_missing")
-    if len(value) > MAX_TOPIC_CHARS:
-        raise Invalid("hot_form_too_long", limit=MAX_TOPIC_CHARS)
-    return value
+    return value  # its length is the service's to check, for the web and the API alike
 
 
 def _note(form: FormData) -> str:
-    note = _text(form, "note")
-    if len(note) > MAX_NOTE_CHARS:
-        raise Invalid("hot_form_note_too_long", limit=MAX_NOTE_CHARS)
-    return note
+    return _text(form, "note")
 
 
 def _block(hot: HotService, form: FormData, by: int, block: bool) -> None:
