@@ -16,8 +16,9 @@ from plaza.accounts.government import GovernmentProfile
 from plaza.accounts.policy import Permission
 from plaza.errors import Forbidden, NotFound, PlazaError
 from plaza.http.locale import request_locale
+from plaza.http.params import path_id
 from plaza.square import accounts
-from plaza.web.common import path_id, plaza_of, require_viewer
+from plaza.web.common import plaza_of, require_viewer
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form
 

@@ -11,14 +11,11 @@ from starlette.responses import RedirectResponse, Response
 
 from plaza import actions
 from plaza.errors import Forbidden, PlazaError, RateLimited, Unauthorized
+from plaza.http.context import client_address
 from plaza.http.locale import request_locale
 from plaza.web.common import plaza_of
 from plaza.web.rendering import render
 from plaza.web.sessions import checked_form, current_account, safe_next, sign_in, sign_out
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _field(form: FormData, name: str, limit: int = 200) -> str:

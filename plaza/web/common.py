@@ -7,8 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 from starlette.requests import Request
 
-from plaza.errors import NotFound
-from plaza.instance import Plaza
+from plaza.http.context import plaza_of
 from plaza.square import views
 from plaza.square.pagination import Page, parse_id, parse_page
 from plaza.square.visibility import may_review
@@ -16,10 +15,6 @@ from plaza.web.errors import SignInRequired
 from plaza.web.sessions import current_account
 
 PAGE_SIZE = 20
-
-
-def plaza_of(request: Request) -> Plaza:
-    return request.app.state.plaza  # type: ignore[no-any-return]
 
 
 def require_viewer(request: Request) -> Row[Any]:
@@ -49,14 +44,6 @@ def load(request: Request, ids: list[int], *, review: bool = False) -> list[view
 
 def form_id(value: Any, name: str = "id") -> int | None:
     return parse_id(value if isinstance(value, str) else None, name)
-
-
-def path_id(request: Request, name: str = "status_id") -> int:
-    """A numeric id from the URL path; anything else is a page that does not exist."""
-    raw = request.path_params[name]
-    if not raw.isdigit() or len(raw) > 19 or int(raw) >= 2**63:
-        raise NotFound("not_found")
-    return int(raw)
 
 
 def timeline(request: Request, ids: list[int], page: Page) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from plaza import i18n
 from plaza.clock import as_utc, utcnow
 from plaza.errors import Invalid, NotFound, PlazaError
 from plaza.http.locale import request_locale
+from plaza.http.params import path_id
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CHINA_TIME, CampaignSpec
 from plaza.matrices.matrices import KINDS, MatrixSpec
 from plaza.square import accounts
-from plaza.web.common import load, older_than, page_of, path_id, plaza_of, require_viewer
+from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
 from plaza.web.hot import formatting
 from plaza.web.rendering import label, render
 from plaza.web.sessions import checked_form, current_account

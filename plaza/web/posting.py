@@ -14,9 +14,10 @@ from starlette.responses import RedirectResponse, Response
 from plaza import actions
 from plaza.errors import Invalid, NotFound
 from plaza.http.locale import request_locale
+from plaza.http.params import path_id
 from plaza.square import posts
 from plaza.square.views import account_path
-from plaza.web.common import form_id, load, path_id, plaza_of, require_viewer
+from plaza.web.common import form_id, load, plaza_of, require_viewer
 from plaza.web.rendering import render, status_path
 from plaza.web.sessions import checked_form, current_account, safe_next
 
@@ -81,7 +82,7 @@ async def create_status(request: Request) -> Response:
 
 async def status_page(request: Request) -> Response:
     """A post with its thread: ancestors above, replies below, and a reply form."""
-    status_id = path_id(request)
+    status_id = path_id(request, "status_id")
     viewer = current_account(request)
     db = plaza_of(request).db
     # context checks the viewer may open the post and its thread (staff: a suspended account's)
@@ -104,7 +105,7 @@ async def _act(request: Request, action: str) -> Response:
     viewer = require_viewer(request)
     plaza = plaza_of(request)
     form = await checked_form(request)
-    status_id = path_id(request)
+    status_id = path_id(request, "status_id")
     back = safe_next(_text(form, "next", 2000), "/home")
     if action == "delete":
         deleted = await actions.delete_status(plaza, viewer, status_id)

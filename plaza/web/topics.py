@@ -14,9 +14,10 @@ from starlette.responses import RedirectResponse, Response
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError
 from plaza.hot.service import HotService
 from plaza.http.locale import request_locale
+from plaza.http.params import path_id
 from plaza.square import accounts, timelines, topics
 from plaza.square.views import topic_path
-from plaza.web.common import page_of, path_id, plaza_of, require_viewer, timeline
+from plaza.web.common import page_of, plaza_of, require_viewer, timeline
 from plaza.web.curve import heat_chart
 from plaza.web.hot import formatting
 from plaza.web.rendering import render

@@ -3,9 +3,9 @@
 
 One module per resource — :mod:`.oauth`, :mod:`.instance`, :mod:`.accounts`, :mod:`.statuses`,
 :mod:`.media`, :mod:`.timelines`, :mod:`.notifications`, :mod:`.search`, :mod:`.trends` — each
-parsing, authorising, calling the square's services and rendering :mod:`.entities`;
-:mod:`.protocol` holds what they share (parameters, bearer tokens and scopes, ``Link`` headers,
-orjson responses).
+parsing, authorising, calling an action or a service and rendering :mod:`.entities`. What
+they share with every interface (parameters, bearer tokens and scopes, ``Link`` headers, orjson
+responses) is in :mod:`plaza.http`.
 
 Plaza's additions are prefixed ``plaza``: a ``plaza`` object on accounts, statuses and the
 instance; ``plaza_city`` / ``plaza_latitude`` / ``plaza_longitude`` parameters; the city feed

@@ -17,23 +17,16 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import actions
 from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.http.bearer import authenticate, viewer
+from plaza.http.context import client_address, plaza_of
+from plaza.http.params import path_id, query_params, read_params
+from plaza.http.responses import ORJSONResponse, page_response
 from plaza.identity import tokens
 from plaza.square import accounts, follows, timelines
 from plaza.square.pagination import parse_offset, parse_page
 from plaza.square.visibility import may_review
 
 from .entities import Renderer, domain, relationship, token
-from .protocol import (
-    ORJSONResponse,
-    authenticate,
-    client_address,
-    page_response,
-    path_id,
-    plaza_of,
-    query_params,
-    read_params,
-    viewer,
-)
 from .timelines import statuses_page
 
 FOLLOW_SCOPES = ("write:follows", "follow")
@@ -71,7 +64,8 @@ async def sign_up(request: Request) -> Response:
         address=client_address(request), display_name=params.text("display_name"),
         email=params.text("email"), home_city=params.text("plaza_city") or None,
         locale=params.text("locale"))
-    secret, issued = tokens.issue(plaza.db, row.id, caller.token.app_id, caller.token.scopes)
+    secret, issued = await plaza.db.batched(
+        lambda: tokens.issue(plaza.db, row.id, caller.token.app_id, caller.token.scopes))
     return ORJSONResponse(token(secret, issued.scopes))
 
 

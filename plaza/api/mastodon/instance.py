@@ -12,11 +12,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import plaza
+from plaza.http.bearer import authenticate
+from plaza.http.context import plaza_of
+from plaza.http.responses import ORJSONResponse
 from plaza.square import media, stats
 from plaza.square.posts import MAX_MEDIA
 
 from .entities import API_VERSION, DEFAULT_AVATAR, VERSION, domain
-from .protocol import ORJSONResponse, authenticate, plaza_of
 
 STATS_TTL = 60.0
 DESCRIPTION = "政务微博广场：政府账号与市民在这里相遇。A public square where government accounts and citizens meet."

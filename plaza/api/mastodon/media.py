@@ -10,10 +10,13 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import actions
 from plaza.errors import Invalid
+from plaza.http.bearer import authenticate
+from plaza.http.context import plaza_of
+from plaza.http.params import path_id, read_params
+from plaza.http.responses import ORJSONResponse
 from plaza.square import media
 
 from .entities import Renderer
-from .protocol import ORJSONResponse, authenticate, path_id, plaza_of, read_params
 
 #: Room for the multipart envelope and a description around the image itself.
 ENVELOPE = 64 * 1024

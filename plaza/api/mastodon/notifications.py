@@ -14,11 +14,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plaza.errors import NotFound
+from plaza.http.bearer import authenticate
+from plaza.http.context import plaza_of
+from plaza.http.params import path_id, query_params
+from plaza.http.responses import ORJSONResponse, page_response
 from plaza.square import accounts, notifications, views
 from plaza.square.pagination import parse_page
 
 from .entities import Renderer
-from .protocol import ORJSONResponse, authenticate, page_response, path_id, plaza_of, query_params
 
 NEEDS_STATUS = frozenset({"mention", "reply", "reblog", "favourite"})
 

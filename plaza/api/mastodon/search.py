@@ -13,13 +13,16 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import actions
 from plaza.errors import Invalid, NotFound
+from plaza.http.bearer import viewer
+from plaza.http.context import plaza_of
+from plaza.http.params import query_params
+from plaza.http.responses import ORJSONResponse
 from plaza.square import accounts, posts, topics
 from plaza.square.pagination import parse_offset
 from plaza.square.text import topic_key
 
 from .accounts import local_query
 from .entities import Renderer, tag, tag_history
-from .protocol import ORJSONResponse, plaza_of, query_params, viewer
 from .timelines import render_statuses
 
 TYPES = ("accounts", "statuses", "hashtags")

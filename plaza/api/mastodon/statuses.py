@@ -15,22 +15,14 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import actions
 from plaza.errors import Invalid, NotFound
+from plaza.http.bearer import admit, authenticate, token_of, viewer
+from plaza.http.context import plaza_of
+from plaza.http.params import Params, path_id, query_params, read_params
+from plaza.http.responses import ORJSONResponse
 from plaza.square import accounts, posts, views
 from plaza.square.visibility import may_review
 
 from .entities import Renderer
-from .protocol import (
-    ORJSONResponse,
-    Params,
-    admit,
-    authenticate,
-    path_id,
-    plaza_of,
-    query_params,
-    read_params,
-    token_of,
-    viewer,
-)
 from .timelines import render_statuses
 
 

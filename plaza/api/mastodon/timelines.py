@@ -11,23 +11,15 @@ from starlette.routing import BaseRoute, Route
 
 from plaza import regions
 from plaza.errors import NotFound
+from plaza.http.bearer import admit, authenticate, token_of, viewer, viewer_token
+from plaza.http.context import off_loop, plaza_of
+from plaza.http.params import query_params
+from plaza.http.responses import ORJSONResponse, page_response
 from plaza.identity.tokens import Token
 from plaza.square import timelines, views
 from plaza.square.pagination import Page, parse_page
 
 from .entities import Renderer
-from .protocol import (
-    ORJSONResponse,
-    admit,
-    authenticate,
-    off_loop,
-    page_response,
-    plaza_of,
-    query_params,
-    token_of,
-    viewer,
-    viewer_token,
-)
 
 
 def render_statuses(request: Request, ids: list[int], viewer_id: int | None, *,

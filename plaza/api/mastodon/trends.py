@@ -13,11 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plaza.errors import Invalid
+from plaza.http.bearer import viewer
+from plaza.http.context import off_loop, plaza_of
+from plaza.http.params import Params, query_params
+from plaza.http.responses import ORJSONResponse
 from plaza.square import timelines, views
 from plaza.square.pagination import Page, parse_offset
 
 from .entities import Renderer, tag, tag_history
-from .protocol import ORJSONResponse, Params, off_loop, plaza_of, query_params, viewer
 
 #: Listed topics whose posts are candidates for trending statuses.
 STATUS_TOPICS = 10

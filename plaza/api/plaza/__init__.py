@@ -4,8 +4,9 @@
 appoint topic hosts (主持人) and hosts write a topic's description (导语); :mod:`.admin` gives
 administrators and moderators the pinned slot, blocks and review of the lists; :mod:`.matrices`
 serves government matrices (政务矩阵) and their campaigns (矩阵联动); :mod:`.openapi`
-describes them all (``/api/plaza/v1/openapi.json``). Parameters,
-bearer tokens and JSON responses work as in the Mastodon API (:mod:`plaza.api.mastodon.protocol`).
+describes them all (``/api/plaza/v1/openapi.json``). Parameters, bearer tokens and JSON
+responses work as in the Mastodon API: both use :mod:`plaza.http` (``params``, ``bearer``,
+``responses``).
 """
 
 from __future__ import annotations

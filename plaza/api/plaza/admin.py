@@ -29,19 +29,12 @@ from starlette.routing import BaseRoute, Route
 
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
-from plaza.api.mastodon.protocol import (
-    Caller,
-    ORJSONResponse,
-    Params,
-    authenticate,
-    page_response,
-    parse_bool,
-    plaza_of,
-    query_params,
-    read_params,
-)
 from plaza.errors import Invalid
 from plaza.hot.service import AdminAction, HotService
+from plaza.http.bearer import Caller, authenticate
+from plaza.http.context import plaza_of
+from plaza.http.params import Params, parse_bool, query_params, read_params
+from plaza.http.responses import ORJSONResponse, page_response
 from plaza.square import accounts
 
 from .hot import city_param, iso

@@ -11,10 +11,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from plaza import regions
-from plaza.api.mastodon.protocol import ORJSONResponse, off_loop, plaza_of, viewer
 from plaza.errors import Invalid, NotFound
 from plaza.hot.lists import HotSnapshot, scope_of
 from plaza.hot.service import HotService
+from plaza.http.bearer import viewer
+from plaza.http.context import off_loop, plaza_of
+from plaza.http.responses import ORJSONResponse
 from plaza.square import topics
 
 from .topics import host_json

@@ -36,20 +36,12 @@ from starlette.routing import BaseRoute, Route
 
 from plaza.api.mastodon.accounts import FOLLOW_SCOPES
 from plaza.api.mastodon.entities import account_plaza, iso
-from plaza.api.mastodon.protocol import (
-    ORJSONResponse,
-    Params,
-    authenticate,
-    off_loop,
-    page_response,
-    path_id,
-    plaza_of,
-    query_params,
-    read_params,
-    viewer,
-)
 from plaza.api.plaza.hot import iso as unix_iso
 from plaza.errors import Invalid, NotFound
+from plaza.http.bearer import authenticate, viewer
+from plaza.http.context import off_loop, plaza_of
+from plaza.http.params import Params, path_id, query_params, read_params
+from plaza.http.responses import ORJSONResponse, page_response
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CampaignReport, CampaignSpec
 from plaza.matrices.matrices import MatrixSpec

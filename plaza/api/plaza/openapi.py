@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import plaza
-from plaza.api.mastodon.protocol import ORJSONResponse
+from plaza.http.responses import ORJSONResponse
 
 _TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC"}
 _ERROR = {"description": "an error, in the caller's language",

@@ -17,8 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plaza.api.mastodon.protocol import ORJSONResponse, Params, authenticate, path_id, plaza_of, read_params
 from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.http.bearer import authenticate
+from plaza.http.context import plaza_of
+from plaza.http.params import Params, path_id, read_params
+from plaza.http.responses import ORJSONResponse
 from plaza.square import accounts, topics
 from plaza.square.topics import TopicCuration
 
