@@ -75,6 +75,7 @@ class Settings:
     rate_limit_posting: str = "300/hour"
     rate_limit_media: str = "30 per 30 minutes"
     rate_limit_apps: str = "30/hour"
+    rate_limit_follows: str = "400/day"
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -160,6 +161,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_posting=e.get("PLAZA_RATE_LIMIT_POSTING", "300/hour"),
         rate_limit_media=e.get("PLAZA_RATE_LIMIT_MEDIA", "30 per 30 minutes"),
         rate_limit_apps=e.get("PLAZA_RATE_LIMIT_APPS", "30/hour"),
+        rate_limit_follows=e.get("PLAZA_RATE_LIMIT_FOLLOWS", "400/day"),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),

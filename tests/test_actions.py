@@ -114,6 +114,33 @@ def test_reposts_count_against_the_posting_limit_through_every_door(limited, doo
     assert codes == ([303] * 3 if door == "web" else [200] * 3) + [429]  # before: the API had no limit
 
 
+@pytest.mark.parametrize("door", ["web", "api"])
+def test_following_is_rate_limited_per_account_through_every_door(database_url: str, tmp_path: Path,
+                                                                  door: str) -> None:
+    settings = load_settings(env={}, data_dir=tmp_path / "data", database_url=database_url,
+                             secret_key="test-secret", rate_limit_follows="2/hour")
+    plaza = Plaza.from_settings(settings)
+    try:
+        with TestClient(create_app(plaza=plaza), base_url="http://127.0.0.1:8000") as client:
+            me = web_user(plaza, "me")
+            stars = [citizen(plaza, f"star{i}", password=None) for i in range(3)]
+            if door == "web":
+                sign_in(client, "me")
+                token = csrf(client, "/home")
+                codes = [client.post(f"/@{s.username}/follow", data={"csrf_token": token},
+                                     follow_redirects=False).status_code for s in stars]
+                assert codes == [303, 303, 429]  # before: no limit
+            else:
+                headers = bearer_for(plaza, me)
+                codes = [client.post(f"/api/v1/accounts/{s.id}/follow", headers=headers).status_code
+                         for s in stars]
+                assert codes == [200, 200, 429]
+            followed = client.get(f"/api/v1/accounts/{me.id}").json()["following_count"]
+            assert followed == 2
+    finally:
+        plaza.close()
+
+
 def test_the_default_city_is_a_setting(database_url: str, tmp_path: Path) -> None:
     """``PLAZA_DEFAULT_CITY``: where a sign-up naming no city lives, and what the instance tells
     clients; a code that is not a city stops the start with a message."""

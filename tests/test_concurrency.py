@@ -251,6 +251,33 @@ class TestWhatIsDoneOnceIsDoneOnceWhenSentAtOnce:
         assert served.count(topic_hosts, topic_hosts.c.account_id == host.id) == 1
         assert {r.json()["description"] for r in described} == {"汛期出行提示"}
 
+    def test_staff_appointing_different_hosts_at_once_never_pass_the_limit(self, served: Served) -> None:
+        from plaza.square.topics import MAX_HOSTS
+
+        _admin, secret = served.citizen(role="admin")
+        author, _ = served.citizen()
+        posts.create(served.plaza.db, author, posts.NewStatus(text="#城市更新# 老街改造"))
+        topic = "城市更新"
+        for _ in range(MAX_HOSTS - 1):
+            host, _ = served.citizen()
+            assert httpx.post(f"{served.url}/api/plaza/v1/topics/{topic}/hosts", headers=_auth(secret),
+                              data={"account_id": str(host.id)}).status_code == 200
+        candidates = iter([served.citizen()[0].id for _ in range(8)])
+        lock = threading.Lock()
+
+        def appoint(c: httpx.Client) -> httpx.Response:
+            with lock:
+                candidate = next(candidates)
+            return c.post(f"/api/plaza/v1/topics/{topic}/hosts", headers=_auth(secret),
+                          data={"account_id": str(candidate)})
+
+        answers = served.at_once(appoint, n=8)
+
+        assert sorted(r.status_code for r in answers) == [200] + [422] * 7
+        with served.plaza.db.read() as conn:
+            topic_id = conn.execute(select(topics.c.id).where(topics.c.name == topic)).scalar_one()
+        assert served.count(topic_hosts, topic_hosts.c.topic_id == topic_id) == MAX_HOSTS
+
     def test_a_crowd_signing_up_one_username_makes_one_account(self, served: Served) -> None:
         app, _secret = oauth.register_app(served.plaza.db, "抢注", None, "read write")
         app_token, _ = tokens.issue(served.plaza.db, None, app.id, frozenset({"read", "write"}))

@@ -15,7 +15,7 @@ from plaza import regions
 from plaza.accounts import policy
 from plaza.accounts.policy import Permission
 from plaza.clock import utcnow
-from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.errors import Forbidden, Invalid, NotFound, ServiceBusy
 from plaza.square import accounts as accounts_service
 from plaza.square import feeds, media, search, text, views
 from plaza.square.notifications import notify
@@ -304,16 +304,24 @@ def reblog_once(db: Database, account: Row[Any], status_id: int, visibility: str
             raise Forbidden("reblog_not_allowed")
         reblog_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
         shown_to = visibility if visibility in VISIBILITIES[:3] else "public"
-        made = conn.execute(upsert.insert(conn, statuses).values(
+        insert_once = (upsert.insert(conn, statuses).values(
             id=reblog_id, account_id=account.id, text="", spoiler_text="", sensitive=False,
             visibility=shown_to, reblog_of_id=original.id,
             city=account.home_city, replies_count=0, reblogs_count=0, favourites_count=0, created_at=now)
             .on_conflict_do_nothing(index_elements=[statuses.c.reblog_of_id, statuses.c.account_id],
                                     index_where=statuses.c.reblog_of_id.is_not(None))  # migration 0014
-            .returning(statuses.c.id)).first()
-        if made is None:
-            return Done(conn.execute(select(statuses.c.id).where(
-                statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).scalar_one(), False)
+            .returning(statuses.c.id))
+        # The repost that was there may be undone between the two statements (an unrepost sent
+        # at the same moment): then this one is made after all.
+        for _attempt in range(3):
+            if conn.execute(insert_once).first() is not None:
+                break
+            existing = conn.execute(select(statuses.c.id).where(
+                statuses.c.reblog_of_id == original.id, statuses.c.account_id == account.id)).scalar()
+            if existing is not None:
+                return Done(existing, False)
+        else:
+            raise ServiceBusy()
         # Reposts carry the topics of the original: they count as discussion (讨论量). Listed on
         # topic timelines only when the repost and its original both are public.
         topic_rows = conn.execute(select(status_topics.c.topic_id).where(status_topics.c.status_id == original.id)).all()

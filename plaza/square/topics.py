@@ -77,15 +77,19 @@ def _key(name: str) -> str:
     return topic_key(name.strip().strip("#").strip())
 
 
-def _topic(conn: Connection, name: str) -> Row[Any] | None:
+def _topic(conn: Connection, name: str, *, lock: bool = False) -> Row[Any] | None:
+    """The topic's row; with ``lock``, held until the transaction ends (PostgreSQL: ``FOR
+    UPDATE``; SQLite has one writer at a time anyway), so staff acting on one topic at once
+    take turns."""
     key = _key(name)
     if not key:
         return None
-    return conn.execute(select(topics).where(topics.c.key == key)).first()
+    stmt = select(topics).where(topics.c.key == key)
+    return conn.execute(stmt.with_for_update() if lock else stmt).first()
 
 
-def _existing(conn: Connection, name: str) -> Row[Any]:
-    topic = _topic(conn, name)
+def _existing(conn: Connection, name: str, *, lock: bool = False) -> Row[Any]:
+    topic = _topic(conn, name, lock=lock)
     if topic is None:
         raise NotFound("topic_not_found")
     return topic
@@ -162,7 +166,7 @@ def appoint_host(db: Database, name: str, account_id: int, *, by: Any) -> TopicC
     is refused (422)."""
     _require_manager(by)
     with db.write() as conn:
-        topic = _existing(conn, name)
+        topic = _existing(conn, name, lock=True)  # two appointments at once count each other
         host = conn.execute(select(accounts.c.id, accounts.c.suspended, accounts.c.approved)
                             .where(accounts.c.id == account_id)).first()
         if host is None or host.suspended or not host.approved:

@@ -18,9 +18,11 @@ from plaza.web.rendering import render
 from plaza.web.sessions import checked_form, current_account, safe_next, sign_in, sign_out
 
 
-def _field(form: FormData, name: str, limit: int = 200) -> str:
+def _field(form: FormData, name: str, limit: int | None = 200) -> str:
+    """A form field, stripped; cut to ``limit`` only where what is cut cannot matter (a login to
+    look up, a page to return to) — fields to keep are checked whole by their validators."""
     value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return (value.strip()[:limit] if limit else value.strip()) if isinstance(value, str) else ""
 
 
 def sign_in_page(request: Request, *, next_url: str = "/home", login: str = "", error: str | None = None,
@@ -48,13 +50,13 @@ async def sign_in_submit(request: Request) -> Response:
     except (Unauthorized, Forbidden) as problem:
         return sign_in_page(request, next_url=next_url, login=login, status_code=problem.status,
                             error=problem.message(request_locale(request)))
-    sign_in(request, account)
+    await sign_in(request, account)
     return RedirectResponse(next_url, status_code=303)
 
 
 async def sign_out_submit(request: Request) -> Response:
     await checked_form(request)
-    sign_out(request)
+    await sign_out(request)
     return RedirectResponse("/", status_code=303)
 
 
@@ -72,7 +74,7 @@ async def sign_up_form(request: Request) -> Response:
 async def sign_up_submit(request: Request) -> Response:
     plaza = plaza_of(request)
     form = await checked_form(request)
-    values = {name: _field(form, name, 254) for name in ("username", "display_name", "email", "home_city")}
+    values = {name: _field(form, name, None) for name in ("username", "display_name", "email", "home_city")}
     password = form.get("password")
     locale = request_locale(request)
     try:
@@ -86,5 +88,5 @@ async def sign_up_submit(request: Request) -> Response:
         return _sign_up_page(request, values, error=exc.message(locale), status_code=exc.status)
     if not account.approved:
         return sign_in_page(request, notice=PlazaError("account_pending").message(locale))
-    sign_in(request, account)
+    await sign_in(request, account)
     return RedirectResponse("/home", status_code=303)

@@ -62,6 +62,6 @@ async def search_page(request: Request) -> Response:
         return render(request, "search.html", {"query": "", "typed": query,
                                                "error": exc.message(request_locale(request))},
                       status_code=exc.status)
-    return render(request, "search.html", {"typed": query,
+    return render(request, "search.html", {"typed": query, "error": None,
         "query": query, "statuses": load(request, found.status_ids), "accounts": found.accounts[:10],
         "topics": found.topics[:10], "older_max_id": None})

@@ -100,9 +100,10 @@ async def authorize_submit(request: Request) -> Response:
         if grant.redirect_uri == oauth.OOB:
             return render(request, "oauth_result.html", {"app": grant.app, "code": None})
         return _redirect(grant.redirect_uri, error="access_denied", state=grant.state)
-    code = oauth.issue_code(plaza_of(request).db, grant.app, viewer.id, grant.scopes,
-                            grant.redirect_uri, grant.code_challenge or None,
-                            grant.code_challenge_method or None)
+    db = plaza_of(request).db
+    code = await db.batched(lambda: oauth.issue_code(db, grant.app, viewer.id, grant.scopes, grant.redirect_uri,
+                                                     grant.code_challenge or None,
+                                                     grant.code_challenge_method or None))
     if grant.redirect_uri == oauth.OOB:
         return render(request, "oauth_result.html", {"app": grant.app, "code": code})
     return _redirect(grant.redirect_uri, code=code, state=grant.state)

@@ -92,28 +92,31 @@ def _touched(task: asyncio.Task[None]) -> None:
         log.warning("could not record a web session's last use", exc_info=task.exception())
 
 
-def sign_in(request: Request, account: Row[Any]) -> None:
-    """Start a new session for ``account`` (the old one, and its CSRF token, are dropped)."""
-    _end(request)
+async def sign_in(request: Request, account: Row[Any]) -> None:
+    """Start a new session for ``account`` (the old one, and its CSRF token, are dropped); the
+    session is written in the group commit, off the event loop."""
+    await _end(request)
     request.session.clear()
-    secret, _session = sessions.start(request.app.state.plaza.db, int(account.id),
-                                      request.headers.get("user-agent"))
+    db = request.app.state.plaza.db
+    agent = request.headers.get("user-agent")
+    secret, _session = await db.batched(lambda: sessions.start(db, int(account.id), agent))
     request.session["secret"] = secret
     request.session["csrf"] = secrets.token_urlsafe(32)
     request.state.account = account
 
 
-def sign_out(request: Request) -> None:
+async def sign_out(request: Request) -> None:
     """End the session: no copy of the cookie signs anyone in again."""
-    _end(request)
+    await _end(request)
     request.session.clear()
     request.state.account = None
 
 
-def _end(request: Request) -> None:
+async def _end(request: Request) -> None:
     secret = request.session.get("secret")
     if isinstance(secret, str) and secret:
-        sessions.end(request.app.state.plaza.db, secret)
+        db = request.app.state.plaza.db
+        await db.batched(lambda: sessions.end(db, secret))
 
 
 def csrf_token(request: Request) -> str:
