@@ -252,3 +252,21 @@ def test_sessions_from_before_web_sessions_end_and_their_secrets_stop_working(em
         assert tokens.authenticate(db, app_secret) is not None  # apps stay signed in
     finally:
         db.dispose()
+
+
+def test_a_password_hashed_with_older_parameters_signs_in_and_is_hashed_anew(client, plaza) -> None:  # type: ignore[no-untyped-def]
+    """Plaza's Argon2id parameters (plaza.identity.passwords) may change; people keep signing in."""
+    from argon2 import PasswordHasher
+
+    from plaza.storage.schema import accounts as accounts_table
+
+    li = citizen(plaza, "li", password=None)
+    older = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)  # argon2-cffi's default
+    with plaza.db.write() as conn:
+        conn.execute(update(accounts_table).where(accounts_table.c.id == li.id)
+                     .values(password_hash=older.hash("correct horse battery")))
+    assert sign_in(client, "li").status_code == 303
+    stored = accounts.get(plaza.db, li.id).password_hash
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    client.post("/signout", data={"csrf_token": csrf(client, "/home")})
+    assert sign_in(client, "li").status_code == 303  # the new hash verifies
