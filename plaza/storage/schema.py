@@ -434,3 +434,49 @@ hot_admin_actions = Table(
     Column("note", Text, nullable=False, default=""),
     Index(None, "account_id"),
 )
+
+#: Where each subject of a workflow is (plaza.workflow): its state and version, one row per
+#: subject, moved only by a compare-and-swap on ``version``.
+workflow_subjects = Table(
+    "workflow_subjects",
+    metadata,
+    Column("workflow", String(32), primary_key=True),
+    Column("subject_id", ID, primary_key=True, autoincrement=False),
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "workflow", "state"),
+)
+
+#: Every step ever taken, only ever appended to: a subject's history, seq 1 being its start.
+workflow_events = Table(
+    "workflow_events",
+    metadata,
+    Column("workflow", String(32), primary_key=True),
+    Column("subject_id", ID, primary_key=True, autoincrement=False),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("action", String(32), nullable=False),
+    Column("from_state", String(32), nullable=True),
+    Column("to_state", String(32), nullable=False),
+    Column("actor_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("agency_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("role", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("data", Text, nullable=False, default="{}"),
+)
+
+#: The time limits of each subject: started by one step, stopped by another (or the end).
+workflow_timers = Table(
+    "workflow_timers",
+    metadata,
+    Column("workflow", String(32), primary_key=True),
+    Column("subject_id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(32), primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("stopped_at", DateTime(timezone=True), nullable=True),
+    Index("ix_workflow_timers_running", "workflow", "due_at",
+          sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
+)

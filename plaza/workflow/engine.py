@@ -1,0 +1,213 @@
+"""Moving subjects through a workflow, durably: :func:`start` and :func:`apply` write inside the
+caller's transaction (so a case's own row and its first step are one commit), append the step to
+``workflow_events`` and move the subject with a compare-and-swap on its version — of two people
+acting on what they both saw as version 3, one moves it to 4 and the other is told (409, with
+the subject as it now is), on SQLite and PostgreSQL alike, however many processes serve.
+
+Who may act is the caller's to say: an :class:`Actor` carries the roles the person holds for this
+subject (desk staff, the responsible department, the citizen who filed it …), decided by
+``plaza.accounts.policy``; the workflow checks that one of them may take the step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, insert, select, update
+
+from plaza.clock import as_utc, utcnow
+from plaza.errors import Conflict, Forbidden, Invalid, NotFound
+from plaza.storage.schema import workflow_events, workflow_subjects, workflow_timers
+from plaza.workflow.declaration import Limit, Workflow
+from plaza.workflow.worktime import NATIONAL, WorkCalendar
+
+#: The action that opens a subject (history's first entry); timers may start on it.
+START = "start"
+#: Characters of a step's note.
+MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who takes a step: the person (an account), the agency they act for (a government
+    account, or None when acting for themselves) and the roles they hold for this subject."""
+
+    account_id: int | None
+    roles: frozenset[str]
+    agency_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    workflow: str
+    subject_id: int
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    agency_id: int | None
+    role: str
+    at: datetime
+    note: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    name: str
+    started_at: datetime
+    due_at: datetime
+    stopped_at: datetime | None
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its limit: still running after it, or stopped after it."""
+        return as_utc(self.stopped_at or now) > as_utc(self.due_at)
+
+
+class StaleVersion(Conflict):
+    """The subject moved since the actor looked: 409, carrying the subject as it now is."""
+
+    def __init__(self, current: Subject) -> None:
+        super().__init__("workflow_stale", state=current.state, version=current.version)
+        self.current = current
+
+
+def _utc(value: datetime) -> datetime:
+    """Any aware time, or a naive one read back from SQLite, in UTC (what is stored)."""
+    return as_utc(value).astimezone(UTC)
+
+
+def _subject(row: Row[Any]) -> Subject:
+    return Subject(row.workflow, row.subject_id, row.state, row.version, as_utc(row.created_at),
+                   as_utc(row.updated_at))
+
+
+def get(conn: Connection, workflow: Workflow, subject_id: int) -> Subject:
+    row = conn.execute(select(workflow_subjects).where(
+        workflow_subjects.c.workflow == workflow.name, workflow_subjects.c.subject_id == subject_id)).first()
+    if row is None:
+        raise NotFound("workflow_subject_not_found")
+    return _subject(row)
+
+
+def start(conn: Connection, workflow: Workflow, subject_id: int, actor: Actor, *, role: str,
+          at: datetime | None = None, note: str = "", data: Mapping[str, Any] | None = None,
+          limits: Mapping[str, Limit] | None = None, calendar: WorkCalendar = NATIONAL) -> Subject:
+    """Open ``subject_id`` in the workflow's initial state; its history's first entry."""
+    at = _utc(at or utcnow())
+    conn.execute(insert(workflow_subjects).values(
+        workflow=workflow.name, subject_id=subject_id, state=workflow.initial, version=1,
+        created_at=at, updated_at=at))
+    subject = Subject(workflow.name, subject_id, workflow.initial, 1, at, at)
+    _record(conn, workflow, subject, START, None, actor, role, at, note, data, limits, calendar)
+    return subject
+
+
+def apply(conn: Connection, workflow: Workflow, subject_id: int, action: str, actor: Actor, *,
+          version: int, at: datetime | None = None, note: str = "", data: Mapping[str, Any] | None = None,
+          record: Mapping[str, Any] | None = None, limits: Mapping[str, Limit] | None = None,
+          calendar: WorkCalendar = NATIONAL) -> Subject:
+    """Take the step ``action`` on a subject last seen at ``version``. Refused: an unknown action
+    (422), a subject that moved since (409, :class:`StaleVersion`), a step that cannot be taken
+    in the current state (409), by none of the actor's roles (403), without the note it needs or
+    failing one of its guards (422; the guards see ``record``, the caller's row of the subject,
+    and ``data``, the step's fields). ``limits`` overrides the declared limit of timers this step
+    starts (a category's or an urgency's)."""
+    at = _utc(at or utcnow())
+    declared = workflow.step(action)
+    if declared is None:
+        raise Invalid("workflow_action_unknown", action=action)
+    current = get(conn, workflow, subject_id)
+    if current.version != version:
+        raise StaleVersion(current)
+    if current.state not in declared.sources:
+        raise Conflict("workflow_action_not_now", action=action, state=current.state)
+    allowed = sorted(actor.roles & declared.roles)
+    if not allowed:
+        raise Forbidden("workflow_role_refused", action=action)
+    note = (note or "").strip()
+    if declared.note and not note:
+        raise Invalid("workflow_note_required", action=action)
+    if len(note) > MAX_NOTE_CHARS:
+        raise Invalid("text_too_long", limit=MAX_NOTE_CHARS, length=len(note))
+    for guard in declared.guards:
+        refusal = guard(record or {}, data or {})
+        if refusal:
+            raise Invalid(refusal)
+    moved = conn.execute(update(workflow_subjects).where(
+        workflow_subjects.c.workflow == workflow.name, workflow_subjects.c.subject_id == subject_id,
+        workflow_subjects.c.version == version).values(
+        state=declared.target, version=version + 1, updated_at=at))
+    if moved.rowcount != 1:  # another process moved it between the read and the write
+        raise StaleVersion(get(conn, workflow, subject_id))
+    subject = Subject(workflow.name, subject_id, declared.target, version + 1, current.created_at, at)
+    _record(conn, workflow, subject, action, current.state, actor, allowed[0], at, note, data, limits, calendar)
+    return subject
+
+
+def _record(conn: Connection, workflow: Workflow, subject: Subject, action: str, from_state: str | None,
+            actor: Actor, role: str, at: datetime, note: str, data: Mapping[str, Any] | None,
+            limits: Mapping[str, Limit] | None, calendar: WorkCalendar) -> None:
+    """The step in the history (its seq is the version it made), and the timers it moves."""
+    conn.execute(insert(workflow_events).values(
+        workflow=workflow.name, subject_id=subject.subject_id, seq=subject.version, action=action,
+        from_state=from_state, to_state=subject.state, actor_id=actor.account_id,
+        agency_id=actor.agency_id, role=role, at=at, note=note,
+        data=json.dumps(dict(data or {}), ensure_ascii=False, sort_keys=True, default=str)))
+    mine = and_(workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject.subject_id)
+    stopping = [t.name for t in workflow.timers if action in t.stops_on]
+    if subject.state in workflow.terminal:
+        stopping = [t.name for t in workflow.timers]
+    if stopping:
+        conn.execute(update(workflow_timers).where(
+            mine, workflow_timers.c.name.in_(stopping), workflow_timers.c.stopped_at.is_(None))
+            .values(stopped_at=at))
+    for timer in workflow.timers:
+        if action not in timer.starts_on:
+            continue
+        due = calendar.due(at, (limits or {}).get(timer.name, timer.limit))
+        # Started again (a case forwarded anew after a department returned it): a new clock.
+        conn.execute(workflow_timers.delete().where(mine, workflow_timers.c.name == timer.name))
+        conn.execute(insert(workflow_timers).values(
+            workflow=workflow.name, subject_id=subject.subject_id, name=timer.name, started_at=at,
+            due_at=due, stopped_at=None))
+
+
+def history(conn: Connection, workflow: Workflow, subject_id: int) -> list[Event]:
+    """Every step the subject took, oldest first."""
+    rows = conn.execute(select(workflow_events).where(
+        workflow_events.c.workflow == workflow.name, workflow_events.c.subject_id == subject_id)
+        .order_by(workflow_events.c.seq)).all()
+    return [Event(r.seq, r.action, r.from_state, r.to_state, r.actor_id, r.agency_id, r.role, as_utc(r.at),
+                  r.note, json.loads(r.data or "{}")) for r in rows]
+
+
+def timers(conn: Connection, workflow: Workflow, subject_id: int) -> dict[str, Timer]:
+    rows = conn.execute(select(workflow_timers).where(
+        workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject_id)).all()
+    return {r.name: Timer(r.name, as_utc(r.started_at), as_utc(r.due_at),
+                          as_utc(r.stopped_at) if r.stopped_at is not None else None) for r in rows}
+
+
+def overdue(conn: Connection, workflow: Workflow, now: datetime | None = None,
+            limit: int = 500) -> list[tuple[int, str, datetime]]:
+    """Running timers past their limit, the longest overdue first: (subject, timer, due)."""
+    now = _utc(now or utcnow())
+    rows = conn.execute(select(workflow_timers.c.subject_id, workflow_timers.c.name, workflow_timers.c.due_at)
+                        .where(workflow_timers.c.workflow == workflow.name, workflow_timers.c.stopped_at.is_(None),
+                               workflow_timers.c.due_at < now)
+                        .order_by(workflow_timers.c.due_at).limit(limit)).all()
+    return [(r.subject_id, r.name, as_utc(r.due_at)) for r in rows]
