@@ -90,13 +90,13 @@ def test_working_days_skip_national_day_and_count_the_make_up_saturday() -> None
 
 
 def test_a_year_without_a_schedule_counts_weekdays_until_local_overrides_say_otherwise(caplog) -> None:  # type: ignore[no-untyped-def]
-    friday = _beijing(2027, 1, 29, 10, 0)  # 2027's schedule is not in the library
+    friday = _beijing(2040, 3, 2, 10, 0)  # no schedule this far ahead (chinesecalendar stops at 2026)
     plain = WorkCalendar()
-    assert plain.due(friday, Limit(working_days=1)) == _beijing(2027, 2, 2, 0, 0)  # Monday
-    assert "no holiday schedule for 2027" in caplog.text
-    local = WorkCalendar({date(2027, 2, 1): False, date(2027, 1, 30): True})
-    assert local.due(friday, Limit(working_days=1)) == _beijing(2027, 1, 31, 0, 0)  # a working Saturday
-    assert local.due(friday, Limit(working_days=2)) == _beijing(2027, 2, 3, 0, 0)  # Monday off
+    assert plain.due(friday, Limit(working_days=1)) == _beijing(2040, 3, 6, 0, 0)  # Monday
+    assert "no holiday schedule for 2040" in caplog.text
+    local = WorkCalendar({date(2040, 3, 5): False, date(2040, 3, 3): True})
+    assert local.due(friday, Limit(working_days=1)) == _beijing(2040, 3, 4, 0, 0)  # a working Saturday
+    assert local.due(friday, Limit(working_days=2)) == _beijing(2040, 3, 7, 0, 0)  # Monday off
 
 
 # --- steps, roles, history -----------------------------------------------------------------------
