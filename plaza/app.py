@@ -21,6 +21,7 @@ from plaza.http import errors
 from plaza.identity.sessions import IDLE_LIMIT as SESSION_IDLE_LIMIT
 from plaza.instance import Plaza
 from plaza.square import media
+from plaza.workflow import engine as workflow_engine
 
 log = logging.getLogger("plaza")
 
@@ -34,12 +35,14 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     plaza: Plaza = app.state.plaza
     plaza.hot.start()
     media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
+    overdue_sweep = asyncio.create_task(workflow_engine.sweep_periodically(plaza.db))
     try:
         yield
     finally:
-        media_cleanup.cancel()
-        with suppress(asyncio.CancelledError):
-            await media_cleanup
+        for task in (media_cleanup, overdue_sweep):
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         await plaza.hot.stop()
         plaza.close()
 

@@ -5,6 +5,7 @@ on one subject at the same moment — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,7 +15,7 @@ from plaza.errors import Conflict, Forbidden, Invalid
 from plaza.instance import Plaza
 from plaza.storage.ids import new_id
 from plaza.workflow import engine
-from plaza.workflow.declaration import DeclarationError, Limit, Timer, Workflow, step
+from plaza.workflow.declaration import SYSTEM, DeclarationError, Limit, Timer, Workflow, step
 from plaza.workflow.engine import Actor, StaleVersion
 from plaza.workflow.worktime import BEIJING, WorkCalendar
 from tests.factories import citizen
@@ -223,3 +224,93 @@ def test_of_many_acting_at_once_on_what_they_saw_one_moves_it_and_the_rest_are_t
     with plaza.db.read() as conn:
         steps = engine.history(conn, CASE, case)
     assert [e.seq for e in steps] == [1, 2]  # one step recorded, no gap, no double
+
+
+# --- the overdue sweep ---------------------------------------------------------------------------
+
+#: A workflow whose late subjects the server escalates itself.
+SWEPT = Workflow(
+    "test_sweep", initial="open", terminal={"done"},
+    steps=(step("escalate", ["open"], "escalated", {SYSTEM}),
+           step("finish", ["open", "escalated"], "done", {DESK})),
+    timers=(Timer("answer", starts_on={"start"}, stops_on={"finish"}, limit=Limit(hours=2)),),
+    on_overdue="escalate",
+)
+
+
+def _open_swept(plaza: Plaza, at: datetime) -> int:
+    subject_id = new_id()
+    with plaza.db.write() as conn:
+        engine.start(conn, SWEPT, subject_id, Actor(None, frozenset({CITIZEN})), role=CITIZEN, at=at)
+    return subject_id
+
+
+def _state(plaza: Plaza, subject_id: int) -> str:
+    with plaza.db.read() as conn:
+        return engine.get(conn, SWEPT, subject_id).state
+
+
+def test_only_a_step_the_server_may_take_can_be_taken_when_time_runs_out() -> None:
+    with pytest.raises(DeclarationError, match="on_overdue"):
+        Workflow("w", initial="a", terminal={"z"}, steps=(step("go", ["a"], "z", {DESK}),), on_overdue="go")
+
+
+def test_the_sweep_escalates_each_late_subject_once_and_leaves_the_rest(plaza: Plaza) -> None:
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    late, answered = _open_swept(plaza, at), _open_swept(plaza, at)
+    with plaza.db.write() as conn:
+        engine.apply(conn, SWEPT, answered, "finish", Actor(None, frozenset({DESK})), version=1,
+                     at=at + timedelta(hours=1))
+    assert engine.sweep(plaza.db, SWEPT, at + timedelta(hours=1, minutes=59)) == 0  # not yet
+    assert engine.sweep(plaza.db, SWEPT, at + timedelta(hours=3)) == 1
+    assert (_state(plaza, late), _state(plaza, answered)) == ("escalated", "done")
+    with plaza.db.read() as conn:
+        last = engine.history(conn, SWEPT, late)[-1]
+        assert (last.action, last.role, last.actor_id, last.data) == ("escalate", SYSTEM, None, {"timer": "answer"})
+        assert engine.timers(conn, SWEPT, late)["answer"].overdue_at == at + timedelta(hours=3)
+    assert engine.sweep(plaza.db, SWEPT, at + timedelta(hours=4)) == 0  # idempotent
+    with plaza.db.read() as conn:
+        assert len(engine.history(conn, SWEPT, late)) == 2
+
+
+def test_sweeps_running_at_once_escalate_each_subject_once(plaza: Plaza) -> None:
+    at = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    subjects = [_open_swept(plaza, at) for _ in range(6)]
+    sweepers = 4
+    barrier = threading.Barrier(sweepers)
+    marked: list[int] = []
+
+    def one() -> None:
+        barrier.wait()
+        marked.append(engine.sweep(plaza.db, SWEPT, at + timedelta(hours=3)))
+
+    threads = [threading.Thread(target=one) for _ in range(sweepers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(marked) == len(subjects)
+    with plaza.db.read() as conn:
+        for subject_id in subjects:
+            assert [e.action for e in engine.history(conn, SWEPT, subject_id)] == ["start", "escalate"]
+
+
+def test_a_running_server_sweeps_the_workflows_registered_with_it(plaza: Plaza) -> None:
+    late = _open_swept(plaza, datetime.now(UTC) - timedelta(hours=3))
+    engine.register(SWEPT)
+
+    async def until_escalated() -> str:
+        task = asyncio.create_task(engine.sweep_periodically(plaza.db, interval=0.05))
+        try:
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if _state(plaza, late) == "escalated":
+                    break
+        finally:
+            task.cancel()
+        return _state(plaza, late)
+
+    try:
+        assert asyncio.run(until_escalated()) == "escalated"
+    finally:
+        engine._REGISTERED.pop(SWEPT.name, None)

@@ -477,6 +477,8 @@ workflow_timers = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("stopped_at", DateTime(timezone=True), nullable=True),
+    #: when the overdue sweep found it run out (once: the sweep is idempotent)
+    Column("overdue_at", DateTime(timezone=True), nullable=True),
     Index("ix_workflow_timers_running", "workflow", "due_at",
           sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
 )

@@ -79,6 +79,10 @@ class Timer:
         object.__setattr__(self, "limit", limit)
 
 
+#: The role of the server itself (the overdue sweep), for steps nobody takes by hand.
+SYSTEM = "system"
+
+
 class DeclarationError(ValueError):
     """A workflow that could not work as declared."""
 
@@ -90,15 +94,18 @@ class Workflow:
     terminal: frozenset[str]
     steps: tuple[Step, ...]
     timers: tuple[Timer, ...] = ()
+    #: the step the server takes (as :data:`SYSTEM`) on a subject whose timer ran out, if any
+    on_overdue: str | None = None
     _by_action: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __init__(self, name: str, *, initial: str, terminal: Iterable[str], steps: Iterable[Step],
-                 timers: Iterable[Timer] = ()) -> None:
+                 timers: Iterable[Timer] = (), on_overdue: str | None = None) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "initial", initial)
         object.__setattr__(self, "terminal", frozenset(terminal))
         object.__setattr__(self, "steps", tuple(steps))
         object.__setattr__(self, "timers", tuple(timers))
+        object.__setattr__(self, "on_overdue", on_overdue)
         object.__setattr__(self, "_by_action", {s.action: s for s in self.steps})
         self._check()
 
@@ -146,5 +153,9 @@ class Workflow:
             unknown = (t.starts_on | t.stops_on) - set(self._by_action) - {"start"}  # engine.START
             if unknown:
                 raise DeclarationError(f"{self.name}: timer {t.name} names unknown actions {sorted(unknown)}")
+        if self.on_overdue is not None:
+            taken = self._by_action.get(self.on_overdue)
+            if taken is None or SYSTEM not in taken.roles:
+                raise DeclarationError(f"{self.name}: on_overdue must be a step the {SYSTEM!r} role may take")
         if len({t.name for t in self.timers}) != len(self.timers):
             raise DeclarationError(f"{self.name}: a timer is declared twice")

@@ -11,24 +11,42 @@ subject (desk staff, the responsible department, the citizen who filed it …), 
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, and_, insert, select, text, update
 
 from plaza.clock import as_utc, utcnow
-from plaza.errors import Conflict, Forbidden, Invalid, NotFound
+from plaza.errors import Conflict, Forbidden, Invalid, NotFound, PlazaError
+from plaza.storage.db import Database
 from plaza.storage.schema import workflow_events, workflow_subjects, workflow_timers
-from plaza.workflow.declaration import Limit, Workflow
+from plaza.workflow.declaration import SYSTEM, Limit, Workflow
 from plaza.workflow.worktime import NATIONAL, WorkCalendar
 
 #: The action that opens a subject (history's first entry); timers may start on it.
 START = "start"
 #: Characters of a step's note.
 MAX_NOTE_CHARS = 2000
+#: The server itself, taking a workflow's ``on_overdue`` step.
+#: Seconds between two overdue sweeps of a running server.
+SWEEP_SECONDS = 60.0
+#: Timers one sweep handles at most (the next sweep takes the rest).
+SWEEP_BATCH = 200
+log = logging.getLogger("plaza.workflow")
+#: Workflows the server sweeps (each capability registers its own: the desk's cases …).
+_REGISTERED: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    """Have the running server sweep ``workflow`` for overdue subjects; returns it."""
+    _REGISTERED[workflow.name] = workflow
+    return workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +89,7 @@ class Timer:
     started_at: datetime
     due_at: datetime
     stopped_at: datetime | None
+    overdue_at: datetime | None = None
 
     def overdue(self, now: datetime) -> bool:
         """Past its limit: still running after it, or stopped after it."""
@@ -199,7 +218,8 @@ def timers(conn: Connection, workflow: Workflow, subject_id: int) -> dict[str, T
     rows = conn.execute(select(workflow_timers).where(
         workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject_id)).all()
     return {r.name: Timer(r.name, as_utc(r.started_at), as_utc(r.due_at),
-                          as_utc(r.stopped_at) if r.stopped_at is not None else None) for r in rows}
+                          as_utc(r.stopped_at) if r.stopped_at is not None else None,
+                          as_utc(r.overdue_at) if r.overdue_at is not None else None) for r in rows}
 
 
 def overdue(conn: Connection, workflow: Workflow, now: datetime | None = None,
@@ -211,3 +231,68 @@ def overdue(conn: Connection, workflow: Workflow, now: datetime | None = None,
                                workflow_timers.c.due_at < now)
                         .order_by(workflow_timers.c.due_at).limit(limit)).all()
     return [(r.subject_id, r.name, as_utc(r.due_at)) for r in rows]
+
+
+# --- the overdue sweep ----------------------------------------------------------------------------
+
+#: The server itself, taking a workflow's ``on_overdue`` step.
+SWEEPER = Actor(None, frozenset({SYSTEM}))
+
+
+def _lock_key(workflow: Workflow) -> int:
+    """A PostgreSQL advisory lock key of its own per workflow."""
+    return int.from_bytes(hashlib.sha256(f"plaza.workflow.sweep.{workflow.name}".encode()).digest()[:8],
+                          "big", signed=True)
+
+
+def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, calendar: WorkCalendar = NATIONAL,
+          batch: int = SWEEP_BATCH) -> int:
+    """Find the timers that ran out, mark each once, and take the workflow's ``on_overdue``
+    step (as :data:`SYSTEM`) on subjects still where that step starts. One transaction; one
+    process at a time (PostgreSQL: an advisory lock, a sweep that finds it taken does nothing;
+    SQLite: its writers take turns). Idempotent: a marked timer is never swept again. Returns
+    how many timers were marked."""
+    now = _utc(now or utcnow())
+    with db.write() as conn:
+        if conn.dialect.name == "postgresql" and not conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(workflow)}).scalar():
+            return 0
+        running = and_(workflow_timers.c.workflow == workflow.name, workflow_timers.c.stopped_at.is_(None),
+                       workflow_timers.c.overdue_at.is_(None), workflow_timers.c.due_at < now)
+        late = conn.execute(select(workflow_timers.c.subject_id, workflow_timers.c.name).where(running)
+                            .order_by(workflow_timers.c.due_at).limit(batch)).all()
+        marked = 0
+        for subject_id, name in late:
+            if conn.execute(update(workflow_timers).where(
+                    running, workflow_timers.c.subject_id == subject_id, workflow_timers.c.name == name)
+                    .values(overdue_at=now)).rowcount != 1:
+                continue  # another sweep marked it first
+            marked += 1
+            declared = workflow.step(workflow.on_overdue) if workflow.on_overdue else None
+            if declared is None:
+                continue
+            subject = get(conn, workflow, subject_id)
+            if subject.state not in declared.sources:
+                continue
+            try:
+                with conn.begin_nested():
+                    apply(conn, workflow, subject_id, declared.action, SWEEPER, version=subject.version, at=now,
+                          note=f"{name}: overdue", data={"timer": name}, calendar=calendar)
+            except PlazaError as exc:  # a guard said no: the timer stays marked, the step not taken
+                log.warning("%s %s: %s not taken when %s ran out: %s", workflow.name, subject_id,
+                            declared.action, name, exc.key)
+        return marked
+
+
+async def sweep_periodically(db: Database, interval: float = SWEEP_SECONDS) -> None:
+    """The server's background task: :func:`sweep` every registered workflow every ``interval``
+    seconds, off the event loop (cancel the task to stop it)."""
+    while True:
+        await asyncio.sleep(interval)
+        for workflow in list(_REGISTERED.values()):
+            try:
+                swept = await asyncio.to_thread(sweep, db, workflow)
+                if swept:
+                    log.info("%s: %d time limits ran out", workflow.name, swept)
+            except Exception:  # tried again next time
+                log.warning("overdue sweep of %s failed; retrying later", workflow.name, exc_info=True)

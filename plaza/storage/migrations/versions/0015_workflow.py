@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("workflow", "subject_id", "name", name=op.f("pk_workflow_timers")),
     )
     op.create_index("ix_workflow_timers_running", "workflow_timers", ["workflow", "due_at"],
