@@ -14,7 +14,6 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from plaza.storage.ids import new_id
 from plaza.storage.migrate import upgrade
 from plaza.storage.schema import media_attachments
 from tests.factories import citizen
-from tests.test_browser import BROWSER_REQUIRED, CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import chromium  # noqa: F401  (the fixture, as tests/test_browser.py starts it)
 
 PASSWORD = "correct horse battery"
 VIEWERS = ("anonymous", "stranger", "follower", "mentioned", "author")
@@ -651,22 +650,8 @@ def test_migration_marks_avatars_and_headers_in_use(database_url, tmp_path: Path
 
 # --- in a real browser ----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """Headless Chromium, as tests/test_browser.py starts it."""
-    if not CHROMIUM.exists():
-        if BROWSER_REQUIRED:
-            pytest.fail(f"PLAZA_TEST_BROWSER=required but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.browser
-def test_browser_shows_a_followers_only_image_to_a_follower_and_not_to_others(chromium, live_server) -> None:
+def test_browser_shows_a_followers_only_image_to_a_follower_and_not_to_others(chromium, live_server) -> None:  # noqa: F811
     plaza = live_server.plaza
     author = person(plaza, "author")
     reader = person(plaza, "reader", password=PASSWORD)

@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, insert, select, text, update
@@ -27,7 +27,7 @@ from plaza.errors import Conflict, Forbidden, Invalid, NotFound, PlazaError
 from plaza.storage.db import Database
 from plaza.storage.schema import workflow_events, workflow_subjects, workflow_timers
 from plaza.workflow.declaration import SYSTEM, Limit, Workflow
-from plaza.workflow.worktime import NATIONAL, WorkCalendar
+from plaza.workflow.worktime import NATIONAL, WorkCalendar, in_utc
 
 #: The action that opens a subject (history's first entry); timers may start on it.
 START = "start"
@@ -84,7 +84,9 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class Timer:
+class TimerState:
+    """Where one of a subject's timers (:class:`~plaza.workflow.declaration.Timer`) stands."""
+
     name: str
     started_at: datetime
     due_at: datetime
@@ -104,11 +106,6 @@ class StaleVersion(Conflict):
         self.current = current
 
 
-def _utc(value: datetime) -> datetime:
-    """Any aware time, or a naive one read back from SQLite, in UTC (what is stored)."""
-    return as_utc(value).astimezone(UTC)
-
-
 def _subject(row: Row[Any]) -> Subject:
     return Subject(row.workflow, row.subject_id, row.state, row.version, as_utc(row.created_at),
                    as_utc(row.updated_at))
@@ -126,7 +123,7 @@ def start(conn: Connection, workflow: Workflow, subject_id: int, actor: Actor, *
           at: datetime | None = None, note: str = "", data: Mapping[str, Any] | None = None,
           limits: Mapping[str, Limit] | None = None, calendar: WorkCalendar = NATIONAL) -> Subject:
     """Open ``subject_id`` in the workflow's initial state; its history's first entry."""
-    at = _utc(at or utcnow())
+    at = in_utc(at or utcnow())
     conn.execute(insert(workflow_subjects).values(
         workflow=workflow.name, subject_id=subject_id, state=workflow.initial, version=1,
         created_at=at, updated_at=at))
@@ -145,7 +142,7 @@ def apply(conn: Connection, workflow: Workflow, subject_id: int, action: str, ac
     failing one of its guards (422; the guards see ``record``, the caller's row of the subject,
     and ``data``, the step's fields). ``limits`` overrides the declared limit of timers this step
     starts (a category's or an urgency's)."""
-    at = _utc(at or utcnow())
+    at = in_utc(at or utcnow())
     declared = workflow.step(action)
     if declared is None:
         raise Invalid("workflow_action_unknown", action=action)
@@ -214,10 +211,10 @@ def history(conn: Connection, workflow: Workflow, subject_id: int) -> list[Event
                   r.note, json.loads(r.data or "{}")) for r in rows]
 
 
-def timers(conn: Connection, workflow: Workflow, subject_id: int) -> dict[str, Timer]:
+def timers(conn: Connection, workflow: Workflow, subject_id: int) -> dict[str, TimerState]:
     rows = conn.execute(select(workflow_timers).where(
         workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject_id)).all()
-    return {r.name: Timer(r.name, as_utc(r.started_at), as_utc(r.due_at),
+    return {r.name: TimerState(r.name, as_utc(r.started_at), as_utc(r.due_at),
                           as_utc(r.stopped_at) if r.stopped_at is not None else None,
                           as_utc(r.overdue_at) if r.overdue_at is not None else None) for r in rows}
 
@@ -225,7 +222,7 @@ def timers(conn: Connection, workflow: Workflow, subject_id: int) -> dict[str, T
 def overdue(conn: Connection, workflow: Workflow, now: datetime | None = None,
             limit: int = 500) -> list[tuple[int, str, datetime]]:
     """Running timers past their limit, the longest overdue first: (subject, timer, due)."""
-    now = _utc(now or utcnow())
+    now = in_utc(now or utcnow())
     rows = conn.execute(select(workflow_timers.c.subject_id, workflow_timers.c.name, workflow_timers.c.due_at)
                         .where(workflow_timers.c.workflow == workflow.name, workflow_timers.c.stopped_at.is_(None),
                                workflow_timers.c.due_at < now)
@@ -252,7 +249,7 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
     process at a time (PostgreSQL: an advisory lock, a sweep that finds it taken does nothing;
     SQLite: its writers take turns). Idempotent: a marked timer is never swept again. Returns
     how many timers were marked."""
-    now = _utc(now or utcnow())
+    now = in_utc(now or utcnow())
     with db.write() as conn:
         if conn.dialect.name == "postgresql" and not conn.execute(
                 text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _lock_key(workflow)}).scalar():
@@ -261,6 +258,7 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
                        workflow_timers.c.overdue_at.is_(None), workflow_timers.c.due_at < now)
         late = conn.execute(select(workflow_timers.c.subject_id, workflow_timers.c.name).where(running)
                             .order_by(workflow_timers.c.due_at).limit(batch)).all()
+        declared = workflow.step(workflow.on_overdue) if workflow.on_overdue else None
         marked = 0
         for subject_id, name in late:
             if conn.execute(update(workflow_timers).where(
@@ -268,7 +266,6 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
                     .values(overdue_at=now)).rowcount != 1:
                 continue  # another sweep marked it first
             marked += 1
-            declared = workflow.step(workflow.on_overdue) if workflow.on_overdue else None
             if declared is None:
                 continue
             subject = get(conn, workflow, subject_id)

@@ -30,6 +30,11 @@ BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 _HORIZON = 400
 
 
+def in_utc(value: datetime) -> datetime:
+    """Any aware time, or a naive one read back from SQLite, in UTC (what is stored)."""
+    return as_utc(value).astimezone(UTC)
+
+
 class WorkCalendar:
     """Which days are working days; ``overrides`` maps a date to True (a working day) or False
     (a day off), and wins over the national schedule."""
