@@ -76,6 +76,8 @@ class Settings:
     rate_limit_media: str = "30 per 30 minutes"
     rate_limit_apps: str = "30/hour"
     rate_limit_follows: str = "400/day"
+    #: cases a citizen (or an Open311 key) may file (plaza.desk)
+    rate_limit_cases: str = "30/hour"
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -162,6 +164,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_media=e.get("PLAZA_RATE_LIMIT_MEDIA", "30 per 30 minutes"),
         rate_limit_apps=e.get("PLAZA_RATE_LIMIT_APPS", "30/hour"),
         rate_limit_follows=e.get("PLAZA_RATE_LIMIT_FOLLOWS", "400/day"),
+        rate_limit_cases=e.get("PLAZA_RATE_LIMIT_CASES", "30/hour"),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),

@@ -12,6 +12,8 @@ class PlazaError(Exception):
     status = 400
     #: Extra response headers (``WWW-Authenticate`` of a failed client authentication).
     headers: dict[str, str] | None = None
+    #: Extra fields of a JSON error answer (a stale step's 409 carries the current state and version).
+    details: dict[str, Any] | None = None
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)

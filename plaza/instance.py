@@ -104,6 +104,7 @@ class Plaza:
                 "posting": settings.rate_limit_posting,
                 "register_app": settings.rate_limit_apps,  # POST /api/v1/apps, per client address
                 "follow": settings.rate_limit_follows,  # follows per account, as Mastodon's
+                "case": settings.rate_limit_cases,  # cases filed per citizen / Open311 key
                 # image uploads (posts' images, avatars, headers): each one is decoded
                 "media_upload": settings.rate_limit_media,
                 # following or unfollowing a whole government matrix (plaza.matrices)

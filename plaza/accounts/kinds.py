@@ -29,6 +29,16 @@ DEPARTMENT_TYPES: dict[str, tuple[str, str]] = {
     "transport": ("交通", "Transport"),
     "health": ("卫健", "Health"),
     "ecology_environment": ("生态环境", "Ecology & environment"),
+    # the departments a city's service desk forwards to (plaza.desk)
+    "urban_management": ("城市管理", "Urban management"),
+    "housing_construction": ("住房城乡建设", "Housing & construction"),
+    "human_resources": ("人力资源社会保障", "Human resources & social security"),
+    "market_regulation": ("市场监管", "Market regulation"),
+    "water_affairs": ("水务", "Water affairs"),
+    "education": ("教育", "Education"),
+    "civil_affairs": ("民政", "Civil affairs"),
+    "natural_resources": ("自然资源", "Natural resources"),
+    "service_hotline": ("政务服务", "Government service hotline"),
     "other": ("其他", "Other"),
 }
 ORGANISATION_TYPES: dict[str, tuple[str, str]] = {

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from plaza.actions import cases
 from plaza.errors import NotFound
 from plaza.instance import Plaza
 from plaza.square import accounts, media, posts, views
@@ -28,8 +29,12 @@ async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempoten
     drafted = posts.draft(new, plaza.settings.max_post_chars)  # segmentation before the write lock
     base = plaza.settings.base_url if base_url is None else base_url
     db = plaza.db
+    opened: list[int] = []  # a post to a service desk opens a case in the same commit
+    intake = cases.post_intake(plaza, opened)
     done = await db.batched(lambda: posts.publish(db, author_id, drafted, idempotency_key=idempotency_key,
-                                                  admit=admit))
+                                                  admit=admit, after=intake))
+    for case_id in opened:
+        await cases.acknowledge_post(plaza, case_id, base)
     parent_id = new.in_reply_to_id
     if isinstance(done, posts.Published) and parent_id is None:
         view = views.published(done.status, done.author, done.mentioned, done.topics, done.media, base)

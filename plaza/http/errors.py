@@ -25,7 +25,7 @@ async def plaza_error(request: Request, exc: Exception) -> Response:
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     if wants_json(request) or not hasattr(request.app.state, "render_error"):
-        body: dict[str, object] = {"error": exc.message(locale)}
+        body: dict[str, object] = {"error": exc.message(locale), **(exc.details or {})}
         if exc.key.startswith("oauth_"):
             body = {"error": exc.key.removeprefix("oauth_"), "error_description": exc.message(locale)}
         return JSONResponse(body, status_code=exc.status, headers=headers or None)

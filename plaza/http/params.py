@@ -4,6 +4,7 @@ without end refused as they are read; ids in the path."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -49,6 +50,9 @@ class Params:
 
     def __contains__(self, key: str) -> bool:
         return key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._values))
 
     def keys(self) -> list[str]:
         return list(self._values)

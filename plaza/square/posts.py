@@ -191,12 +191,14 @@ def _anyone(author: Row[Any] | None) -> None:
 
 def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: int = 2000,
             idempotency_key: str | None = None, created_at: datetime | None = None,
-            admit: Callable[[Row[Any] | None], None] = _anyone) -> Published | int:
+            admit: Callable[[Row[Any] | None], None] = _anyone,
+            after: Callable[[Connection, Published], None] | None = None) -> Published | int:
     """Publish a post. ``admit`` sees the author's row as the post's transaction reads it (None
     if the account is gone) and raises to refuse (a suspension made a moment ago counts). With
     an ``Idempotency-Key`` a retried request returns the first post's id instead of making a
     second one. Pass a :class:`Draft` to have the parsing done already (outside the caller's
-    write batch)."""
+    write batch). ``after`` runs inside the post's transaction once it is written (a post to a
+    service desk opens its case in the same commit)."""
     drafted = new if isinstance(new, Draft) else draft(new, max_chars)
     new = drafted.new
     document, topic_names, mention_names = drafted.document, drafted.topic_names, drafted.mention_names
@@ -264,10 +266,13 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
             search.index_status(conn, status_id, document)
             feeds.fan_out(conn, author, status_id, new.visibility, mentioned)
         views.remember_written(conn, status, author)
-    people = tuple({r.id: r for r in resolved.values()}.values())
+        people = tuple({r.id: r for r in resolved.values()}.values())
+        published = Published(status, author, people, tuple(tagged.values()), media)
+        if after is not None:
+            after(conn, published)
     if not new.media_ids:  # what the post is made of is known: spare the first read its queries
         views.remember_parts(status_id, list(people), list(tagged.values()))
-    return Published(status, author, people, tuple(tagged.values()), media)
+    return published
 
 
 def _original(conn: Connection, status_id: int, viewer_id: int) -> Row[Any]:

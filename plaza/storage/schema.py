@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -481,4 +482,222 @@ workflow_timers = Table(
     Column("overdue_at", DateTime(timezone=True), nullable=True),
     Index("ix_workflow_timers_running", "workflow", "due_at",
           sqlite_where=text("stopped_at IS NULL"), postgresql_where=text("stopped_at IS NULL")),
+)
+
+
+# --- the city service desk (城市服务台, plaza.desk) -------------------------------------------------
+
+#: People who act for an agency (经办人): a personal account with a role on a government account,
+#: so every step a department takes names who took it.
+agency_operators = Table(
+    "agency_operators",
+    metadata,
+    Column("agency_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    #: "operator" (经办) or "manager" (负责人: may also appoint operators)
+    Column("role", String(16), nullable=False, default="operator"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "account_id"),
+)
+
+#: A service desk: a government account's (the city's or a county's) public service column.
+desks = Table(
+    "desks",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("region_code", String(6), nullable=False),
+    #: the column topic (栏目话题) whose posts open cases, without the #s: 马上办
+    Column("topic", String(40), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The departments a desk forwards to (government accounts of its region).
+desk_departments = Table(
+    "desk_departments",
+    metadata,
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+#: The dispatch catalogue (派单目录) of a desk: three levels, a leaf is a service (Open311).
+desk_categories = Table(
+    "desk_categories",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", ID, ForeignKey("desk_categories.id", ondelete="CASCADE"), nullable=True),
+    Column("level", Integer, nullable=False),
+    Column("name", String(40), nullable=False),
+    #: the names from the top joined by "/": 城乡建设/安全生产/安全隐患
+    Column("path", String(200), nullable=False),
+    #: the Open311 service_code
+    Column("code", String(16), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False, default=True),
+    UniqueConstraint("desk_id", "path"),
+    UniqueConstraint("desk_id", "code"),
+    Index(None, "parent_id"),
+)
+
+#: Who is responsible (牵头 and 协办) for a category (and everything under it) in a county ("" for
+#: the desk's whole region); the most specific rule wins.
+desk_rules = Table(
+    "desk_rules",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), nullable=False),
+    Column("category_id", ID, ForeignKey("desk_categories.id", ondelete="CASCADE"), nullable=False),
+    Column("county_code", String(6), nullable=False, default=""),
+    Column("lead_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    #: co-handlers' account ids, comma-separated
+    Column("co_handler_ids", Text, nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("desk_id", "category_id", "county_code"),
+)
+
+#: Time limits of a desk per category (and everything under it) and urgency; without a row, the
+#: defaults of plaza.desk.limits.
+desk_limits = Table(
+    "desk_limits",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), nullable=False),
+    Column("category_id", ID, ForeignKey("desk_categories.id", ondelete="CASCADE"), nullable=True),
+    Column("urgency", String(10), nullable=False),
+    #: "2h" (clock hours) or "5d" (working days)
+    Column("acknowledge", String(8), nullable=False),
+    Column("resolve", String(8), nullable=False),
+    Index(None, "desk_id", "category_id"),
+)
+
+#: A citizen's case (诉求工单). The workflow (plaza.desk.workflow) holds its state and history;
+#: this row keeps what the queue, the board and the metrics read, kept in step by every move.
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), nullable=False),
+    Column("citizen_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    #: "post", "web", "open311" or "api"
+    Column("source", String(8), nullable=False),
+    Column("source_status_id", ID, ForeignKey("statuses.id", ondelete="SET NULL"), nullable=True),
+    Column("open311_key_id", ID, nullable=True),
+    #: a token an Open311 client follows the request by before it has an id (GET tokens/{token})
+    Column("token", String(40), nullable=True, unique=True),
+    Column("category_id", ID, ForeignKey("desk_categories.id", ondelete="SET NULL"), nullable=True),
+    Column("urgency", String(10), nullable=False, default="ordinary"),
+    Column("title", String(120), nullable=False, default=""),
+    #: as written (personal data included: staff and the citizen only) and as the public reads it
+    Column("text", Text, nullable=False),
+    Column("public_text", Text, nullable=False),
+    Column("address", String(200), nullable=False, default=""),
+    Column("public_address", String(200), nullable=False, default=""),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("county_code", String(6), nullable=True),
+    Column("city_code", String(6), nullable=True),
+    #: the citizen's name hidden from the public (匿名)
+    Column("anonymous", Boolean, nullable=False, default=False),
+    Column("contact_name", String(60), nullable=False, default=""),
+    Column("contact_phone", String(30), nullable=False, default=""),
+    Column("contact_email", String(254), nullable=False, default=""),
+    Column("media_ids", Text, nullable=False, default=""),
+    Column("state", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("department_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("co_handler_ids", Text, nullable=False, default=""),
+    Column("duplicate_of", ID, nullable=True),
+    Column("rework_count", Integer, nullable=False, default=0),
+    Column("return_count", Integer, nullable=False, default=0),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("escalated", Boolean, nullable=False, default=False),
+    Column("overdue", Boolean, nullable=False, default=False),
+    #: working days a department asked to add (延期), until the desk answers
+    Column("extension_days", Integer, nullable=True),
+    Column("reject_reason", String(24), nullable=True),
+    Column("result", String(12), nullable=True),
+    Column("reply_text", Text, nullable=True),
+    Column("reply_status_id", ID, nullable=True),
+    Column("satisfaction", String(24), nullable=True),
+    Column("fixed", Boolean, nullable=True),
+    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("forwarded_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=True),
+    Column("replied_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("acknowledge_by", DateTime(timezone=True), nullable=True),
+    Column("resolve_by", DateTime(timezone=True), nullable=True),
+    #: working hours from forwarding to acknowledging and to the reply, for the metrics
+    Column("acknowledge_hours", Float, nullable=True),
+    Column("reply_hours", Float, nullable=True),
+    Column("acknowledged_on_time", Boolean, nullable=True),
+    Column("replied_on_time", Boolean, nullable=True),
+    #: the text's near-duplicate signature (plaza.similarity), hex
+    Column("signature", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "desk_id", "state", "created_at"),
+    Index(None, "desk_id", "created_at"),
+    Index(None, "department_id", "state", "created_at"),
+    Index(None, "citizen_id", "created_at"),
+    Index(None, "source_status_id"),
+    Index(None, "desk_id", "category_id", "created_at"),
+)
+
+#: Citizens following a case they did not file (theirs was linked to it as a duplicate).
+case_followers = Table(
+    "case_followers",
+    metadata,
+    Column("case_id", ID, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+#: Every read of a case's personal data by staff or a department (who, which case, when).
+case_data_reads = Table(
+    "case_data_reads",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("case_id", ID, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("agency_id", ID, nullable=True),
+    Column("via", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index(None, "case_id"),
+)
+
+#: A desk's trained router (plaza.desk.router), the newest only.
+desk_models = Table(
+    "desk_models",
+    metadata,
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("examples", Integer, nullable=False),
+    Column("model", LargeBinary, nullable=False),
+)
+
+#: Past cases imported for training (``plaza desk import-cases``): history the desk did not handle.
+desk_training_cases = Table(
+    "desk_training_cases",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("category_id", ID, ForeignKey("desk_categories.id", ondelete="CASCADE"), nullable=False),
+    Column("department_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("title", String(120), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "desk_id"),
+)
+
+#: Open311 clients registered by an administrator (``plaza open311 key create NAME``); the key is
+#: stored hashed.
+open311_keys = Table(
+    "open311_keys",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
 )

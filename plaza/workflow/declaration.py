@@ -54,11 +54,15 @@ class Step:
     #: the one kind of step that may leave a terminal state, said so where it is declared
     #: (a citizen reopening a closed case within 30 days)
     reopens: bool = False
+    #: for a step that otherwise stays (target :data:`STAY`): the sources it moves on from, and
+    #: where to (a department's first note on an acknowledged case starts the work: in_progress)
+    moves: tuple[tuple[str, str], ...] = ()
 
 
 def step(action: str, sources: Iterable[str], target: str, roles: Iterable[str], *, note: bool = False,
-         guards: Iterable[Guard] = (), reopens: bool = False) -> Step:
-    return Step(action, frozenset(sources), target, frozenset(roles), note, tuple(guards), reopens)
+         guards: Iterable[Guard] = (), reopens: bool = False, moves: Mapping[str, str] | None = None) -> Step:
+    return Step(action, frozenset(sources), target, frozenset(roles), note, tuple(guards), reopens,
+                tuple(sorted((moves or {}).items())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +75,22 @@ class Timer:
     starts_on: frozenset[str]
     stops_on: frozenset[str]
     limit: Limit
+    #: the step the server takes when this timer runs out, instead of the workflow's ``on_overdue``
+    #: (a case nobody rated within 7 days is closed, not escalated)
+    on_overdue: str | None = None
 
-    def __init__(self, name: str, *, starts_on: Iterable[str], stops_on: Iterable[str], limit: Limit) -> None:
+    def __init__(self, name: str, *, starts_on: Iterable[str], stops_on: Iterable[str], limit: Limit,
+                 on_overdue: str | None = None) -> None:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "starts_on", frozenset(starts_on))
         object.__setattr__(self, "stops_on", frozenset(stops_on))
         object.__setattr__(self, "limit", limit)
+        object.__setattr__(self, "on_overdue", on_overdue)
 
+
+#: A step's target meaning "where it already is": a note, an escalation (督办) that flags a case
+#: wherever it stands, an extension granted.
+STAY = "="
 
 #: The role of the server itself (the overdue sweep), for steps nobody takes by hand.
 SYSTEM = "system"
@@ -114,11 +127,25 @@ class Workflow:
         """Every state: the initial one and those steps lead from or to."""
         named = {self.initial, *self.terminal}
         for s in self.steps:
-            named |= s.sources | {s.target}
+            named |= s.sources | ({s.target} - {STAY}) | {to for _, to in s.moves}
         return frozenset(named)
 
     def step(self, action: str) -> Step | None:
         return self._by_action.get(action)
+
+    def target(self, action: str, state: str) -> str:
+        """Where ``action`` taken in ``state`` leads."""
+        declared = self._by_action[action]
+        if declared.target != STAY:
+            return declared.target
+        return dict(declared.moves).get(state, state)
+
+    def overdue_step(self, timer: str) -> str | None:
+        """The step the server takes when ``timer`` runs out (the timer's own, else the workflow's)."""
+        for t in self.timers:
+            if t.name == timer:
+                return t.on_overdue or self.on_overdue
+        return self.on_overdue
 
     def actions_from(self, state: str) -> tuple[str, ...]:
         """The actions that may be taken in ``state`` (by someone), in declaration order."""
@@ -133,9 +160,13 @@ class Workflow:
             if not s.sources or not s.roles:
                 raise DeclarationError(f"{self.name}.{s.action}: a step needs sources and roles")
             leaving = s.sources & self.terminal
+            if s.target == STAY:  # staying in a terminal state leaves nothing
+                leaving = frozenset()
             if leaving and not s.reopens:
                 raise DeclarationError(f"{self.name}.{s.action}: leaves the terminal state {sorted(leaving)[0]} "
                                        "(only a step declared with reopens=True may)")
+            if s.moves and (s.target != STAY or not {f for f, _ in s.moves} <= s.sources):
+                raise DeclarationError(f"{self.name}.{s.action}: moves only from its sources, on a step that stays")
             if s.reopens and not leaving:
                 raise DeclarationError(f"{self.name}.{s.action}: reopens, but from no terminal state")
         reached = {self.initial}
@@ -143,9 +174,12 @@ class Workflow:
         while frontier:
             state = frontier.pop()
             for s in self.steps:
-                if state in s.sources and s.target not in reached:
-                    reached.add(s.target)
-                    frontier.append(s.target)
+                if state not in s.sources:
+                    continue
+                for target in ({s.target} - {STAY}) | {to for source, to in s.moves if source == state}:
+                    if target not in reached:
+                        reached.add(target)
+                        frontier.append(target)
         unreachable = self.states - reached
         if unreachable:
             raise DeclarationError(f"{self.name}: no step reaches {sorted(unreachable)}")
@@ -153,8 +187,8 @@ class Workflow:
             unknown = (t.starts_on | t.stops_on) - set(self._by_action) - {"start"}  # engine.START
             if unknown:
                 raise DeclarationError(f"{self.name}: timer {t.name} names unknown actions {sorted(unknown)}")
-        if self.on_overdue is not None:
-            taken = self._by_action.get(self.on_overdue)
+        for overdue in {self.on_overdue, *(t.on_overdue for t in self.timers)} - {None}:
+            taken = self._by_action.get(overdue or "")
             if taken is None or SYSTEM not in taken.roles:
                 raise DeclarationError(f"{self.name}: on_overdue must be a step the {SYSTEM!r} role may take")
         if len({t.name for t in self.timers}) != len(self.timers):

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,10 +43,41 @@ log = logging.getLogger("plaza.workflow")
 _REGISTERED: dict[str, Workflow] = {}
 
 
+#: What a capability does inside the transaction of every step (and every timer marked overdue)
+#: of its workflow: keep its own row of the subject in step (a case's state, flags, deadlines).
+Observer = Callable[[Connection, "Move"], None]
+_OBSERVERS: dict[str, list[Observer]] = {}
+
+
 def register(workflow: Workflow) -> Workflow:
     """Have the running server sweep ``workflow`` for overdue subjects; returns it."""
     _REGISTERED[workflow.name] = workflow
     return workflow
+
+
+def observe(workflow: Workflow, observer: Observer) -> None:
+    """Call ``observer`` inside the transaction of every step of ``workflow`` and of every timer
+    of it marked overdue, whoever takes it (a person, or the sweep)."""
+    if observer not in _OBSERVERS.setdefault(workflow.name, []):
+        _OBSERVERS[workflow.name].append(observer)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A step just taken (``action``), or a timer just marked overdue (``action`` None, ``timer``)."""
+
+    subject: Subject
+    action: str | None
+    from_state: str | None
+    actor: Actor
+    at: datetime
+    data: Mapping[str, Any]
+    timer: str | None = None
+
+
+def _notify(conn: Connection, workflow: Workflow, move: Move) -> None:
+    for observer in _OBSERVERS.get(workflow.name, ()):
+        observer(conn, move)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +135,7 @@ class StaleVersion(Conflict):
     def __init__(self, current: Subject) -> None:
         super().__init__("workflow_stale", state=current.state, version=current.version)
         self.current = current
+        self.details = {"state": current.state, "version": current.version}
 
 
 def _subject(row: Row[Any]) -> Subject:
@@ -166,10 +198,11 @@ def apply(conn: Connection, workflow: Workflow, subject_id: int, action: str, ac
     moved = conn.execute(update(workflow_subjects).where(
         workflow_subjects.c.workflow == workflow.name, workflow_subjects.c.subject_id == subject_id,
         workflow_subjects.c.version == version).values(
-        state=declared.target, version=version + 1, updated_at=at))
+        state=workflow.target(action, current.state), version=version + 1, updated_at=at))
     if moved.rowcount != 1:  # another process moved it between the read and the write
         raise StaleVersion(get(conn, workflow, subject_id))
-    subject = Subject(workflow.name, subject_id, declared.target, version + 1, current.created_at, at)
+    subject = Subject(workflow.name, subject_id, workflow.target(action, current.state), version + 1,
+                      current.created_at, at)
     _record(conn, workflow, subject, action, current.state, actor, allowed[0], at, note, data, limits, calendar)
     return subject
 
@@ -200,6 +233,16 @@ def _record(conn: Connection, workflow: Workflow, subject: Subject, action: str,
         conn.execute(insert(workflow_timers).values(
             workflow=workflow.name, subject_id=subject.subject_id, name=timer.name, started_at=at,
             due_at=due, stopped_at=None))
+    _notify(conn, workflow, Move(subject, action, from_state, actor, at, dict(data or {})))
+
+
+def reschedule(conn: Connection, workflow: Workflow, subject_id: int, timer: str, due_at: datetime) -> bool:
+    """Move a running timer's limit (an extension granted, 延期): it may run out again, and is
+    swept again if it does. False when the timer is not running."""
+    return conn.execute(update(workflow_timers).where(
+        workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject_id,
+        workflow_timers.c.name == timer, workflow_timers.c.stopped_at.is_(None))
+        .values(due_at=in_utc(due_at), overdue_at=None)).rowcount == 1
 
 
 def history(conn: Connection, workflow: Workflow, subject_id: int) -> list[Event]:
@@ -258,7 +301,6 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
                        workflow_timers.c.overdue_at.is_(None), workflow_timers.c.due_at < now)
         late = conn.execute(select(workflow_timers.c.subject_id, workflow_timers.c.name).where(running)
                             .order_by(workflow_timers.c.due_at).limit(batch)).all()
-        declared = workflow.step(workflow.on_overdue) if workflow.on_overdue else None
         marked = 0
         for subject_id, name in late:
             if conn.execute(update(workflow_timers).where(
@@ -266,6 +308,10 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
                     .values(overdue_at=now)).rowcount != 1:
                 continue  # another sweep marked it first
             marked += 1
+            _notify(conn, workflow, Move(get(conn, workflow, subject_id), None, None, SWEEPER, now, {"timer": name},
+                                         timer=name))
+            overdue_step = workflow.overdue_step(name)
+            declared = workflow.step(overdue_step) if overdue_step else None
             if declared is None:
                 continue
             subject = get(conn, workflow, subject_id)

@@ -82,6 +82,24 @@ class WorkCalendar:
             count += self.is_working_day(day)
         return count
 
+    def working_hours(self, start: datetime, end: datetime) -> float:
+        """Hours between ``start`` and ``end`` that fall on working days (Beijing dates; a working
+        day counts all its 24 hours, a weekend or a holiday none) — how long a department took,
+        in the unit the desk's metrics compare."""
+        start, end = as_utc(start).astimezone(BEIJING), as_utc(end).astimezone(BEIJING)
+        if end <= start:
+            return 0.0
+        total, cursor = 0.0, start
+        for _ in range(_HORIZON * 4):
+            midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0), BEIJING)
+            stop = min(midnight, end)
+            if self.is_working_day(cursor.date()):
+                total += (stop - cursor).total_seconds() / 3600
+            if stop >= end:
+                return total
+            cursor = stop
+        return total
+
 
 #: The national schedule with no local overrides.
 NATIONAL = WorkCalendar()

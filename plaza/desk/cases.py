@@ -1,0 +1,684 @@
+"""Cases (诉求工单): opened from a post, the web form, Open311 or the API; moved through the case
+workflow (plaza.desk.workflow) by the people entitled to; read by each as they may see it.
+
+The workflow's tables hold a case's state, history and timers; the ``cases`` row keeps what the
+queue, the board and the metrics read (state, department, deadlines, flags, durations), kept in
+step by an observer inside the transaction of every step — whoever takes it, the overdue sweep
+included. Personal data (the original text, the address, contacts, precise coordinates) is shown
+only to the case's citizen, the desk's staff and the departments it is forwarded to; each read of
+it by staff or a department is logged.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+
+from plaza import privacy, regions, similarity
+from plaza.accounts import operators
+from plaza.clock import as_utc, utcnow
+from plaza.desk import catalogue, desks, limits
+from plaza.desk.desks import Desk
+from plaza.desk.workflow import (
+    CASE,
+    CITIZEN,
+    CO_HANDLER,
+    DEPARTMENT,
+    DESK,
+    ESCALATE_AFTER_REWORKS,
+    OPEN,
+    PUBLIC_STEPS,
+    REJECT_REASONS,
+    SUPERVISOR,
+)
+from plaza.errors import Forbidden, Invalid, NotFound
+from plaza.regions.address import resolve_place
+from plaza.storage import upsert
+from plaza.storage.ids import new_id
+from plaza.storage.schema import accounts, case_data_reads, case_followers, cases, media_attachments
+from plaza.workflow import engine
+from plaza.workflow.declaration import SYSTEM
+from plaza.workflow.engine import Actor, Move, Subject
+from plaza.workflow.worktime import BEIJING, NATIONAL
+
+SOURCES = ("post", "web", "open311", "api")
+MAX_TEXT_CHARS = 2000
+MAX_TITLE_CHARS = 120
+MAX_ADDRESS_CHARS = 200
+MAX_PHOTOS = 4
+#: Similar open cases nearby: how alike the texts must be, how far apart (m), how far back (days).
+DUPLICATE_SIMILARITY = 0.45
+DUPLICATE_METRES = 500
+DUPLICATE_DAYS = 30
+DUPLICATE_SCAN = 200
+#: Roles that may see a case's personal data.
+ENTITLED = frozenset({CITIZEN, DESK, DEPARTMENT, CO_HANDLER})
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a citizen (or an app on their behalf) files."""
+
+    text: str
+    source: str = "api"
+    title: str = ""
+    category: str | None = None
+    urgency: str = "ordinary"
+    address: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    anonymous: bool = False
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    media_ids: tuple[int, ...] = ()
+    citizen_id: int | None = None
+    source_status_id: int | None = None
+    open311_key_id: int | None = None
+    #: the county/city a post's author chose, when the text names no place
+    place_hint: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _bounded(value: str, limit: int, key: str = "text_too_long") -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise Invalid(key, limit=limit, length=len(value))
+    return value
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def public_address(address: str) -> str:
+    """An address as the public reads it: the street, not the door (numbers starred)."""
+    return _DIGITS.sub("*", privacy.mask(address))
+
+
+def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> int:
+    """Open a case at ``desk``: checked, its place resolved within the desk's region, personal
+    data masked for the public, and the workflow started (submitted). Returns its id."""
+    at = as_utc(at or utcnow())
+    if new.source not in SOURCES:
+        raise Invalid("case_source_invalid", value=new.source)
+    text = _bounded(new.text, MAX_TEXT_CHARS)
+    if not text:
+        raise Invalid("case_text_missing")
+    title = _bounded(new.title, MAX_TITLE_CHARS)
+    address = _bounded(new.address, MAX_ADDRESS_CHARS)
+    urgency = limits.check_urgency(new.urgency)
+    category_id = catalogue.find(conn, desk.id, new.category).id if new.category else None
+    if (new.lat is None) != (new.lon is None) or (
+            new.lat is not None and not (-90 <= new.lat <= 90 and -180 <= float(new.lon or 0) <= 180)):
+        raise Invalid("place_coordinates_invalid")
+    place = resolve_place(text=address or text, lat=new.lat, lon=new.lon, hint=desk.region_code)
+    if place is None and address and new.lat is None:
+        place = resolve_place(text=text, hint=desk.region_code)
+    county = place.county_code if place is not None else None
+    city = place.city_code if place is not None else None
+    if place is None and new.place_hint and desk.covers(new.place_hint):
+        county = new.place_hint if regions.lookup(new.place_hint) and not new.place_hint.endswith("00") else None
+        city = regions.city_code(new.place_hint)
+    if (county or city) and not desk.covers(county or city):
+        if new.source != "post":  # a post names places in passing; a form's place is the case's
+            raise Invalid("place_outside_desk", desk=desk.username)
+        county = city = None
+    if len(new.media_ids) > MAX_PHOTOS:
+        raise Invalid("media_too_many", limit=MAX_PHOTOS)
+    case_id = new_id(int(at.timestamp() * 1000))
+    if new.media_ids:
+        _claim_media(conn, case_id, new.citizen_id, new.media_ids)
+    token = secrets.token_urlsafe(18) if new.source == "open311" else None
+    conn.execute(insert(cases).values(
+        id=case_id, desk_id=desk.id, citizen_id=new.citizen_id, source=new.source,
+        source_status_id=new.source_status_id, open311_key_id=new.open311_key_id, token=token,
+        category_id=category_id, urgency=urgency, title=title or _title_of(text), text=text,
+        public_text=privacy.mask(text), address=address, public_address=public_address(address),
+        lat=new.lat, lon=new.lon, county_code=county, city_code=city or regions.city_code(desk.region_code),
+        anonymous=bool(new.anonymous), contact_name=_bounded(new.contact_name, 60),
+        contact_phone=_bounded(new.contact_phone, 30), contact_email=_bounded(new.contact_email, 254),
+        media_ids=",".join(map(str, new.media_ids)), state=CASE.initial, version=1,
+        signature=similarity.signature(text).hex(), created_at=at, updated_at=at))
+    actor = Actor(new.citizen_id, frozenset({CITIZEN}))
+    engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
+                 data={"source": new.source, **({"status_id": str(new.source_status_id)}
+                                                if new.source_status_id else {})})
+    return case_id
+
+
+def _title_of(text: str) -> str:
+    first = re.split(r"[。！？!?\n]", privacy.mask(text).strip(), maxsplit=1)[0]
+    first = re.sub(r"[@#][^\s#@]+#?", "", first).strip() or privacy.mask(text).strip()
+    return first[:30] + ("…" if len(first) > 30 else "")
+
+
+def _claim_media(conn: Connection, case_id: int, owner_id: int | None, media_ids: Sequence[int]) -> None:
+    """Photos uploaded for the case (by its citizen, not yet attached to anything)."""
+    if owner_id is None:
+        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
+    found = conn.execute(select(media_attachments.c.id).where(
+        media_attachments.c.id.in_(list(media_ids)), media_attachments.c.account_id == owner_id,
+        media_attachments.c.status_id.is_(None), media_attachments.c.purpose == "status",
+        media_attachments.c.discarded_at.is_(None))).all()
+    if len(found) != len(set(media_ids)):
+        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
+    conn.execute(update(media_attachments).where(media_attachments.c.id.in_(list(media_ids)))
+                 .values(purpose="case"))
+
+
+# --- who is who ---------------------------------------------------------------------------------
+
+
+def load(conn: Connection, case_id: int) -> Row[Any]:
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    if row is None:
+        raise NotFound("case_not_found")
+    return row
+
+
+def _ids(text: str) -> list[int]:
+    return [int(x) for x in (text or "").split(",") if x]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What a person is for one case: their roles and the agency they act for."""
+
+    roles: frozenset[str]
+    agency_id: int | None
+
+    @property
+    def entitled(self) -> bool:
+        """May see the case's personal data."""
+        return bool(self.roles & ENTITLED)
+
+    def actor(self, account_id: int | None) -> Actor:
+        return Actor(account_id, self.roles, self.agency_id)
+
+
+NOBODY = Standing(frozenset(), None)
+
+
+def standing(conn: Connection, case: Row[Any], viewer_id: int | None) -> Standing:
+    if viewer_id is None:
+        return NOBODY
+    agencies = operators.agencies_of(conn, viewer_id)
+    roles: set[str] = set()
+    agency: int | None = None
+    desk = desks.by_id(conn, case.desk_id)
+    department = case.department_id
+    co = _ids(case.co_handler_ids)
+    parent = None
+    if department is not None:
+        parent = conn.execute(select(accounts.c.parent_id).where(accounts.c.id == department)).scalar()
+    for role, who in ((SUPERVISOR, [parent] if parent else []), (CO_HANDLER, co),
+                      (DEPARTMENT, [department] if department else []), (DESK, [desk.account_id])):
+        hit = agencies.intersection(who)
+        if hit:
+            roles.add(role)
+            agency = min(hit)  # the most senior role found last wins the agency (desk over department)
+    if case.citizen_id is not None and case.citizen_id == viewer_id:
+        roles.add(CITIZEN)
+    return Standing(frozenset(roles), agency)
+
+
+# --- acting ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """A step taken: the case as it now is and what happened (for notices and replies)."""
+
+    case: Row[Any]
+    action: str
+    subject: Subject
+    data: dict[str, Any]
+    extra: tuple[str, ...] = ()
+
+
+def act(conn: Connection, case_id: int, action: str, viewer_id: int | None, *, version: int,
+        fields: Mapping[str, Any], at: datetime | None = None, as_system: bool = False) -> Acted:
+    """Take ``action`` on a case as ``viewer_id`` (who must hold a role for it), having seen
+    ``version``; ``fields`` are the action's own (a department's username to forward to …)."""
+    at = as_utc(at or utcnow())
+    case = load(conn, case_id)
+    who = Standing(frozenset({SYSTEM}), None) if as_system else standing(conn, case, viewer_id)
+    if not who.roles:
+        raise Forbidden("workflow_role_refused", action=action)
+    desk = desks.by_id(conn, case.desk_id)
+    note = str(fields.get("note") or fields.get("comment") or "").strip()
+    data = _fields(conn, desk, case, action, fields)
+    step_limits = None
+    if action in ("forward", "rework"):
+        chain = catalogue.ancestors(conn, desk.id, case.category_id) if case.category_id else []
+        urgency = data.get("urgency") or case.urgency
+        case_limits = limits.for_case(conn, desk.id, chain, urgency)
+        step_limits = {"acknowledge": case_limits.acknowledge, "resolve": case_limits.resolve}
+    record = dict(case._mapping)
+    subject = engine.apply(conn, CASE, case_id, action, who.actor(viewer_id), version=version, at=at,
+                           note=note, data=data, record=record, limits=step_limits)
+    extra: list[str] = []
+    if action == "grant_extension":
+        _extend(conn, case, at)
+    if action == "rate" and data.get("satisfaction") != "dissatisfied":
+        subject = engine.apply(conn, CASE, case_id, "close", engine.SWEEPER, version=subject.version, at=at,
+                               note="", data={"after": "rate"})
+        extra.append("close")
+    if action == "rework" and case.rework_count + 1 >= ESCALATE_AFTER_REWORKS and not case.escalated:
+        subject = engine.apply(conn, CASE, case_id, "escalate", engine.SWEEPER, version=subject.version, at=at,
+                               note="", data={"reworks": case.rework_count + 1}, record={"escalated": False})
+        extra.append("escalate")
+    if action == "link_duplicate" and case.citizen_id is not None:
+        conn.execute(upsert.insert(conn, case_followers).values(case_id=int(data["of"]), account_id=case.citizen_id)
+                     .on_conflict_do_nothing())
+    return Acted(load(conn, case_id), action, subject, data, tuple(extra))
+
+
+def _fields(conn: Connection, desk: Desk, case: Row[Any], action: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The step's own fields, checked and resolved (usernames to ids, names to categories)."""
+    data: dict[str, Any] = {}
+    if action == "accept":
+        if fields.get("category"):
+            data["category"] = catalogue.find(conn, desk.id, str(fields["category"])).id
+        if fields.get("urgency"):
+            data["urgency"] = limits.check_urgency(str(fields["urgency"]))
+    elif action == "reject":
+        reason = fields.get("reason")
+        if reason not in REJECT_REASONS:
+            raise Invalid("case_reject_reason")
+        data["reason"] = reason
+    elif action == "link_duplicate":
+        try:
+            of = int(str(fields.get("of") or fields.get("duplicate_of") or ""))
+        except ValueError as exc:
+            raise Invalid("case_duplicate_missing") from exc
+        other = conn.execute(select(cases.c.desk_id, cases.c.state).where(cases.c.id == of)).first()
+        if other is None or other.desk_id != desk.id or of == case.id:
+            raise Invalid("case_duplicate_missing")
+        data["of"] = str(of)
+    elif action in ("forward",):
+        if fields.get("category"):
+            data["category"] = catalogue.find(conn, desk.id, str(fields["category"])).id
+        category = data.get("category") or case.category_id
+        if category is None:
+            raise Invalid("case_category_missing")
+        name = fields.get("department")
+        co_names = fields.get("co_handlers") or []
+        if isinstance(co_names, str):
+            co_names = [n for n in re.split(r"[,\s，]+", co_names) if n]
+        if not name:
+            routed = desks.route(conn, desk, category, case.county_code)
+            if routed is None:
+                raise Invalid("case_department_missing")
+            data["department"] = str(routed.lead_id)
+            data["co_handlers"] = [str(i) for i in routed.co_handler_ids]
+        else:
+            lead = desks.department_id(conn, desk, str(name))
+            data["department"] = str(lead)
+            data["co_handlers"] = [str(i) for i in dict.fromkeys(
+                desks.department_id(conn, desk, str(n)) for n in co_names) if i != lead]
+    elif action == "request_extension":
+        try:
+            data["days"] = int(fields.get("days") or 0)
+        except (TypeError, ValueError) as exc:
+            raise Invalid("case_extension_days") from exc
+    elif action == "reply":
+        data["text"] = _bounded(str(fields.get("text") or ""), MAX_TEXT_CHARS)
+        data["result"] = fields.get("result")
+    elif action == "rate":
+        data["satisfaction"] = fields.get("satisfaction")
+        resolved = fields.get("resolved")
+        if isinstance(resolved, str):
+            resolved = {"true": True, "1": True, "false": False, "0": False}.get(resolved.lower(), resolved)
+        data["resolved"] = resolved
+    return data
+
+
+def _extend(conn: Connection, case: Row[Any], at: datetime) -> None:
+    """Move the resolve limit by the working days the department asked for."""
+    days = int(case.extension_days or 0)
+    timers = engine.timers(conn, CASE, case.id)
+    resolve = timers.get("resolve")
+    if resolve is None or resolve.stopped_at is not None or days <= 0:
+        return
+    from plaza.workflow.declaration import Limit
+
+    new_due = NATIONAL.due(resolve.due_at - timedelta(seconds=1), Limit(working_days=days))
+    engine.reschedule(conn, CASE, case.id, "resolve", new_due)
+    conn.execute(update(cases).where(cases.c.id == case.id).values(resolve_by=new_due, overdue=False))
+
+
+def _sync(conn: Connection, move: Move) -> None:
+    """Keep the case's row in step with the workflow (inside the step's transaction)."""
+    subject = move.subject
+    values: dict[str, Any] = {"state": subject.state, "version": subject.version, "updated_at": move.at}
+    data = move.data
+    action = move.action
+    if action is None:  # a timer ran out
+        conn.execute(update(cases).where(cases.c.id == subject.subject_id).values(overdue=True))
+        return
+    if action == "start":
+        return
+    case = conn.execute(select(cases.c.forwarded_at, cases.c.acknowledge_by, cases.c.resolve_by,
+                               cases.c.rework_count, cases.c.return_count, cases.c.reopen_count)
+                        .where(cases.c.id == subject.subject_id)).first()
+    if case is None:
+        return
+    if action == "accept":
+        values["accepted_at"] = move.at
+        if data.get("category"):
+            values["category_id"] = int(data["category"])
+        if data.get("urgency"):
+            values["urgency"] = data["urgency"]
+    elif action in ("reject", "link_duplicate"):
+        values.update(closed_at=move.at, reject_reason="duplicate" if action == "link_duplicate" else data["reason"])
+        if action == "link_duplicate":
+            values["duplicate_of"] = int(data["of"])
+    elif action in ("forward", "rework"):
+        timers = engine.timers(conn, CASE, subject.subject_id)
+        values.update(forwarded_at=move.at, acknowledged_at=None, acknowledge_hours=None, acknowledged_on_time=None,
+                      replied_at=None, reply_hours=None, replied_on_time=None, overdue=False, extension_days=None,
+                      acknowledge_by=timers["acknowledge"].due_at, resolve_by=timers["resolve"].due_at)
+        if action == "forward":
+            values.update(department_id=int(data["department"]),
+                          co_handler_ids=",".join(str(i) for i in data.get("co_handlers", [])))
+            if data.get("category"):
+                values["category_id"] = int(data["category"])
+        else:
+            values.update(rework_count=case.rework_count + 1, result=None, reply_text=None, satisfaction=None,
+                          fixed=None, closed_at=None)
+    elif action == "acknowledge":
+        values["acknowledged_at"] = move.at
+        if case.forwarded_at is not None:
+            values["acknowledge_hours"] = round(NATIONAL.working_hours(case.forwarded_at, move.at), 3)
+        if case.acknowledge_by is not None:
+            values["acknowledged_on_time"] = as_utc(move.at) <= as_utc(case.acknowledge_by)
+    elif action == "return":
+        values.update(return_count=case.return_count + 1, acknowledge_by=None, resolve_by=None, overdue=False)
+    elif action == "request_extension":
+        values["extension_days"] = int(data["days"])
+    elif action == "refuse_extension" or action == "grant_extension":
+        values["extension_days"] = None
+    elif action == "reply":
+        values.update(replied_at=move.at, reply_text=data["text"], result=data["result"])
+        if case.forwarded_at is not None:
+            values["reply_hours"] = round(NATIONAL.working_hours(case.forwarded_at, move.at), 3)
+        if case.resolve_by is not None:
+            values["replied_on_time"] = as_utc(move.at) <= as_utc(case.resolve_by)
+    elif action == "rate":
+        values.update(satisfaction=data["satisfaction"], fixed=bool(data["resolved"]))
+    elif action == "close":
+        values["closed_at"] = move.at
+    elif action == "escalate":
+        values["escalated"] = True
+    elif action == "reopen":
+        values.update(reopen_count=case.reopen_count + 1, closed_at=None, reject_reason=None, duplicate_of=None)
+    conn.execute(update(cases).where(cases.c.id == subject.subject_id).values(**values))
+
+
+engine.observe(CASE, _sync)
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def iso(value: datetime | None) -> str | None:
+    """A time as the API writes it: ISO 8601 in Beijing time, with its offset."""
+    return as_utc(value).astimezone(BEIJING).isoformat(timespec="seconds") if value is not None else None
+
+
+def log_read(conn: Connection, case_id: int, viewer_id: int, who: Standing, via: str) -> None:
+    """Record that staff or a department saw a case's personal data."""
+    conn.execute(insert(case_data_reads).values(id=new_id(), case_id=case_id, account_id=viewer_id,
+                                                agency_id=who.agency_id, via=via[:16], at=utcnow()))
+
+
+def place_of(case: Row[Any], private: bool) -> dict[str, Any]:
+    county = regions.resolve(case.county_code) if case.county_code else None
+    city = regions.resolve(case.city_code) if case.city_code else None
+    lat, lon = case.lat, case.lon
+    if lat is not None and lon is not None and not private:
+        lat, lon = round(lat, 3), round(lon, 3)
+    return {"county": case.county_code, "city": case.city_code,
+            "name": county.full_name if county else (city.full_name if city else None),
+            "address": case.address if private else case.public_address, "lat": lat, "lon": lon}
+
+
+def history_of(conn: Connection, case: Row[Any], private: bool) -> list[dict[str, Any]]:
+    events = engine.history(conn, CASE, case.id)
+    people = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
+                                            .where(accounts.c.id.in_({i for e in events for i in
+                                                                       (e.actor_id, e.agency_id) if i})))}
+    out = []
+    for event in events:
+        if not private and event.action not in PUBLIC_STEPS:
+            continue
+        actor = people.get(event.actor_id) if event.actor_id else None
+        agency = people.get(event.agency_id) if event.agency_id else None
+        if event.role == CITIZEN and (case.anonymous or not private):
+            actor = None if case.anonymous and not private else actor
+        shown_data = {k: v for k, v in event.data.items() if private or k in ("result", "satisfaction", "resolved")}
+        if "department" in event.data:
+            dept = conn.execute(select(accounts.c.username).where(
+                accounts.c.id == int(event.data["department"]))).scalar()
+            shown_data["department"] = dept
+        out.append({"seq": event.seq, "action": event.action, "from": event.from_state, "to": event.to_state,
+                    "at": iso(event.at), "role": event.role,
+                    "actor": ({"username": actor.username, "display_name": actor.display_name}
+                              if actor is not None and (private or event.role != CITIZEN or not case.anonymous)
+                              else None),
+                    "agency": agency.username if agency is not None else None,
+                    "note": event.note if (private or event.action in ("reject", "reply", "reopen")) else "",
+                    "data": shown_data})
+    return out
+
+
+def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = True) -> dict[str, Any]:
+    """A case as ``who`` may see it: everyone the masked text and the public steps; the citizen,
+    the desk's staff and the departments it is forwarded to the original and the contacts."""
+    private = who.entitled
+    desk = desks.by_id(conn, case.desk_id)
+    names = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
+                                           .where(accounts.c.id.in_({i for i in (case.department_id,
+                                                                                  case.citizen_id) if i}
+                                                                     | set(_ids(case.co_handler_ids)))))}
+    category = catalogue.get(conn, desk.id, case.category_id) if case.category_id else None
+    department = names.get(case.department_id) if case.department_id else None
+    citizen = names.get(case.citizen_id) if case.citizen_id else None
+    body: dict[str, Any] = {
+        "id": str(case.id), "desk": desk.username, "state": case.state, "version": case.version,
+        "title": case.title, "text": case.text if private else case.public_text,
+        "category": category.path if category else None,
+        "category_code": category.code if category else None,
+        "urgency": case.urgency, "source": case.source,
+        "source_status_id": str(case.source_status_id) if case.source_status_id else None,
+        "department": department.username if department else None,
+        "co_handlers": [names[i].username for i in _ids(case.co_handler_ids) if i in names],
+        "place": place_of(case, private),
+        "deadlines": {"acknowledge_by": iso(case.acknowledge_by), "resolve_by": iso(case.resolve_by)},
+        "overdue": bool(case.overdue), "escalated": bool(case.escalated),
+        "rework_count": case.rework_count, "return_count": case.return_count,
+        "extension_days_requested": case.extension_days,
+        "duplicate_of": str(case.duplicate_of) if case.duplicate_of else None,
+        "reject_reason": case.reject_reason,
+        "reply": ({"text": case.reply_text, "result": case.result, "at": iso(case.replied_at)}
+                  if case.reply_text else None),
+        "rating": ({"satisfaction": case.satisfaction, "resolved": case.fixed} if case.satisfaction else None),
+        "citizen": (None if citizen is None or (case.anonymous and not private)
+                    else {"username": citizen.username, "display_name": citizen.display_name}),
+        "anonymous": bool(case.anonymous),
+        "created_at": iso(case.created_at), "updated_at": iso(case.updated_at),
+        "closed_at": iso(case.closed_at),
+        "media": [str(i) for i in _ids(case.media_ids)],
+        "my_roles": sorted(who.roles),
+        "actions": [a for a in CASE.actions_from(case.state)
+                    if CASE.step(a) is not None and who.roles & CASE.step(a).roles],  # type: ignore[union-attr]
+    }
+    if private:
+        body["contact"] = {"name": case.contact_name, "phone": case.contact_phone, "email": case.contact_email}
+    if history:
+        body["history"] = history_of(conn, case, private)
+    return body
+
+
+# --- the queue, "my cases", duplicates ---------------------------------------------------------------
+
+QUEUE_VIEWS = ("open", "new", "overdue", "due_soon", "returned", "escalated", "dissatisfied", "extension",
+               "closed", "all")
+
+
+def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None = None,
+          department_id: int | None = None, category_id: int | None = None, county: str | None = None,
+          limit: int = 40, max_id: int | None = None, now: datetime | None = None) -> list[Row[Any]]:
+    """A desk's cases for its staff, newest first (or the soonest due first for due_soon)."""
+    if view not in QUEUE_VIEWS:
+        raise Invalid("queue_view_invalid", value=view)
+    now = as_utc(now or utcnow())
+    c = cases.c
+    where = [c.desk_id == desk.id]
+    order: list[Any] = [c.id.desc()]
+    if state:
+        if state not in CASE.states:
+            raise Invalid("case_state_invalid", value=state)
+        where.append(c.state == state)
+    elif view == "new":
+        where.append(c.state == "submitted")
+    elif view == "returned":
+        where.append(c.state == "returned")
+    elif view == "closed":
+        where.append(c.state.in_(["closed", "rejected"]))
+    elif view != "all":
+        where.append(c.state.in_(OPEN))
+    if view == "overdue":
+        where.append(c.overdue.is_(True))
+    elif view == "escalated":
+        where.append(c.escalated.is_(True))
+    elif view == "dissatisfied":
+        where.append(c.satisfaction == "dissatisfied")
+    elif view == "extension":
+        where.append(c.extension_days.is_not(None))
+    elif view == "due_soon":
+        where.append(and_(c.resolve_by.is_not(None), c.resolve_by <= now + timedelta(days=1),
+                          c.replied_at.is_(None), c.overdue.is_(False)))
+        order = [c.resolve_by, c.id]
+    if department_id is not None:
+        where.append(or_(c.department_id == department_id, c.co_handler_ids.contains(str(department_id))))
+    if category_id is not None:
+        where.append(c.category_id == category_id)
+    if county:
+        where.append(c.county_code == county)
+    if max_id is not None:
+        where.append(c.id < max_id)
+    return list(conn.execute(select(cases).where(*where).order_by(*order).limit(max(1, min(limit, 200)))))
+
+
+def inbox(conn: Connection, department_id: int, *, view: str = "open", limit: int = 40,
+          max_id: int | None = None) -> list[Row[Any]]:
+    """A department's cases (lead or co-handler): those to acknowledge and to work on."""
+    c = cases.c
+    where = [or_(c.department_id == department_id, c.co_handler_ids.contains(str(department_id)))]
+    if view == "open":
+        where.append(c.state.in_(["forwarded", "acknowledged", "in_progress"]))
+    elif view == "closed":
+        where.append(c.state.in_(["replied", "follow_up", "closed"]))
+    if max_id is not None:
+        where.append(c.id < max_id)
+    return list(conn.execute(select(cases).where(*where).order_by(c.id.desc()).limit(max(1, min(limit, 200)))))
+
+
+def mine(conn: Connection, citizen_id: int, *, limit: int = 40, max_id: int | None = None) -> list[Row[Any]]:
+    """A citizen's cases (filed, or followed after theirs was linked to it), newest first."""
+    followed = select(case_followers.c.case_id).where(case_followers.c.account_id == citizen_id)
+    where = [or_(cases.c.citizen_id == citizen_id, cases.c.id.in_(followed))]
+    if max_id is not None:
+        where.append(cases.c.id < max_id)
+    return list(conn.execute(select(cases).where(*where).order_by(cases.c.id.desc()).limit(max(1, min(limit, 200)))))
+
+
+def public_list(conn: Connection, desk: Desk, *, limit: int = 20, max_id: int | None = None) -> list[Row[Any]]:
+    where = [cases.c.desk_id == desk.id]
+    if max_id is not None:
+        where.append(cases.c.id < max_id)
+    return list(conn.execute(select(cases).where(*where).order_by(cases.c.id.desc()).limit(max(1, min(limit, 200)))))
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from math import asin, cos, radians, sin, sqrt
+
+    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
+    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(a))
+
+
+@dataclass(frozen=True, slots=True)
+class Similar:
+    case: Row[Any]
+    score: float
+
+
+def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
+            lat: float | None = None, lon: float | None = None, exclude: int | None = None,
+            now: datetime | None = None, limit: int = 5) -> list[Similar]:
+    """Open cases of the desk like this one (the same category or county, nearby, recent, with
+    similar text), the most alike first — for staff to link, for the citizen to follow."""
+    now = as_utc(now or utcnow())
+    mine_sig = similarity.signature(text)
+    c = cases.c
+    where = [c.desk_id == desk.id, c.state.in_(OPEN), c.created_at >= now - timedelta(days=DUPLICATE_DAYS)]
+    if county:
+        where.append(c.county_code == county)
+    elif category_id is not None:
+        where.append(c.category_id == category_id)
+    if exclude is not None:
+        where.append(c.id != exclude)
+    rows = conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
+                        .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all()
+    found: list[tuple[float, int]] = []
+    for row in rows:
+        if not row.signature:
+            continue
+        score = similarity.similarity(mine_sig, bytes.fromhex(row.signature))
+        if (lat is not None and lon is not None and row.lat is not None and row.lon is not None
+                and _metres(lat, lon, row.lat, row.lon) > DUPLICATE_METRES):
+            continue
+        if category_id is not None and row.category_id not in (None, category_id):
+            score *= 0.8
+        if score >= DUPLICATE_SIMILARITY:
+            found.append((score, row.id))
+    found.sort(reverse=True)
+    out = []
+    for score, case_id in found[:limit]:
+        out.append(Similar(load(conn, case_id), round(score, 3)))
+    return out
+
+
+def by_token(conn: Connection, token: str) -> Row[Any]:
+    row = conn.execute(select(cases).where(cases.c.token == token)).first()
+    if row is None:
+        raise NotFound("case_not_found")
+    return row
+
+
+def for_status(conn: Connection, status_id: int) -> Row[Any] | None:
+    return conn.execute(select(cases).where(cases.c.source_status_id == status_id)).first()
+
+
+def recipients(conn: Connection, case: Row[Any]) -> set[int]:
+    """Who hears of each step: the citizen and the followers."""
+    ids = {case.citizen_id} if case.citizen_id else set()
+    ids |= {r.account_id for r in conn.execute(select(case_followers.c.account_id)
+                                               .where(case_followers.c.case_id == case.id))}
+    return ids
+
+
+def category_paths(conn: Connection, desk_id: int, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {i: p for i, p in catalogue.paths_by_id(conn, desk_id).items() if i in wanted}

@@ -1,0 +1,184 @@
+"""The service desk's cases (issue 11) through Plaza's API, as the people who use them: a citizen
+files, the desk's operator accepts and forwards, the department's operator acknowledges and
+replies, the citizen rates — each naming the version they saw; strangers see masked text and
+take no step; a post to the desk opens a case and is answered in its thread."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from plaza.actions import statuses as status_actions
+from plaza.clock import ManualClock, use
+from plaza.desk import cases
+from plaza.identity import tokens
+from plaza.instance import Plaza
+from plaza.square.posts import NewStatus
+from plaza.storage.schema import case_data_reads, statuses
+from tests.support.desks import INFRASTRUCTURE, MasDesk, mas_desk
+
+
+def bearer(plaza: Plaza, row: Any) -> dict[str, str]:
+    secret, _ = tokens.issue(plaza.db, row.id, None, frozenset({"read", "write"}))
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def mas(plaza: Plaza) -> MasDesk:
+    return mas_desk(plaza)
+
+
+def file_case(client: TestClient, plaza: Plaza, mas: MasDesk, **over: Any) -> dict[str, Any]:
+    body = {"desk": "mas_fabu", "text": "花山区湖东路和解放路路口的路灯坏了一个多星期，晚上很黑。我叫张伟，电话13812345678",
+            "category": INFRASTRUCTURE, "place": {"text": "马鞍山市花山区湖东路12号"}, **over}
+    response = client.post("/api/plaza/v1/cases", json=body, headers=bearer(plaza, mas.citizen))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def step(client: TestClient, plaza: Plaza, who: Any, case: dict[str, Any], action: str, expect: int = 200,
+         **fields: Any) -> dict[str, Any]:
+    response = client.post(f"/api/plaza/v1/cases/{case['id']}/actions/{action}",
+                           json={"version": case["version"], **fields}, headers=bearer(plaza, who))
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def test_a_case_goes_from_filing_to_a_rating_and_every_step_is_its_history(client, plaza, mas) -> None:
+    case = file_case(client, plaza, mas)
+    assert case["state"] == "submitted" and case["desk"] == "mas_fabu"
+    assert case["place"]["county"] == "340503" and case["place"]["city"] == "340500"
+    assert "13812345678" in case["text"]  # the citizen sees what they wrote
+    case = step(client, plaza, mas.staff, case, "accept")
+    case = step(client, plaza, mas.staff, case, "forward")  # the rule names 城管局, with 住建局 to help
+    assert case["department"] == "mas_cgj" and case["co_handlers"] == ["mas_zjj"]
+    assert case["deadlines"]["acknowledge_by"].endswith("+08:00") and case["deadlines"]["resolve_by"]
+    case = step(client, plaza, mas.cgj_operator, case, "acknowledge")
+    case = step(client, plaza, mas.cgj_operator, case, "note", note="已派人现场查看")
+    assert case["state"] == "in_progress"
+    case = step(client, plaza, mas.cgj_operator, case, "reply", text="路灯已于今日更换，感谢反映。", result="resolved")
+    assert case["state"] == "replied" and case["reply"]["result"] == "resolved"
+    case = step(client, plaza, mas.citizen, case, "rate", satisfaction="satisfied", resolved=True)
+    assert case["state"] == "closed" and case["rating"] == {"satisfaction": "satisfied", "resolved": True}
+    actions = [h["action"] for h in case["history"]]
+    assert actions == ["start", "accept", "forward", "acknowledge", "note", "reply", "rate", "close"]
+    acknowledged = case["history"][3]
+    assert acknowledged["actor"]["username"] == "cgj_wang" and acknowledged["agency"] == "mas_cgj"
+    assert case["history"][2]["data"]["department"] == "mas_cgj"
+
+
+def test_a_step_on_a_version_someone_else_moved_is_a_409_with_the_current_state(client, plaza, mas) -> None:
+    case = file_case(client, plaza, mas)
+    accepted = step(client, plaza, mas.staff, case, "accept")
+    stale = step(client, plaza, mas.account, case, "reject", expect=409, reason="not_our_business")
+    assert stale["state"] == "accepted" and stale["version"] == accepted["version"]
+    assert "刷新" in stale["error"]
+
+
+def test_steps_out_of_turn_or_by_the_wrong_person_are_refused_and_change_nothing(client, plaza, mas) -> None:
+    case = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+    case = step(client, plaza, mas.staff, case, "forward", department="mas_zjj")
+    # a reply before acknowledging
+    step(client, plaza, mas.zjj, case, "reply", expect=409, text="已处理", result="resolved")
+    # 城管局 is not the department of this case; a stranger rates nothing
+    step(client, plaza, mas.cgj_operator, case, "acknowledge", expect=403)
+    step(client, plaza, mas.stranger, case, "rate", expect=403, satisfaction="satisfied", resolved=True)
+    # a small agency without operators acts with its own sign-in
+    case = step(client, plaza, mas.zjj, case, "acknowledge")
+    bad = step(client, plaza, mas.zjj, case, "reply", expect=422, text="已处理", result="maybe")
+    assert "resolved" in bad["error"]
+    step(client, plaza, mas.zjj, case, "fly", expect=422)
+    assert client.get(f"/api/plaza/v1/cases/{case['id']}", headers=bearer(plaza, mas.zjj)).json()["version"] \
+        == case["version"]
+
+
+def test_the_public_reads_a_case_without_personal_data_and_staff_reads_are_logged(client, plaza, mas) -> None:
+    case = file_case(client, plaza, mas, anonymous=True, contact={"phone": "13912345678"})
+    public = client.get(f"/api/plaza/v1/cases/{case['id']}").json()
+    assert "13812345678" not in public["text"] and "138****5678" in public["text"]
+    assert "张伟" not in public["text"] and "contact" not in public
+    assert public["citizen"] is None and "12号" not in (public["place"]["address"] or "")
+    stranger = client.get(f"/api/plaza/v1/cases/{case['id']}", headers=bearer(plaza, mas.stranger)).json()
+    assert "13812345678" not in stranger["text"]
+    staff = client.get(f"/api/plaza/v1/cases/{case['id']}", headers=bearer(plaza, mas.staff)).json()
+    assert "13812345678" in staff["text"] and staff["contact"]["phone"] == "13912345678"
+    with plaza.db.read() as conn:
+        reads = conn.execute(select(case_data_reads.c.account_id).where(
+            case_data_reads.c.case_id == int(case["id"]))).scalars().all()
+    assert reads == [mas.staff.id]
+
+
+def test_bad_cases_are_refused_in_the_callers_language(client, plaza, mas) -> None:
+    headers = bearer(plaza, mas.citizen)
+    outside = client.post("/api/plaza/v1/cases", headers=headers, json={
+        "desk": "mas_fabu", "text": "路面塌陷", "place": {"text": "重庆市渝中区解放碑"}})
+    assert outside.status_code == 422 and "辖区" in outside.json()["error"]
+    unknown = client.post("/api/plaza/v1/cases?lang=en", headers=headers, json={
+        "desk": "mas_fabu", "text": "路面塌陷", "category": "火星/基地"})
+    assert unknown.status_code == 422 and "Unknown category" in unknown.json()["error"]
+    empty = client.post("/api/plaza/v1/cases", headers=headers, json={"desk": "mas_fabu", "text": "  "})
+    assert empty.status_code == 422
+    assert client.post("/api/plaza/v1/cases", headers=headers, json={"desk": "nobody", "text": "x"}).status_code == 404
+    with plaza.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(cases.cases)).scalar() == 0
+
+
+def test_returned_reworked_and_escalated_cases_are_counted(client, plaza, mas) -> None:
+    case = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+    case = step(client, plaza, mas.staff, case, "forward", department="mas_zjj")
+    case = step(client, plaza, mas.zjj, case, "return", note="路灯归城管局管理")
+    assert case["state"] == "returned" and case["return_count"] == 1
+    case = step(client, plaza, mas.staff, case, "forward")
+    for round_ in range(3):
+        case = step(client, plaza, mas.cgj_operator, case, "acknowledge")
+        case = step(client, plaza, mas.cgj_operator, case, "reply", text=f"第{round_ + 1}次答复", result="explained")
+        case = step(client, plaza, mas.citizen, case, "rate", satisfaction="dissatisfied", resolved=False)
+        assert case["state"] == "follow_up"
+        case = step(client, plaza, mas.staff, case, "rework", note="群众不满意，请重新办理")
+    assert case["rework_count"] == 3 and case["escalated"] is True
+    assert [h["action"] for h in case["history"]][-2:] == ["rework", "escalate"]
+
+
+def test_deadlines_count_working_days_across_national_day_and_its_make_up_saturday(client, plaza, mas) -> None:
+    # Forwarded on Monday 2026-09-28: 5 working days are 29 and 30 September, then — past the
+    # National Day holiday (1–7 October) — 8 and 9 October and Saturday 10 October, a make-up
+    # working day (调休). Acknowledging within 1 working day means by the end of the 29th.
+    with use(ManualClock(datetime(2026, 9, 28, 2, 0, tzinfo=UTC))):
+        case = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+        case = step(client, plaza, mas.staff, case, "forward")
+    assert case["deadlines"]["acknowledge_by"] == "2026-09-30T00:00:00+08:00"
+    assert case["deadlines"]["resolve_by"] == "2026-10-11T00:00:00+08:00"
+
+
+def test_an_extension_asked_and_granted_moves_the_deadline_by_working_days(client, plaza, mas) -> None:
+    case = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+    case = step(client, plaza, mas.staff, case, "forward")
+    case = step(client, plaza, mas.cgj_operator, case, "acknowledge")
+    before = case["deadlines"]["resolve_by"]
+    case = step(client, plaza, mas.cgj_operator, case, "request_extension", days=3, note="需采购灯具")
+    assert case["extension_days_requested"] == 3
+    step(client, plaza, mas.cgj_operator, case, "request_extension", expect=422, days=2, note="再延")
+    case = step(client, plaza, mas.staff, case, "grant_extension")
+    assert case["deadlines"]["resolve_by"] > before and case["extension_days_requested"] is None
+
+
+def test_a_post_to_the_desk_opens_a_case_answered_in_its_thread(plaza, mas) -> None:
+    import asyncio
+
+    async def scenario() -> dict[str, Any]:
+        view = await status_actions.post_status(plaza, mas.citizen.id, NewStatus(
+            text="@mas_fabu 雨山区湖东路的路灯坏了好几天了 #马上办#"))
+        with plaza.db.read() as conn:
+            row = cases.for_status(conn, int(view.status.id))
+        assert row is not None and row.source == "post" and row.county_code == "340504"
+        return {"id": str(row.id), "version": row.version, "status_id": int(view.status.id)}
+
+    found = asyncio.run(scenario())
+    with plaza.db.read() as conn:
+        replies = conn.execute(select(statuses.c.text, statuses.c.visibility).where(
+            statuses.c.in_reply_to_id == found["status_id"], statuses.c.account_id == mas.account.id)).all()
+    assert len(replies) == 1 and found["id"] in replies[0].text and replies[0].visibility == "public"
