@@ -895,6 +895,132 @@ def campaign_show(campaign_id: int) -> None:
                      reposts=r.reposts, members=r.member_reposts, replies=r.replies, likes=r.likes, reads=r.reads))
 
 
+# --- the service desk (服务台) ----------------------------------------------------------------------
+
+
+@main.group("desk")
+def desk_group() -> None:
+    """City service desks (城市服务台): desks, departments, operators, rules, time limits, the router."""
+
+
+@desk_group.command("create")
+@click.argument("username")
+@click.option("--region", metavar="CODE", help="The desk's region (a city or county code); default the account's.")
+@click.option("--topic", help="The column topic whose posts open cases, e.g. 马上办.")
+@click.option("--no-catalogue", is_flag=True, help="Start with an empty catalogue instead of the shipped one.")
+def desk_create(username: str, region: str | None, topic: str | None, no_catalogue: bool) -> None:
+    """Open a desk on a verified government account (with the 12345 catalogue: 517 categories)."""
+    from plaza.desk import desks
+
+    with _plaza() as instance, instance.db.write() as conn:
+        desk = desks.create(conn, username, region_code=region, topic=topic, with_catalogue=not no_catalogue)
+    click.echo(_("desk_created", desk=desk.username, region=desk.region_code, topic=desk.topic or "-"))
+
+
+@desk_group.command("list")
+def desk_list() -> None:
+    """The desks, their regions, topics and departments."""
+    from plaza.desk import desks
+
+    with _plaza() as instance, instance.db.read() as conn:
+        for desk in desks.all_desks(conn):
+            names = " ".join("@" + d.username for d in desks.departments(conn, desk))
+            click.echo(f"@{desk.username}\t{desk.region_code}\t#{desk.topic or '-'}#\t{names}")
+
+
+@desk_group.command("department")
+@click.argument("desk")
+@click.argument("usernames", nargs=-1, required=True)
+@click.option("--remove", is_flag=True, help="Stop forwarding to them.")
+def desk_department(desk: str, usernames: tuple[str, ...], remove: bool) -> None:
+    """Let a desk forward to government accounts of its region (or stop)."""
+    from plaza.desk import desks
+
+    with _plaza() as instance, instance.db.write() as conn:
+        found = desks.get(conn, desk)
+        for name in usernames:
+            if remove:
+                desks.remove_department(conn, found, name)
+            else:
+                desks.add_department(conn, found, name)
+    click.echo(_("desk_departments_set", desk=desk, count=len(usernames)))
+
+
+@desk_group.command("operator")
+@click.argument("agency")
+@click.argument("person")
+@click.option("--role", type=click.Choice(["operator", "manager"]), default="operator", show_default=True)
+@click.option("--remove", is_flag=True, help="Dismiss the operator.")
+def desk_operator(agency: str, person: str, role: str, remove: bool) -> None:
+    """Let a person act for a government account (a desk's or a department's) — every step they
+    take names them and the agency."""
+    from plaza.accounts import operators
+
+    with _plaza() as instance:
+        agency_row, person_row = _find(instance, agency), _find(instance, person)
+        with instance.db.write() as conn:
+            if remove:
+                operators.dismiss(conn, agency_row.id, person_row.id)
+            else:
+                operators.appoint(conn, agency_row.id, person_row.id, role)
+    click.echo(_("desk_operator_set", agency=agency_row.username, person=person_row.username,
+                 role="-" if remove else role))
+
+
+@desk_group.command("rule")
+@click.argument("desk")
+@click.argument("category")
+@click.argument("lead")
+@click.option("--county", metavar="CODE", help="Only in this county (default: the whole region).")
+@click.option("--co", "co_handlers", multiple=True, metavar="USERNAME", help="A co-handler (协办), repeatable.")
+def desk_rule(desk: str, category: str, lead: str, county: str | None, co_handlers: tuple[str, ...]) -> None:
+    """Make LEAD responsible for CATEGORY (a path, code or unique name, and everything under it)."""
+    from plaza.desk import desks
+
+    with _plaza() as instance, instance.db.write() as conn:
+        desks.set_rule(conn, desks.get(conn, desk), category, county, lead, co_handlers)
+    click.echo(_("desk_rule_set", desk=desk, category=category, lead=lead))
+
+
+@desk_group.command("limit")
+@click.argument("desk")
+@click.option("--category", help="A category (default: the whole desk).")
+@click.option("--urgency", type=click.Choice(["ordinary", "urgent"]), default="ordinary", show_default=True)
+@click.option("--acknowledge", required=True, help="e.g. 2h (clock hours) or 1d (working days).")
+@click.option("--resolve", required=True, help="e.g. 5d (working days).")
+def desk_limit(desk: str, category: str | None, urgency: str, acknowledge: str, resolve: str) -> None:
+    """Set the time limits of a desk (or of one of its categories) for an urgency."""
+    from plaza.desk import catalogue, desks, limits
+
+    with _plaza() as instance, instance.db.write() as conn:
+        found = desks.get(conn, desk)
+        category_id = catalogue.find(conn, found.id, category).id if category else None
+        limits.set_limits(conn, found.id, category_id, urgency, acknowledge, resolve)
+    click.echo(_("desk_limit_set", desk=desk, urgency=urgency, acknowledge=acknowledge, resolve=resolve))
+
+
+@desk_group.command("category")
+@click.argument("desk")
+@click.argument("path")
+def desk_category(desk: str, path: str) -> None:
+    """Add a category to a desk's catalogue (e.g. 城乡建设/城市建设和市政管理/共享单车)."""
+    from plaza.desk import catalogue, desks
+
+    with _plaza() as instance, instance.db.write() as conn:
+        made = catalogue.add(conn, desks.get(conn, desk).id, path)
+    click.echo(_("desk_category_added", path=made.path, code=made.code))
+
+
+@desk_group.command("sweep")
+def desk_sweep() -> None:
+    """Check every case's time limits now (the server does this every minute)."""
+    from plaza.desk.workflow import CASE
+    from plaza.workflow import engine
+
+    with _plaza() as instance:
+        marked = engine.sweep(instance.db, CASE)
+    click.echo(_("desk_swept", count=marked))
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

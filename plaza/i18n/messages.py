@@ -222,4 +222,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case_notice_reopen": ("工单 {id} 已重新打开。{url}", "Case {id} is reopened. {url}"),
     "desk_staff_only": ("只有服务台的工作人员可以这样做", "Only the desk's staff may do this"),
     "department_staff_only": ("只有该部门及其经办人可以查看", "Only the department and its operators may see this"),
+    "desk_created": ("已开通服务台 @{desk}（辖区 {region}，栏目话题 #{topic}#）", "Desk @{desk} opened (region {region}, column topic #{topic}#)"),
+    "desk_departments_set": ("@{desk} 的承办部门已更新（{count} 个）", "@{desk}'s departments updated ({count})"),
+    "desk_operator_set": ("@{person} 为 @{agency} 的经办人（{role}）", "@{person} acts for @{agency} ({role})"),
+    "desk_rule_set": ("@{desk}：{category} → @{lead}", "@{desk}: {category} → @{lead}"),
+    "desk_limit_set": ("@{desk}：{urgency} 签收 {acknowledge}，办结 {resolve}", "@{desk}: {urgency} acknowledge {acknowledge}, resolve {resolve}"),
+    "desk_category_added": ("已添加分类 {path}（编码 {code}）", "Category {path} added (code {code})"),
+    "desk_swept": ("{count} 个时限已到期并处理", "{count} time limits ran out and were handled"),
 }
