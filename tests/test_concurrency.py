@@ -307,6 +307,31 @@ class TestWhatIsDoneOnceIsDoneOnceWhenSentAtOnce:
         assert served.count(access_tokens, access_tokens.c.app_id == app.id,
                             access_tokens.c.account_id == owner.id) == 1
 
+    def test_desk_staff_acting_on_one_case_at_once_take_one_step_and_the_rest_hear_409(
+            self, served: Served) -> None:
+        from plaza.desk import cases as desk_cases
+        from plaza.storage.schema import workflow_events
+        from tests.support.desks import mas_desk
+
+        mas = mas_desk(served.plaza)
+        with served.plaza.db.write() as conn:
+            case_id = desk_cases.submit(conn, mas.desk, desk_cases.NewCase(
+                text="花山区湖东路路灯不亮", citizen_id=mas.citizen.id, category="城乡建设/城市建设和市政管理/城市公共设施"))
+        staff = [mas.staff, mas.account]
+        secrets = [tokens.issue(served.plaza.db, person.id, None, frozenset({"read", "write"}))[0] for person in staff]
+        turn = itertools.count()
+
+        def accept(client: httpx.Client) -> httpx.Response:
+            secret = secrets[next(turn) % len(secrets)]  # two people of the desk, each many times
+            return client.post(f"/api/plaza/v1/cases/{case_id}/actions/accept", json={"version": 1},
+                               headers=_auth(secret))
+
+        answers = served.at_once(accept)
+
+        assert sorted(r.status_code for r in answers) == [200] + [409] * (CROWD - 1)
+        assert {(r.json()["state"], r.json()["version"]) for r in answers if r.status_code == 409} == {("accepted", 2)}
+        assert served.count(workflow_events, workflow_events.c.subject_id == case_id) == 2  # start, accept
+
 
 def test_a_like_or_repost_sent_again_counts_once_for_hot_search(client: TestClient, plaza: Plaza) -> None:
     author = seasoned(plaza, "author")
