@@ -182,3 +182,64 @@ def test_a_post_to_the_desk_opens_a_case_answered_in_its_thread(plaza, mas) -> N
         replies = conn.execute(select(statuses.c.text, statuses.c.visibility).where(
             statuses.c.in_reply_to_id == found["status_id"], statuses.c.account_id == mas.account.id)).all()
     assert len(replies) == 1 and found["id"] in replies[0].text and replies[0].visibility == "public"
+
+
+def test_the_sweep_escalates_an_unacknowledged_case_and_closes_an_unrated_one(client, plaza, mas) -> None:
+    from datetime import timedelta
+
+    from plaza.desk.workflow import CASE
+    from plaza.workflow import engine
+
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
+    with use(ManualClock(start)) as clock:
+        late = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+        late = step(client, plaza, mas.staff, late, "forward")
+        done = step(client, plaza, mas.staff, file_case(client, plaza, mas, text="雨山区有井盖丢失"), "accept")
+        done = step(client, plaza, mas.staff, done, "forward", department="mas_zjj")
+        done = step(client, plaza, mas.zjj, done, "acknowledge")
+        done = step(client, plaza, mas.zjj, done, "reply", text="已补装井盖", result="resolved")
+        clock.advance(days=2)  # 城管局 never acknowledged the first: a working day has passed
+        assert engine.sweep(plaza.db, CASE, now=clock.now()) >= 1
+        assert engine.sweep(plaza.db, CASE, now=clock.now()) == 0  # idempotent
+        late = client.get(f"/api/plaza/v1/cases/{late['id']}", headers=bearer(plaza, mas.staff)).json()
+        assert late["escalated"] is True and late["overdue"] is True and late["state"] == "forwarded"
+        assert late["history"][-1]["action"] == "escalate" and late["history"][-1]["role"] == "system"
+        queue = client.get("/api/plaza/v1/desks/mas_fabu/cases?view=escalated", headers=bearer(plaza, mas.staff))
+        assert [c["id"] for c in queue.json()] == [late["id"]]
+        clock.advance(days=6)  # the citizen never rated the reply: 7 days after it, closed unrated
+        engine.sweep(plaza.db, CASE, now=clock.now() + timedelta(minutes=1))
+        done = client.get(f"/api/plaza/v1/cases/{done['id']}", headers=bearer(plaza, mas.citizen)).json()
+        assert done["state"] == "closed" and done["rating"] is None
+
+
+def test_a_citizen_reopens_a_closed_case_within_30_days_not_after(client, plaza, mas) -> None:
+    start = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    with use(ManualClock(start)) as clock:
+        case = step(client, plaza, mas.staff, file_case(client, plaza, mas), "accept")
+        case = step(client, plaza, mas.staff, case, "reject", reason="needs_information", note="请补充具体位置")
+        assert case["state"] == "rejected"
+        case = step(client, plaza, mas.citizen, case, "reopen", note="位置在湖东路与解放路交叉口东北角")
+        assert case["state"] == "submitted"
+        case = step(client, plaza, mas.staff, case, "reject", reason="not_our_business")
+        clock.advance(days=31)
+        late = step(client, plaza, mas.citizen, case, "reopen", expect=422, note="还是没人管")
+        assert "30" in late["error"]
+
+
+def test_staff_see_similar_open_cases_and_link_a_duplicate_the_citizen_then_follows(client, plaza, mas) -> None:
+    first = file_case(client, plaza, mas, text="花山区湖东路解放路路口路灯坏了，晚上一片漆黑")
+    other_citizen = mas.stranger
+    response = client.post("/api/plaza/v1/cases", headers=bearer(plaza, other_citizen), json={
+        "desk": "mas_fabu", "text": "湖东路和解放路路口的路灯坏了好几天，晚上漆黑一片", "category": INFRASTRUCTURE,
+        "place": {"text": "马鞍山市花山区湖东路"}})
+    second = response.json()
+    similar = client.get("/api/plaza/v1/desks/mas_fabu/similar",
+                         params={"text": "湖东路解放路口的路灯坏了，晚上很黑", "county": "340503"}).json()
+    assert {c["id"] for c in similar} >= {first["id"], second["id"]}
+    assert all("13812345678" not in c["text"] for c in similar)
+    seen = client.get(f"/api/plaza/v1/cases/{second['id']}", headers=bearer(plaza, mas.staff)).json()
+    assert first["id"] in [c["id"] for c in seen["possible_duplicates"]]
+    linked = step(client, plaza, mas.staff, second, "link_duplicate", of=first["id"])
+    assert linked["state"] == "rejected" and linked["duplicate_of"] == first["id"]
+    mine = client.get("/api/plaza/v1/cases", headers=bearer(plaza, other_citizen)).json()
+    assert {c["id"] for c in mine} == {first["id"], second["id"]}  # the surviving case is followed

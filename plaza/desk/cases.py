@@ -53,7 +53,7 @@ MAX_TITLE_CHARS = 120
 MAX_ADDRESS_CHARS = 200
 MAX_PHOTOS = 4
 #: Similar open cases nearby: how alike the texts must be, how far apart (m), how far back (days).
-DUPLICATE_SIMILARITY = 0.45
+DUPLICATE_SIMILARITY = 0.3
 DUPLICATE_METRES = 500
 DUPLICATE_DAYS = 30
 DUPLICATE_SCAN = 200
