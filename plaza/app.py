@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from plaza.config import Settings, load_settings
+from plaza.desk import routing
 from plaza.errors import PlazaError
 from plaza.files import keep_private, private_dir
 from plaza.http import errors
@@ -36,10 +37,11 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     plaza.hot.start()
     media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
     overdue_sweep = asyncio.create_task(workflow_engine.sweep_periodically(plaza.db))
+    retraining = asyncio.create_task(routing.retrain_periodically(plaza.db))
     try:
         yield
     finally:
-        for task in (media_cleanup, overdue_sweep):
+        for task in (media_cleanup, overdue_sweep, retraining):
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

@@ -1022,5 +1022,46 @@ def desk_sweep() -> None:
     click.echo(_("desk_swept", count=marked))
 
 
+@desk_group.command("import-cases")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--desk", "desk_name", required=True, help="The desk (its account's username).")
+def desk_import_cases(path: Path, desk_name: str) -> None:
+    """Load past cases for training the router (CSV: text, category, [department, created_at, title])."""
+    from plaza.desk import routing
+
+    with _plaza() as instance:
+        loaded, refused = routing.import_cases(instance.db, desk_name, path)
+    for line, key in refused[:20]:
+        click.echo(_("desk_import_refused", line=line, why=_(key)), err=True)
+    click.echo(_("desk_imported", count=loaded, refused=len(refused)))
+
+
+@desk_group.command("train")
+@click.option("--desk", "desk_name", required=True, help="The desk (its account's username).")
+def desk_train(desk_name: str) -> None:
+    """Train the desk's router on its history now (the server also retrains nightly)."""
+    import time
+
+    from plaza.desk import routing
+
+    with _plaza() as instance:
+        started = time.monotonic()
+        count = routing.train(instance.db, desk_name)
+    click.echo(_("desk_trained", desk=desk_name, count=count, seconds=time.monotonic() - started))
+
+
+@desk_group.command("evaluate")
+@click.option("--desk", "desk_name", required=True, help="The desk (its account's username).")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+def desk_evaluate(desk_name: str, folds: int) -> None:
+    """Top-1 and top-3 accuracy of the router by cross-validation on the desk's history."""
+    from plaza.desk import routing
+
+    with _plaza() as instance:
+        result = routing.evaluation(instance.db, desk_name, folds=folds)
+    click.echo(_("desk_evaluated", n=result.n, folds=folds, top1=result.top1, top3=result.top3,
+                 baseline=result.baseline_top1))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

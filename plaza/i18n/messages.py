@@ -229,4 +229,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk_limit_set": ("@{desk}：{urgency} 签收 {acknowledge}，办结 {resolve}", "@{desk}: {urgency} acknowledge {acknowledge}, resolve {resolve}"),
     "desk_category_added": ("已添加分类 {path}（编码 {code}）", "Category {path} added (code {code})"),
     "desk_swept": ("{count} 个时限已到期并处理", "{count} time limits ran out and were handled"),
+    "desk_imported": ("已导入 {count} 件历史工单（{refused} 行未导入）", "{count} past cases imported ({refused} lines refused)"),
+    "desk_import_refused": ("第 {line} 行未导入：{why}", "Line {line} refused: {why}"),
+    "import_columns_missing": ("CSV 缺少列：{columns}", "The CSV lacks the columns: {columns}"),
+    "import_row_text": ("没有内容", "no text"),
+    "import_row_category": ("分类不在本服务台的目录中", "the category is not in the desk's catalogue"),
+    "import_row_date": ("created_at 不是 ISO 8601 时间", "created_at is not an ISO 8601 time"),
+    "desk_trained": ("@{desk} 的分派模型已用 {count} 件工单训练（{seconds:.1f} 秒）", "@{desk}'s router trained on {count} cases ({seconds:.1f} s)"),
+    "desk_evaluated": ("{n} 件工单，{folds} 折交叉验证：首选准确率 {top1:.1%}，前三准确率 {top3:.1%}（TF-IDF 线性基线首选 {baseline:.1%}）", "{n} cases, {folds}-fold cross-validation: top-1 {top1:.1%}, top-3 {top3:.1%} (TF-IDF linear baseline top-1 {baseline:.1%})"),
+    "router_history_too_small": ("历史工单太少（{count} 件），无法评估", "Too little history to evaluate ({count} cases)"),
 }

@@ -10,6 +10,7 @@
     GET  /api/plaza/v1/desks/{desk}/cases                 staff: the queue (view, state, department, category,
                                                           county, max_id, limit); others: the public list
     GET  /api/plaza/v1/desks/{desk}/similar               open cases like a text (text, county, lat, lon)
+    POST /api/plaza/v1/desks/{desk}/classify              staff: the router's top 3 for a text
     POST /api/plaza/v1/cases                              file a case (desk, text, category, place{text,lat,lon},
                                                           urgency, anonymous, contact{name,phone,email}, media_ids[])
     GET  /api/plaza/v1/cases                              the caller's own cases
@@ -30,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from plaza.accounts import operators
 from plaza.actions import cases as case_actions
 from plaza.desk import cases as desk_cases
-from plaza.desk import catalogue, desks, limits
+from plaza.desk import catalogue, desks, limits, routing
 from plaza.desk.cases import NewCase
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.http.bearer import authenticate, viewer
@@ -344,6 +345,25 @@ async def department_cases(request: Request) -> Response:
     return page_response(request, body, [int(c["id"]) for c in body], limit)
 
 
+async def classify(request: Request) -> Response:
+    """The router's proposals for a text (the desk's staff and its own account)."""
+    caller = authenticate(request, "read")
+    params = await read_params(request)
+    text = (params.text("text") or "").strip()
+    if not text:
+        raise Invalid("case_text_missing")
+    db = plaza_of(request).db
+
+    def work() -> dict[str, Any]:
+        with db.read() as conn:
+            desk = desks.get(conn, _desk_name(request))
+            if not _is_staff(conn, desk, caller.user):
+                raise Forbidden("desk_staff_only")
+            return {"suggestions": [p.as_json() for p in routing.propose(conn, desk, text[:2000])]}
+
+    return ORJSONResponse(await off_loop(request, work))
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/plaza/v1/desks", list_desks, methods=["GET"]),
@@ -355,6 +375,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/plaza/v1/desks/{desk}/limits", put_limits, methods=["PUT"]),
         Route("/api/plaza/v1/desks/{desk}/cases", desk_queue, methods=["GET"]),
         Route("/api/plaza/v1/desks/{desk}/similar", similar_cases, methods=["GET"]),
+        Route("/api/plaza/v1/desks/{desk}/classify", classify, methods=["POST"]),
         Route("/api/plaza/v1/cases", create_case, methods=["POST"]),
         Route("/api/plaza/v1/cases", my_cases, methods=["GET"]),
         Route("/api/plaza/v1/cases/{id}", get_case, methods=["GET"]),
