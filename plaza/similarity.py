@@ -22,7 +22,7 @@ from array import array
 from functools import lru_cache
 
 #: Bumped whenever a signature of the same text would change.
-VERSION = 1
+VERSION = 2  # 2: SplitMix64 mixing and fixed donor orders (1 was the snapshot taken into main as b972a89)
 #: Slots of a signature, 16 bits each: a signature is ``2 * SLOTS`` bytes.
 SLOTS = 128
 #: Bands for :func:`bands`: 32 bands of 4 slots make a pair with similarity 0.5 a candidate with
