@@ -59,18 +59,23 @@ _EMAIL = re.compile(
 )
 
 _PROVINCE_PREFIXES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+        "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
+        "81", "82",
+    ]
 )
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
 def _valid_date(year: int, month: int, day: int) -> bool:
+    """A date that exists (no 30 February). Not compared with today: the module reads no clock."""
     try:
-        born = datetime.date(year, month, day)
+        datetime.date(year, month, day)
     except ValueError:
         return False
-    return born <= datetime.date.today()
+    return True
 
 
 def _valid_id(number: str) -> bool:
@@ -122,18 +127,24 @@ _SURNAMES = frozenset(
     "池查麻苑迟邝"
 )
 _COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 慕容 司徒 夏侯 皇甫 令狐 尉迟 长孙 宇文 公孙 轩辕 端木 南宫 西门 独孤 申屠".split()
+    [
+        "欧阳", "司马", "诸葛", "上官", "东方", "慕容", "司徒", "夏侯", "皇甫", "令狐", "尉迟", "长孙", "宇文", "公孙", "轩辕", "端木",
+        "南宫", "西门", "独孤", "申屠",
+    ]
 )
 # Characters that end a name rather than continue it: 我叫张三今年…, 联系人李四电话….
 _NOT_IN_NAME = frozenset("是在的了住电手联今昨和与跟说要从到去给被把也都就还又很这那们啊呀吧吗呢啦哦年岁男性号")
 # A surname with a title is how people are addressed, not who they are: 王先生, 李阿姨, 张某.
 _TITLES = (
-    "先生 女士 小姐 老师 师傅 阿姨 大爷 大妈 大姐 大哥 同学 医生 经理 律师 警官 主任 书记 局长 总 工 哥 姐 叔 姨 伯 某 家"
-).split()
+    "先生", "女士", "小姐", "老师", "师傅", "阿姨", "大爷", "大妈", "大姐", "大哥", "同学", "医生", "经理", "律师", "警官", "主任",
+    "书记", "局长", "总", "工", "哥", "姐", "叔", "姨", "伯", "某", "家",
+)
 # What "我是…" says when it is not a name, though it starts with a surname character.
 _NOT_NAMES = frozenset(
-    "业主 党员 房东 房主 房客 车主 游客 常客 农民 农民工 程序员 管理员 高中生 明天 司机 包工头 华人 汉族 全职 单身 "
-    "单亲 左撇子 文盲 金主 宁波".split()
+    [
+        "业主", "党员", "房东", "房主", "房客", "车主", "游客", "常客", "农民", "农民工", "程序员", "管理员", "高中生", "明天", "司机",
+        "包工头", "华人", "汉族", "全职", "单身", "单亲", "左撇子", "文盲", "金主", "宁波",
+    ]
 )
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _NAME_AFTER = re.compile(r"(?P<strong>我叫|本人叫|我的名字叫|我的名字是|联系人[:：]?|姓名[:：]?|本人姓|我姓)|(?P<weak>我是)")
