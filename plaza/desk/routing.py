@@ -15,19 +15,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
 from plaza.clock import as_utc, utcnow
 from plaza.desk import catalogue, desks
 from plaza.desk.desks import Desk
-from plaza.desk.router import Example, Router, evaluate
 from plaza.errors import Invalid
 from plaza.storage import upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import accounts, cases, desk_models, desk_training_cases
+
+if TYPE_CHECKING:
+    from plaza.desk.router import Example, Router
 
 #: Cases a model is trained on at most (the newest).
 MAX_EXAMPLES = 200_000
@@ -48,13 +50,15 @@ class Proposal:
                 "confidence": round(self.confidence, 4)}
 
 
-_cache: dict[int, tuple[datetime | None, Router]] = {}
+_cache: dict[int, tuple[datetime | None, "Router"]] = {}
 _cache_lock = threading.Lock()
 
 
 def examples(conn: Connection, desk: Desk, limit: int = MAX_EXAMPLES) -> list[Example]:
     """The desk's history as training examples, newest first: its cases that were accepted (with
     the category and department staff settled on) and the past cases imported for it."""
+    from plaza.desk.router import Example
+
     paths = catalogue.paths_by_id(conn, desk.id)
     usernames = {r.id: r.username for r in desks.departments(conn, desk)}
     out: list[Example] = []
@@ -78,6 +82,8 @@ def catalogue_paths(conn: Connection, desk: Desk) -> list[str]:
 
 def train(db: Database, desk_name: str) -> int:
     """Train the desk's router on its history now and store it; returns the examples used."""
+    from plaza.desk.router import Router
+
     with db.read() as conn:
         desk = desks.get(conn, desk_name)
         found = examples(conn, desk)
@@ -98,6 +104,8 @@ def train(db: Database, desk_name: str) -> int:
 def _router(conn: Connection, desk: Desk) -> Router:
     """The desk's newest model (loaded once per process and kept until a newer one is trained);
     without one, a router of the catalogue's names alone."""
+    from plaza.desk.router import Router
+
     trained_at = conn.execute(select(desk_models.c.trained_at).where(desk_models.c.desk_id == desk.id)).scalar()
     trained_at = as_utc(trained_at) if trained_at is not None else None
     with _cache_lock:
@@ -188,6 +196,8 @@ def import_cases(db: Database, desk_name: str, path: Path) -> tuple[int, list[tu
 def evaluation(db: Database, desk_name: str, folds: int = 5) -> Any:
     """Top-1 and top-3 accuracy by cross-validation on the desk's history, beside a plain TF-IDF
     linear baseline."""
+    from plaza.desk.router import evaluate
+
     with db.read() as conn:
         desk = desks.get(conn, desk_name)
         found = examples(conn, desk)
