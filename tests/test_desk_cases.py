@@ -243,3 +243,27 @@ def test_staff_see_similar_open_cases_and_link_a_duplicate_the_citizen_then_foll
     assert linked["state"] == "rejected" and linked["duplicate_of"] == first["id"]
     mine = client.get("/api/plaza/v1/cases", headers=bearer(plaza, other_citizen)).json()
     assert {c["id"] for c in mine} == {first["id"], second["id"]}  # the surviving case is followed
+
+
+def test_desk_answers_match_plazas_openapi_document(client, plaza, mas) -> None:
+    import jsonschema
+
+    doc = client.get("/api/plaza/v1/openapi.json").json()
+
+    def check(body: Any, name: str) -> None:
+        schema = {**doc["components"]["schemas"][name], "components": doc["components"]}
+        jsonschema.validate(body, schema)
+
+    check(client.get("/api/plaza/v1/desks/mas_fabu").json(), "Desk")
+    case = file_case(client, plaza, mas)
+    check(case, "Case")
+    check(client.get(f"/api/plaza/v1/cases/{case['id']}").json(), "Case")
+    accepted = step(client, plaza, mas.staff, case, "accept")
+    check(accepted, "Case")
+    check(step(client, plaza, mas.staff, case, "accept", expect=409), "Stale")
+    suggestions = client.post("/api/plaza/v1/desks/mas_fabu/classify", json={"text": "小区门口路灯坏了好几天"},
+                              headers=bearer(plaza, mas.staff))
+    assert suggestions.status_code == 200, suggestions.text
+    check(suggestions.json(), "Suggestions")
+    assert client.post("/api/plaza/v1/desks/mas_fabu/classify", json={"text": "路灯"},
+                       headers=bearer(plaza, mas.citizen)).status_code == 403
