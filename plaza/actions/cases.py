@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from plaza.desk import cases, desks
+from plaza.desk import cases, desks, routing
 from plaza.desk.cases import NewCase
 from plaza.desk.workflow import PUBLIC_STEPS
 from plaza.errors import PlazaError
@@ -40,6 +41,14 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
     Open311 key, or address)."""
     plaza.limits.hit("case", limit_key or str(new.citizen_id))
     db = plaza.db
+
+    def assess() -> NewCase:  # routing and dedupe read only: outside the write lock
+        with db.read() as conn:
+            found = cases.assess(conn, desks.get(conn, desk_name), new, propose=routing.propose)
+        return replace(new, proposals=found.proposals, similar_to=found.similar_to,
+                       similar_score=found.similar_score)
+
+    new = await plaza.compute(assess)  # the router is CPU work
 
     def job() -> dict[str, Any]:
         with db.write() as conn:
@@ -130,11 +139,22 @@ def post_intake(plaza: Plaza, opened: list[int]) -> Callable[[Connection, Publis
 
 
 async def acknowledge_post(plaza: Plaza, case_id: int, base_url: str | None = None) -> None:
-    """The desk's receipt in the thread of a post that opened a case (after the post commits)."""
+    """The desk's receipt in the thread of a post that opened a case, and the router's proposals
+    and the similar cases for it (after the post commits: nothing slow under the post's write)."""
     db = plaza.db
+
+    def assess() -> cases.Intake:
+        with db.read() as conn:
+            case = cases.load(conn, case_id)
+            desk = desks.by_id(conn, case.desk_id)
+            return cases.assess(conn, desk, NewCase(text=case.text, address=case.address), propose=routing.propose,
+                                exclude=case_id)
+
+    found = await plaza.compute(assess)
 
     def job() -> None:
         with db.write() as conn:
+            cases.record_intake(conn, case_id, found)
             case = cases.load(conn, case_id)
             _notice(plaza, conn, desks.by_id(conn, case.desk_id), case, "start", {}, base_url)
 

@@ -11,6 +11,7 @@ it by staff or a department is logged.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,6 +85,10 @@ class NewCase:
     #: the county/city a post's author chose, when the text names no place
     place_hint: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    #: what intake found (:func:`assess`), stored with the case for the queue
+    proposals: tuple[dict[str, Any], ...] = ()
+    similar_to: int | None = None
+    similar_score: float | None = None
 
 
 def _bounded(value: str, limit: int, key: str = "text_too_long") -> str:
@@ -144,12 +149,52 @@ def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = 
         anonymous=bool(new.anonymous), contact_name=_bounded(new.contact_name, 60),
         contact_phone=_bounded(new.contact_phone, 30), contact_email=_bounded(new.contact_email, 254),
         media_ids=",".join(map(str, new.media_ids)), state=CASE.initial, version=1,
-        signature=similarity.signature(text).hex(), created_at=at, updated_at=at))
+        signature=similarity.signature(text).hex(), created_at=at, updated_at=at,
+        proposals=json.dumps(list(new.proposals), ensure_ascii=False) if new.proposals else "",
+        similar_to=new.similar_to, similar_score=new.similar_score))
     actor = Actor(new.citizen_id, frozenset({CITIZEN}))
     engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
                  data={"source": new.source, **({"status_id": str(new.source_status_id)}
                                                 if new.source_status_id else {})})
     return case_id
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What intake finds before a case is written (read-only, outside the write lock): the
+    router's proposals and the most similar open case nearby."""
+
+    proposals: tuple[dict[str, Any], ...]
+    similar_to: int | None
+    similar_score: float | None
+
+
+def assess(conn: Connection, desk: Desk, new: NewCase, *, propose: Any = None, exclude: int | None = None) -> Intake:
+    """Route and dedupe a case about to be filed: ``propose(conn, desk, text)`` gives the router's
+    proposals (plaza.desk.routing.propose); the similar open cases are looked for in the county the
+    case's place resolves to."""
+    text = (new.text or "").strip()[:MAX_TEXT_CHARS]
+    if not text:
+        return Intake((), None, None)
+    proposals = tuple(p.as_json() for p in propose(conn, desk, text)) if propose is not None else ()
+    place = resolve_place(text=new.address or text, lat=new.lat, lon=new.lon, hint=desk.region_code)
+    county = place.county_code if place is not None and desk.covers(place.county_code or place.city_code) else None
+    category_id = None
+    if new.category:
+        try:
+            category_id = catalogue.find(conn, desk.id, new.category).id
+        except Invalid:
+            category_id = None
+    found = similar(conn, desk, text, county=county, category_id=category_id, lat=new.lat, lon=new.lon,
+                    exclude=exclude, limit=1)
+    return Intake(proposals, found[0].case.id if found else None, found[0].score if found else None)
+
+
+def record_intake(conn: Connection, case_id: int, found: Intake) -> None:
+    """Keep what intake found for a case written before it was assessed (one opened by a post)."""
+    conn.execute(update(cases).where(cases.c.id == case_id).values(
+        proposals=json.dumps(list(found.proposals), ensure_ascii=False) if found.proposals else "",
+        similar_to=found.similar_to, similar_score=found.similar_score))
 
 
 def _title_of(text: str) -> str:
@@ -286,6 +331,9 @@ def _fields(conn: Connection, desk: Desk, case: Row[Any], action: str, fields: M
     if action == "accept":
         if fields.get("category"):
             data["category"] = catalogue.find(conn, desk.id, str(fields["category"])).id
+        elif case.category_id is None and case.proposals:  # the router's best, unless staff say otherwise
+            best = json.loads(case.proposals)[0]["category"]
+            data["category"] = catalogue.find(conn, desk.id, best).id
         if fields.get("urgency"):
             data["urgency"] = limits.check_urgency(str(fields["urgency"]))
     elif action == "reject":
@@ -522,6 +570,10 @@ def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = Tru
     }
     if private:
         body["contact"] = {"name": case.contact_name, "phone": case.contact_phone, "email": case.contact_email}
+    if who.roles & {DESK}:
+        body["proposals"] = json.loads(case.proposals) if case.proposals else []
+        body["similar_to"] = ({"id": str(case.similar_to), "similarity": case.similar_score}
+                              if case.similar_to else None)
     if history:
         body["history"] = history_of(conn, case, private)
     return body

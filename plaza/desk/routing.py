@@ -50,7 +50,7 @@ class Proposal:
                 "confidence": round(self.confidence, 4)}
 
 
-_cache: dict[int, tuple[datetime | None, "Router"]] = {}
+_cache: dict[int, tuple[datetime | None, Router]] = {}
 _cache_lock = threading.Lock()
 
 

@@ -635,6 +635,11 @@ cases = Table(
     Column("replied_on_time", Boolean, nullable=True),
     #: the text's near-duplicate signature (plaza.similarity), hex
     Column("signature", Text, nullable=False, default=""),
+    #: what intake found: the router's proposals (JSON: category, department, confidence, best
+    #: first) and the most similar open case with its score
+    Column("proposals", Text, nullable=False, default="", server_default=""),
+    Column("similar_to", ID, nullable=True),
+    Column("similar_score", Float, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "desk_id", "state", "created_at"),
