@@ -69,15 +69,17 @@ def examples(conn: Connection, desk: Desk, limit: int = MAX_EXAMPLES) -> list[Ex
                                    desk_training_cases.c.department_id)
                             .where(desk_training_cases.c.desk_id == desk.id)
                             .order_by(desk_training_cases.c.id.desc()).limit(max(0, limit - len(rows)))).all()
+    leaves = set(catalogue_paths(conn, desk))
     for row in [*rows, *imported]:
         path = paths.get(row.category_id)
-        if path is not None:
+        if path in leaves:
             out.append(Example(row.text, path, usernames.get(row.department_id) if row.department_id else None))
     return out
 
 
 def catalogue_paths(conn: Connection, desk: Desk) -> list[str]:
-    return [c.path for c in catalogue.leaves(conn, desk.id)]
+    """The leaves the router may propose (three levels deep: the catalogue's services)."""
+    return [c.path for c in catalogue.leaves(conn, desk.id) if c.level == 3]
 
 
 def train(db: Database, desk_name: str) -> int:
