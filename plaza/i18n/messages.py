@@ -222,4 +222,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case_notice_reopen": ("工单 {id} 已重新打开。{url}", "Case {id} is reopened. {url}"),
     "desk_staff_only": ("只有服务台的工作人员可以这样做", "Only the desk's staff may do this"),
     "department_staff_only": ("只有该部门及其经办人可以查看", "Only the department and its operators may see this"),
+    # The desk's metrics and board (issue 11, items 8-9)
+    "period_invalid": ("时段格式不正确：{value}（例：2026-11-07、2026-W45、2026-11、2026-Q4、2026）",
+                       "Unknown period: {value} (e.g. 2026-11-07, 2026-W45, 2026-11, 2026-Q4, 2026)"),
+    "metrics_by_invalid": ("不能按 {value} 分组（可选 department、category、category_leaf、county）",
+                           "Cannot group by {value} (department, category, category_leaf or county)"),
+    "metrics_format_invalid": ("不支持的格式：{value}（可选 json、csv、xlsx）", "Unknown format: {value} (json, csv or xlsx)"),
 }
