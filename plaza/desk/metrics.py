@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from plaza import regions
 from plaza.clock import as_utc, utcnow
@@ -352,12 +352,12 @@ def _names(conn: Connection, desk: Desk, by: str, keys: Iterable[Any]) -> dict[A
                                               .where(desk_categories.c.desk_id == desk.id))}
         by_path = {r.path: r for r in rows.values()}
         for key in wanted:
-            row = rows.get(key)
-            if row is None:
+            category = rows.get(key)
+            if category is None:
                 continue
             if by == "category":
-                row = by_path.get(row.path.split("/")[0], row)
-            out[key] = (row.code, row.path)
+                category = by_path.get(category.path.split("/")[0], category)
+            out[key] = (category.code, category.path)
     elif by == "county":
         for code in wanted:
             division = regions.lookup(code)

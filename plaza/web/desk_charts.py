@@ -43,7 +43,7 @@ def _percent(value: float | None) -> str:
 
 
 def daily_chart(days: Sequence[tuple[str, int, int]], *, title: str, desc: str, received_label: str,
-                closed_label: str, chart_id: str = "daily", width: int = 640, height: int = 220) -> Markup:
+                closed_label: str, chart_id: str = "daily", width: int = 560, height: int = 220) -> Markup:
     """Cases received per day (pale bars) and how many of them are closed (the bar's filled part):
     ``days`` is ``(YYYY-MM-DD, received, closed)``, oldest first."""
     left, top, right, bottom = 40.0, 26.0, width - 10.0, height - 24.0
@@ -102,14 +102,14 @@ def _horizontal(rows: Sequence[tuple[str, float | None, str]], *, title: str, de
 
 
 def rate_bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc: str, chart_id: str = "rates",
-              width: int = 640) -> Markup:
+              width: int = 560) -> Markup:
     """Rates (0..1) as horizontal bars on a 0–100 % scale; a rate with no value shows "—"."""
     return _horizontal([(label, value, _percent(value)) for label, value in rows], title=title, desc=desc,
                        chart_id=chart_id, width=width, scale=1.0)
 
 
 def count_bars(rows: Sequence[tuple[str, int]], *, title: str, desc: str, chart_id: str = "counts",
-               width: int = 640) -> Markup:
+               width: int = 560) -> Markup:
     """Counts as horizontal bars, the largest filling the width."""
     most = max((n for _, n in rows), default=0)
     return _horizontal([(label, float(n), str(n)) for label, n in rows], title=title, desc=desc,
