@@ -252,13 +252,20 @@ def ms(values: list[float]) -> tuple[float, float]:
             round(ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] * 1000, 1))
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def time_calls(label: str, call: Callable[[], Any], repeat: int) -> list[float]:
+    """Wall seconds of each call (after one warming call); this process's CPU seconds go to
+    :data:`CPU` under ``label`` (robust to a busy machine, but on PostgreSQL the server's work is
+    not in it)."""
     call()  # warm the caches a running server would have warm
     spent = []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         call()
         spent.append(time.perf_counter() - began)
+        CPU.setdefault(label, []).append(time.process_time() - cpu)
     return spent
 
 
@@ -351,15 +358,18 @@ def main() -> None:
                 def call(desk: desks.Desk = desk, period: metrics.Period = period, by: str | None = by) -> Any:
                     with plaza.db.read() as conn:
                         return metrics.compute(conn, desk, period, by=by)
-                results.setdefault(f"metrics by {by or 'total'}", []).extend(time_calls("m", call, args.repeat))
+                label = f"metrics by {by or 'total'}"
+                results.setdefault(label, []).extend(time_calls(label, call, args.repeat))
         def summary(desk: desks.Desk = desk) -> Any:
             with plaza.db.read() as conn:
                 return board.summary(conn, desk)
-        results.setdefault("board", []).extend(time_calls("b", summary, args.repeat))
-    print("\nin process (ms):\n| call | n | p50 | p99 | max |\n|---|---|---|---|---|")
+        results.setdefault("board", []).extend(time_calls("board", summary, args.repeat))
+    print(f"\nin process (ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):\n"
+          "| call | n | p50 | p99 | max | CPU p50 | CPU p99 |\n|---|---|---|---|---|---|---|")
     for label, spent in results.items():
         p50, p99 = ms(spent)
-        print(f"| {label} | {len(spent)} | {p50} | {p99} | {round(max(spent) * 1000, 1)} |")
+        c50, c99 = ms(CPU[label])
+        print(f"| {label} | {len(spent)} | {p50} | {p99} | {round(max(spent) * 1000, 1)} | {c50} | {c99} |")
 
     # Through HTTP, beside the floor.
     app = create_app(plaza=plaza)
@@ -384,7 +394,7 @@ def main() -> None:
     floor.stop()
     sizes = {k: statistics.median(len(b) for p, (b, _) in bodies.items() if ("/board" in p) == (k == "board"))
              for k in ("metrics", "board")}
-    print(f"\nthrough HTTP (ms; one connection, sequential; median body metrics {sizes['metrics']:.0f} B, "
+    print(f"\nthrough HTTP (ms; load average {os.getloadavg()[0]:.1f}; one connection, sequential; median body metrics {sizes['metrics']:.0f} B, "
           f"board {sizes['board']:.0f} B):\n| request | n | p50 | p99 |\n|---|---|---|---|")
     for label, spent in http.items():
         p50, p99 = ms(spent)

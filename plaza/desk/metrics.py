@@ -45,8 +45,9 @@ A department's figures are the cases it leads now (a returned and re-forwarded c
 the department it went to last); a category is the case's own (``category_leaf``) or its
 first-level category (``category``); a county is the case's county (none when it named no place).
 
-All counting is SQL aggregates over the cohort's rows, found through ``ix_cases_desk_id_created_at``;
-percentiles are taken here from the hours columns of the same rows.
+All counting is one SQL aggregate over the cohort's rows, found through ``ix_cases_desk_id_created_at``;
+the same scan hands over each group's hours (``group_concat`` / ``string_agg``) and the percentiles
+are taken here from them.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Text, and_, case, cast, func, or_, select
 
 from plaza import regions
 from plaza.clock import as_utc, utcnow
@@ -330,6 +331,18 @@ def _count_columns(now: datetime) -> list[ColumnElement[Any]]:
             *(func.count(case((cond, 1))).label(name) for name, cond in conditions.items())]
 
 
+def _joined(conn: Connection, column: Any) -> ColumnElement[Any]:
+    """The group's non-null values of a column as one comma-separated string, read in the same
+    scan as the counts (the percentiles are taken from them here; SQLite has no percentile)."""
+    if conn.dialect.name == "sqlite":
+        return func.group_concat(column)
+    return func.string_agg(cast(column, Text), ",")
+
+
+def _split(joined: str | None) -> list[float]:
+    return [float(v) for v in joined.split(",")] if joined else []
+
+
 def _in_period(desk: Desk, period: Period) -> list[ColumnElement[bool]]:
     return [cases.c.desk_id == desk.id, cases.c.created_at >= period.start_at, cases.c.created_at < period.end_at]
 
@@ -374,33 +387,28 @@ def compute(conn: Connection, desk: Desk, period: Period, *, by: str | None = No
     now = as_utc(now or utcnow())
     where = _in_period(desk, period)
     column = _GROUP_COLUMNS[by] if by else None
-    counted = select(*([column.label("key")] if column is not None else []), *_count_columns(now)).where(*where)
+    counted = select(*([column.label("key")] if column is not None else []), *_count_columns(now),
+                     *(_joined(conn, getattr(cases.c, key)).label(key) for key, _ in DURATIONS)).where(*where)
     if column is not None:
         counted = counted.group_by(column)
     rows = conn.execute(counted).all()
-    timed = select(column.label("key") if column is not None else cases.c.desk_id.label("key"),
-                   cases.c.acknowledge_hours, cases.c.reply_hours).where(
-        *where, or_(cases.c.acknowledge_hours.is_not(None), cases.c.reply_hours.is_not(None)))
-    hours = conn.execute(timed).all()
 
     names = _names(conn, desk, by, (r.key for r in rows)) if by else {}
     counts: dict[str | None, dict[str, int]] = {}
     labels: dict[str | None, str] = {}
+    durations: dict[str | None, tuple[list[float], list[float]]] = {}
+    every: tuple[list[float], list[float]] = ([], [])
     for row in rows:
         published, name = names.get(row.key, (None, "")) if by else (None, "")
         labels[published] = name
         into = counts.setdefault(published, dict.fromkeys(COUNTS, 0))
         for key in COUNTS:
             into[key] += int(getattr(row, key) or 0)
-    durations: dict[str | None, tuple[list[float], list[float]]] = {}
-    every: tuple[list[float], list[float]] = ([], [])
-    for row in hours:
-        published = names.get(row.key, (None, ""))[0] if by else None
         mine = durations.setdefault(published, ([], []))
-        for index, value in enumerate((row.acknowledge_hours, row.reply_hours)):
-            if value is not None:
-                mine[index].append(float(value))
-                every[index].append(float(value))
+        for index, (key, _) in enumerate(DURATIONS):
+            values = _split(getattr(row, key))
+            mine[index].extend(values)
+            every[index].extend(values)
 
     def figures(tally: Mapping[str, int], values: tuple[list[float], list[float]]) -> Figures:
         return Figures(dict(tally), {"acknowledge_hours": hours_of(values[0]), "reply_hours": hours_of(values[1])})
