@@ -6,6 +6,7 @@ for several desks × months, and the same answers through HTTP next to a floor.
     python bench/desk_metrics.py --backend postgres            # database plaza_desk_bench on 127.0.0.1
     PLAZA_DATABASE_URL=postgresql://… python bench/desk_metrics.py   # any database (emptied first)
     python bench/desk_metrics.py --backend sqlite --reuse      # time an existing fill again
+    PLAZA_SQLITE_MMAP_MB=1024 python bench/desk_metrics.py --backend sqlite --reuse   # memory-mapped
 
 The fill: two desks (@马鞍山发布 with 6 counties, @重庆发布 with 8 districts), 10 departments each,
 the shipped catalogue; ``--cases`` rows written straight into ``cases`` (executemany on SQLite with
@@ -332,8 +333,10 @@ def main() -> None:
     now = utcnow()
     if not args.reuse:
         empty_database(url)
-    settings = load_settings(env={"PLAZA_DATABASE_URL": url, "PLAZA_RATE_LIMITS": "off", "PLAZA_HOT": "off",
-                                  "PLAZA_DATA_DIR": str(OUT / "data")})
+    env = {"PLAZA_DATABASE_URL": url, "PLAZA_RATE_LIMITS": "off", "PLAZA_HOT": "off", "PLAZA_DATA_DIR": str(OUT / "data")}
+    if os.environ.get("PLAZA_SQLITE_MMAP_MB"):  # the server's memory-mapped SQLite, when the run asks for it
+        env["PLAZA_SQLITE_MMAP_MB"] = os.environ["PLAZA_SQLITE_MMAP_MB"]
+    settings = load_settings(env=env)
     plaza = Plaza.from_settings(settings)
     if not args.reuse:
         seconds = fill(url, plaza, args.cases, now)

@@ -73,14 +73,14 @@ def tell_november(plaza: Plaza) -> Story:
         s.do(a, "2026-11-02T11:10", "reply", cgj, text="路灯已更换。", result="resolved")
         s.do(a, "2026-11-02T12:00", "rate", citizen, satisfaction="satisfied", resolved=True)
         # B: acknowledged and replied late (72 and 168 working hours), basically satisfied, not fixed.
-        b = ids["B"] = s.file("2026-11-02T09:00")
+        b = ids["B"] = s.file("2026-11-02T09:01")
         s.do(b, "2026-11-02T09:05", "accept", desk)
         s.do(b, "2026-11-02T09:10", "forward", desk)
         s.do(b, "2026-11-05T09:10", "acknowledge", cgj)  # due by the end of Tuesday 3rd
         s.do(b, "2026-11-11T09:10", "reply", cgj, text="已协调处理。", result="explained")  # due end of 10th
         s.do(b, "2026-11-11T10:00", "rate", citizen, satisfaction="basically_satisfied", resolved=False)
         # C: returned by 城管局, forwarded to 住建局, answered, rated dissatisfied, reworked, then fixed.
-        c = ids["C"] = s.file("2026-11-02T09:00")
+        c = ids["C"] = s.file("2026-11-02T09:02")
         s.do(c, "2026-11-02T09:05", "accept", desk)
         s.do(c, "2026-11-02T09:10", "forward", desk)
         s.do(c, "2026-11-02T10:00", "return", cgj, note="不属于本部门职责")
@@ -242,8 +242,9 @@ def test_the_board_counts_today_and_this_month_and_shows_the_latest_replies_mask
     assert found.month_tally.as_json() == {"received": 8, "in_progress": 4, "closed": 3, "rejected": 1}
     assert found.satisfaction.as_json()["rate"] == {"numerator": 3, "denominator": 4, "value": 0.75}
     ids = story.ids
-    assert [r.case_id for r in found.replies] == [ids["B"], ids["H"], ids["C"], ids["A"]]  # newest reply first
-    assert REPLY_PHONE not in found.replies[1].text and "已电话联系" in found.replies[1].text
+    # the replies to the newest cases first (A, B and C came in a minute apart, in that order)
+    assert [r.case_id for r in found.replies] == [ids["H"], ids["C"], ids["B"], ids["A"]]
+    assert REPLY_PHONE not in found.replies[0].text and "已电话联系" in found.replies[0].text
     assert {s.name: s.received for s in found.by_category} == {"城乡建设": 6, "劳动和社会保障": 1, "": 1}
     assert {s.key: s.received for s in found.by_county}["340521"] == 1
     daily = {d.day.isoformat(): (d.received, d.closed) for d in found.daily}
@@ -284,7 +285,7 @@ def test_the_api_serves_the_metrics_and_the_board_as_json(client, plaza, story) 
     with use(ManualClock(BOARD_TIME)):
         shown = client.get("/api/plaza/v1/desks/mas_fabu/board").json()
     assert shown["this_month"]["received"] == 8 and shown["topic"] == "马上办"
-    assert shown["latest_replies"][0]["url"] == f"/cases/{story.ids['B']}"
+    assert shown["latest_replies"][0]["url"] == f"/cases/{story.ids['H']}"
     assert client.get("/api/plaza/v1/desks/mas_fabu/metrics?period=2026-11-31").status_code == 422
     assert client.get("/api/plaza/v1/desks/mas_fabu/metrics?by=mood").status_code == 422
     assert client.get("/api/plaza/v1/desks/mas_fabu/metrics?format=pdf").status_code == 422

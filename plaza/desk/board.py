@@ -238,14 +238,16 @@ def _shares(found: dict[str | None, tuple[str, list[int]]]) -> tuple[Share, ...]
 
 
 def latest_replies(conn: Connection, desk: Desk, *, now: datetime | None = None, limit: int = LATEST) -> tuple[Reply, ...]:
-    """The newest public replies to the cases of the last 30 days, masked."""
+    """The public replies to the newest cases that have one (of the last 30 days), newest case
+    first, masked. Read backwards along ``ix_cases_desk_id_created_at`` until enough are found —
+    ordering by the time of the reply instead would sort a month of cases, as no index has it."""
     now = as_utc(now or utcnow())
     c = cases.c
     rows = conn.execute(
         select(c.id, c.title, c.reply_text, c.result, c.replied_at, c.department_id, c.category_id, c.county_code)
         .where(c.desk_id == desk.id, c.created_at >= now - REPLY_WINDOW, c.replied_at.is_not(None),
                c.reply_text.is_not(None))
-        .order_by(c.replied_at.desc(), c.id.desc()).limit(limit)).all()
+        .order_by(c.created_at.desc(), c.id.desc()).limit(limit)).all()
     if not rows:
         return ()
     people = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
