@@ -238,4 +238,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "desk_trained": ("@{desk} 的分派模型已用 {count} 件工单训练（{seconds:.1f} 秒）", "@{desk}'s router trained on {count} cases ({seconds:.1f} s)"),
     "desk_evaluated": ("{n} 件工单，{folds} 折交叉验证：首选准确率 {top1:.1%}，前三准确率 {top3:.1%}（TF-IDF 线性基线首选 {baseline:.1%}）", "{n} cases, {folds}-fold cross-validation: top-1 {top1:.1%}, top-3 {top3:.1%} (TF-IDF linear baseline top-1 {baseline:.1%})"),
     "router_history_too_small": ("历史工单太少（{count} 件），无法评估", "Too little history to evaluate ({count} cases)"),
+    # The desk's metrics and board (issue 11, items 8-9)
+    "period_invalid": ("时段格式不正确：{value}（例：2026-11-07、2026-W45、2026-11、2026-Q4、2026）",
+                       "Unknown period: {value} (e.g. 2026-11-07, 2026-W45, 2026-11, 2026-Q4, 2026)"),
+    "metrics_by_invalid": ("不能按 {value} 分组（可选 department、category、category_leaf、county）",
+                           "Cannot group by {value} (department, category, category_leaf or county)"),
+    "metrics_format_invalid": ("不支持的格式：{value}（可选 json、csv、xlsx）", "Unknown format: {value} (json, csv or xlsx)"),
 }

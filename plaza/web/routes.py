@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from plaza.web import admin, auth, feeds, hot, oauth_pages, people, posting, topics
+from plaza.web import desk_board as desk_pages
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import (
     SignInRequired,
@@ -78,6 +79,8 @@ def routes() -> list[BaseRoute]:
         Route("/@{username}/follow", people.follow, methods=["POST"]),
         Route("/@{username}/unfollow", people.unfollow, methods=["POST"]),
         Route("/@{username}/{status_id}", posting.status_page, name="status"),
+        # the service desk's board and figures (服务台公示)
+        Route("/desks/{desk}", desk_pages.desk_board, name="desk_board"),
     ]
 
 

@@ -17,7 +17,8 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     from starlette.routing import Route
 
-    from . import admin, desk, hot, matrices, openapi, topics
+    from . import admin, desk, desk_metrics, hot, matrices, openapi, topics
 
     return [*hot.routes(), *topics.routes(), *admin.routes(), *matrices.routes(), *desk.routes(),
-            Route("/api/plaza/v1/openapi.json", openapi.openapi, methods=["GET"])]
+            Route("/api/plaza/v1/openapi.json", openapi.openapi, methods=["GET"]),
+            *desk_metrics.routes()]
