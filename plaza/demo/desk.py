@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from functools import lru_cache
 from importlib import resources
@@ -398,11 +398,11 @@ def office(at: datetime) -> datetime:
         if NATIONAL.is_working_day(local.date()):
             opens = datetime.combine(local.date(), OFFICE_OPENS, BEIJING)
             if local < opens:
-                return opens.astimezone(as_utc(at).tzinfo)
+                return opens.astimezone(UTC)
             if local.time() < OFFICE_CLOSES:
-                return local.astimezone(as_utc(at).tzinfo)
+                return local.astimezone(UTC)
         local = datetime.combine(local.date() + timedelta(days=1), clock_time(0), BEIJING)
-    return as_utc(at)
+    return as_utc(at).astimezone(UTC)
 
 
 @dataclass
@@ -416,9 +416,9 @@ class Step:
     fields: dict[str, Any] = field(default_factory=dict)
     late_of: datetime | None = None
 
-    def __post_init__(self) -> None:  # SQLite hands back naive times
-        self.at = as_utc(self.at)
-        self.late_of = as_utc(self.late_of) if self.late_of is not None else None
+    def __post_init__(self) -> None:  # in UTC, as stored (SQLite hands back naive times)
+        self.at = as_utc(self.at).astimezone(UTC)
+        self.late_of = as_utc(self.late_of).astimezone(UTC) if self.late_of is not None else None
 
 
 @dataclass
@@ -582,7 +582,8 @@ def load_desks(plaza: Any, seed: int, *, now: datetime, citizens: Sequence[Any],
     started = time.monotonic()
     per_day = cases_per_day if cases_per_day is not None else max(
         MIN_CASES_PER_DAY, CASES_PER_DAY * min(1.0, len(citizens) / FULL_DEMO_CITIZENS))
-    loader = _DeskLoader(plaza, seed, as_utc(now).replace(microsecond=0), citizens, password_hash, progress)
+    loader = _DeskLoader(plaza, seed, as_utc(now).astimezone(UTC).replace(microsecond=0), citizens, password_hash,
+                         progress)
     made = loader.create_accounts()
     loader.create_desks()
     loader.say("desk_accounts", made["departments"], made["operators"])
@@ -724,8 +725,10 @@ class _DeskLoader:
             weight = 1.15 if NATIONAL.is_working_day(day) else 0.65
             count = max(0, round(rng.gauss(per_day * weight, per_day * weight * 0.2)))
             for moment in sorted(rng.random() for _ in range(count)):
-                at = as_utc(datetime.combine(day, clock_time(7), BEIJING)
-                            + timedelta(hours=16.5 * moment ** 1.1, seconds=rng.randrange(60)))
+                at = (datetime.combine(day, clock_time(7), BEIJING)
+                      + timedelta(hours=16.5 * moment ** 1.1, seconds=rng.randrange(60))).astimezone(UTC)
+                if at >= self.now:  # the rest of today has not happened yet
+                    break
                 demo = DESKS[0] if rng.random() < DESKS[0].share else DESKS[1]
                 scenario = _pick(rng, SCENARIOS)
                 source = _pick(rng, SOURCES)
