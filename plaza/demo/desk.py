@@ -39,7 +39,7 @@ from plaza import i18n
 from plaza.accounts import operators
 from plaza.accounts.government import GovernmentProfile
 from plaza.clock import ManualClock, as_utc, use
-from plaza.desk import desks
+from plaza.desk import desks, routing
 from plaza.desk.cases import NewCase, iso
 from plaza.desk.cases import act as act_on
 from plaza.desk.cases import submit as submit_case
@@ -597,6 +597,8 @@ def load_desks(plaza: Any, seed: int, *, now: datetime, citizens: Sequence[Any],
                                                        c.overdue.is_(True))).scalar_one()
         escalated = conn.execute(select(func.count()).where(c.desk_id.in_(ids), c.escalated.is_(True))).scalar_one()
     loader.say("desk", int(still), int(late))
+    for desk in loader.desks.values():  # the routers learn the history just made (the server retrains nightly)
+        routing.train(plaza.db, desk.username)
     return DeskReport(desks=len(loader.desks), departments=made["departments"], operators=made["operators"],
                       accounts=made["accounts"], cases=int(total), open=int(still), overdue=int(late),
                       escalated=int(escalated), posts=loader.posts, skipped=dict(loader.skipped),

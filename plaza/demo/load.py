@@ -94,6 +94,8 @@ class LoadReport:
     cases_open: int = 0
     cases_overdue: int = 0
     case_posts: int = 0
+    #: accounts the desks brought: departments, city governments, operators
+    desk_accounts: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -220,7 +222,7 @@ class _Loader:
             loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1 + desk.accounts, follows=follow_count,
             posts=len(self.status_of), replies=replies, reblogs=reblogs, likes=likes,
             topics=int(topics_after - topics_before), cases=desk.cases, cases_open=desk.open,
-            cases_overdue=desk.overdue, case_posts=desk.posts, skipped={**self.skipped, **desk.skipped},
+            cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts, skipped={**self.skipped, **desk.skipped},
             seconds=time.monotonic() - started)
 
     # —— accounts ——

@@ -46,7 +46,7 @@ from plaza.storage.schema import accounts, case_data_reads, case_followers, case
 from plaza.workflow import engine
 from plaza.workflow.declaration import SYSTEM
 from plaza.workflow.engine import Actor, Move, Subject
-from plaza.workflow.worktime import BEIJING, NATIONAL
+from plaza.workflow.worktime import BEIJING, NATIONAL, in_utc
 
 SOURCES = ("post", "web", "open311", "api")
 MAX_TEXT_CHARS = 2000
@@ -109,7 +109,7 @@ def public_address(address: str) -> str:
 def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> int:
     """Open a case at ``desk``: checked, its place resolved within the desk's region, personal
     data masked for the public, and the workflow started (submitted). Returns its id."""
-    at = as_utc(at or utcnow())
+    at = in_utc(at or utcnow())
     if new.source not in SOURCES:
         raise Invalid("case_source_invalid", value=new.source)
     text = _bounded(new.text, MAX_TEXT_CHARS)
