@@ -112,8 +112,9 @@ def leaves_by_code(conn: Connection, desk: Desk) -> dict[str, Category]:
 
 def _duration(limit: Any, locale: str) -> str:
     if limit.hours:
-        return gettext("open311_hours", locale, n=f"{limit.hours:g}")
-    return gettext("open311_working_days", locale, n=limit.working_days)
+        return gettext("open311_hour" if limit.hours == 1 else "open311_hours", locale, n=f"{limit.hours:g}")
+    return gettext("open311_working_day" if limit.working_days == 1 else "open311_working_days", locale,
+                   n=limit.working_days)
 
 
 class Renderer:
