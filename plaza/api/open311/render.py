@@ -43,7 +43,7 @@ from plaza.desk.desks import Desk
 from plaza.desk.workflow import OPEN, SATISFACTION
 from plaza.i18n import gettext
 
-from .store import Step, agencies
+from .store import Step, agencies, categories
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: The request statuses GeoReport knows, and the case states each covers.
@@ -124,15 +124,20 @@ class Renderer:
         self.conn = conn
         self.desk = desk
         self.locale = locale
-        self._categories: dict[int, Category] | None = None
+        self._categories: dict[int, Category] = {}
         self._agencies: dict[int, str] = {}
         self._notices: dict[tuple[int | None, str], str] = {}
+        self._chains: dict[int | None, list[int]] = {}
 
-    @property
-    def categories(self) -> dict[int, Category]:
-        if self._categories is None:
-            self._categories = {c.id: c for c in catalogue.all_of(self.conn, self.desk.id)}
-        return self._categories
+    def load_categories(self, ids: Iterable[int | None]) -> None:
+        self._categories.update(categories(self.conn, self.desk, (i for i in ids if i not in self._categories)))
+
+    def category(self, category_id: int | None) -> Category | None:
+        if not category_id:
+            return None
+        if category_id not in self._categories:
+            self.load_categories([category_id])
+        return self._categories.get(category_id)
 
     def load_agencies(self, ids: Iterable[int | None]) -> None:
         wanted = {i for i in ids if i and i not in self._agencies}
@@ -149,8 +154,9 @@ class Renderer:
         """What the desk promises a request of this service and urgency: its time limits."""
         key = (category_id, urgency)
         if key not in self._notices:
-            chain = catalogue.ancestors(self.conn, self.desk.id, category_id) if category_id else []
-            found = limits.for_case(self.conn, self.desk.id, chain, urgency)
+            if category_id not in self._chains:
+                self._chains[category_id] = catalogue.ancestors(self.conn, self.desk.id, category_id) if category_id else []
+            found = limits.for_case(self.conn, self.desk.id, self._chains[category_id], urgency)
             self._notices[key] = gettext(
                 "open311_service_notice", self.locale, desk=self.desk.display_name,
                 urgency=gettext(f"open311_urgency_{urgency}", self.locale),
@@ -172,7 +178,7 @@ class Renderer:
 
     def request(self, case: Row[Any]) -> dict[str, Any]:
         """A case as a service request (GET requests)."""
-        category = self.categories.get(case.category_id) if case.category_id else None
+        category = self.category(case.category_id)
         text, media_url = split_media(case.public_text)
         place = desk_cases.place_of(case, private=False)
         closed = status_of(case.state) == "closed"
@@ -198,6 +204,7 @@ class Renderer:
 
     def requests(self, rows: list[Row[Any]]) -> list[dict[str, Any]]:
         self.load_agencies(r.department_id for r in rows)
+        self.load_categories(r.category_id for r in rows)
         return [self.request(r) for r in rows]
 
     # --- updates (FixMyStreet) ------------------------------------------------------------------

@@ -7,7 +7,8 @@
 
 A request is filed as a case of the desk (``source`` open311, the app's key kept with it) by
 :func:`plaza.actions.cases.submit_case`, rate-limited per key. Filing is synchronous: the answer
-has the case's id *and* the token (an app written for batch servers follows the token).
+(200, as the specification's examples and FixMyStreet expect) has the case's id *and* the token
+(an app written for batch servers follows the token).
 
 What an app sends and where it goes: ``service_code`` → the category; ``lat``/``long`` (which
 must lie in the desk's region) or ``address_string`` → the place; ``description`` → the text
@@ -95,7 +96,7 @@ async def create_request(request: Request, fmt: str) -> Response:
             desk = jurisdiction(conn, jurisdiction_id)
             if not code:
                 raise BadRequest("open311_service_code_missing")
-            service = render.leaves_by_code(conn, desk).get(code)
+            service = store.service(conn, desk, code)
             if service is None:
                 raise NotFound("open311_service_unknown", code=code[:40])
             renderer = render.Renderer(conn, desk, locale)

@@ -72,7 +72,7 @@ async def service_definition(request: Request, fmt: str) -> Response:
     def work() -> dict[str, Any]:
         with db.read() as conn:
             desk = jurisdiction(conn, jurisdiction_id)
-            category = render.leaves_by_code(conn, desk).get(code)
+            category = store.service(conn, desk, code)
             if category is None:
                 raise NotFound("open311_service_unknown", code=code[:40])
             return render.definition(category, locale)

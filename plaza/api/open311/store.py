@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from plaza.clock import as_utc
+from plaza.desk import catalogue
+from plaza.desk.catalogue import Category
 from plaza.desk.desks import Desk
 from plaza.desk.workflow import CASE, PUBLIC_STEPS
-from plaza.storage.schema import accounts, cases, desks, workflow_events
+from plaza.storage.schema import accounts, cases, desk_categories, desks, workflow_events
 
 #: The answer's size when the caller asks for more (the specification's default and ceiling).
 MAX_RESULTS = 1000
@@ -56,6 +58,29 @@ def requests_between(conn: Connection, desk: Desk, start: datetime, end: datetim
         where.append(c.category_id.in_(list(category_ids)))
     return list(conn.execute(select(cases).where(*where).order_by(c.created_at.desc(), c.id.desc())
                              .limit(max(1, min(limit, MAX_RESULTS)))))
+
+
+def service(conn: Connection, desk: Desk, code: str) -> Category | None:
+    """The desk's active leaf category whose code is ``code`` (an Open311 service), without
+    reading the whole catalogue."""
+    c = desk_categories.c
+    row = conn.execute(select(c.id, c.active).where(c.desk_id == desk.id, c.code == code)).first()
+    if row is None or not row.active:
+        return None
+    if conn.execute(select(c.id).where(c.desk_id == desk.id, c.parent_id == row.id, c.active.is_(True))
+                    .limit(1)).first() is not None:
+        return None  # a group of services, not one
+    return catalogue.get(conn, desk.id, row.id)
+
+
+def categories(conn: Connection, desk: Desk, ids: Iterable[int | None]) -> dict[int, Category]:
+    """The desk's categories among ``ids``."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = conn.execute(select(desk_categories).where(desk_categories.c.desk_id == desk.id,
+                                                      desk_categories.c.id.in_(wanted)))
+    return {r.id: Category(r.id, r.parent_id, r.level, r.name, r.path, r.code, r.active) for r in rows}
 
 
 def by_token(conn: Connection, desk: Desk, token: str) -> Row[Any] | None:
