@@ -14,6 +14,8 @@ signature: stored ones must then be computed anew (``VERSION`` says which).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 import sys
 import unicodedata
@@ -167,6 +169,26 @@ def similarity(a: bytes, b: bytes) -> float:
         return 0.0
     same = sum(x == y for x, y in zip(_values(a), _values(b), strict=True))
     return same / SLOTS
+
+
+def similarities(sig: bytes, others: Sequence[bytes]) -> list[float]:
+    """:func:`similarity` of one signature with each of many, at once (a desk's open cases nearby:
+    a few microseconds each, where one by one costs tens)."""
+    import numpy
+
+    if not others:
+        return []
+    mine = numpy.frombuffer(sig, dtype=numpy.uint16)
+    if len(sig) != 2 * SLOTS:
+        raise ValueError(f"a signature has {2 * SLOTS} bytes, not {len(sig)}")
+    if any(len(o) != 2 * SLOTS for o in others):
+        raise ValueError(f"a signature has {2 * SLOTS} bytes")
+    table = numpy.frombuffer(b"".join(others), dtype=numpy.uint16).reshape(len(others), SLOTS)
+    same = (table == mine).sum(axis=1) / SLOTS
+    empty = numpy.all(table == 0xFFFF, axis=1)
+    if is_empty(sig):
+        return [0.0] * len(others)
+    return [0.0 if e else float(v) for v, e in zip(same.tolist(), empty.tolist(), strict=True)]
 
 
 def similar(text_a: str, text_b: str) -> float:

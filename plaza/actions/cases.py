@@ -38,7 +38,9 @@ def case_url(plaza: Plaza, case_id: int, base_url: str | None = None) -> str:
 async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: str | None = None,
                       base_url: str | None = None) -> dict[str, Any]:
     """File a case at a desk; returns it as its citizen sees it. Rate-limited per citizen (or
-    Open311 key, or address)."""
+    Open311 key, or address). The citizen who just filed it hears nothing more (the answer is the
+    receipt); a case opened by a post is acknowledged in the post's thread instead
+    (:func:`acknowledge_post`)."""
     plaza.limits.hit("case", limit_key or str(new.citizen_id))
     db = plaza.db
 
@@ -50,19 +52,22 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
 
     new = await plaza.compute(assess)  # the router is CPU work
 
-    def job() -> dict[str, Any]:
+    def job() -> int:  # only the write under the write lock; the answer is read after
         with db.write() as conn:
-            desk = desks.get(conn, desk_name)
-            case_id = cases.submit(conn, desk, new)
+            return cases.submit(conn, desks.get(conn, desk_name), new)
+
+    case_id = await db.batched(job)
+
+    def answer() -> dict[str, Any]:
+        with db.read() as conn:
             case = cases.load(conn, case_id)
-            _notice(plaza, conn, desk, case, "start", {}, base_url)
             who = cases.Standing(frozenset({cases.CITIZEN}), None) if new.citizen_id else cases.NOBODY
             body = cases.view(conn, case, who)
-            if new.citizen_id is None:  # an Open311 client without an account: its token follows it
-                body["token"] = case.token
-            return body
+        if new.citizen_id is None:  # an Open311 client without an account: its token follows it
+            body["token"] = case.token
+        return body
 
-    return await db.batched(job)
+    return await plaza.read(answer)
 
 
 async def act_on_case(plaza: Plaza, case_id: int, action: str, actor: Row[Any] | None, *, version: int,

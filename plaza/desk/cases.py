@@ -689,13 +689,11 @@ def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = Non
         where.append(c.category_id == category_id)
     if exclude is not None:
         where.append(c.id != exclude)
-    rows = conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
-                        .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all()
+    rows = [r for r in conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
+                                    .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all() if r.signature]
+    scores = similarity.similarities(mine_sig, [bytes.fromhex(r.signature) for r in rows])
     found: list[tuple[float, int]] = []
-    for row in rows:
-        if not row.signature:
-            continue
-        score = similarity.similarity(mine_sig, bytes.fromhex(row.signature))
+    for row, score in zip(rows, scores, strict=True):
         if (lat is not None and lon is not None and row.lat is not None and row.lon is not None
                 and _metres(lat, lon, row.lat, row.lon) > DUPLICATE_METRES):
             continue
