@@ -97,7 +97,7 @@ def test_a_citizen_files_a_case_with_the_web_form_and_follows_it_on_its_page(cli
     assert "已提交" in page.text and "待受理" in page.text
     assert "13812345678" in page.text and "13912345678" in page.text  # the citizen sees what they wrote
     assert 'class="media-grid case-photos n1"' in page.text
-    assert "/cases/%d/actions/" % case_id not in page.text  # nothing for the citizen to do yet
+    assert f"/cases/{case_id}/actions/" not in page.text  # nothing for the citizen to do yet
     mine = client.get("/me/cases")
     assert f'href="/cases/{case_id}"' in mine.text and "待受理" in mine.text
     profile = client.get("/@mas_fabu")

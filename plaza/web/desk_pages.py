@@ -30,13 +30,13 @@ from plaza.accounts import operators
 from plaza.actions import cases as case_actions
 from plaza.desk import cases, catalogue, desks
 from plaza.desk.cases import NewCase
-from plaza.desk.workflow import REJECT_REASONS, RESULTS, SATISFACTION
+from plaza.desk.workflow import CASE, REJECT_REASONS, RESULTS, SATISFACTION
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError, RateLimited
 from plaza.http.locale import request_locale
 from plaza.http.params import path_id
 from plaza.instance import Plaza
 from plaza.square import accounts, media
-from plaza.web.common import load, plaza_of, require_viewer
+from plaza.web.common import form_id, load, plaza_of, require_viewer
 from plaza.web.rendering import CHINA_TIME, render
 from plaza.web.sessions import CSRF_FIELD, checked_form, current_account, safe_next
 from plaza.workflow.engine import StaleVersion
@@ -71,6 +71,14 @@ def _with_params(url: str, **params: str) -> str:
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in params] + list(params.items())
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _done(request: Request) -> tuple[str | None, str | None]:
+    """The step a form just took (``?done=accept&case=…``), for the notice after its redirect."""
+    done, case = request.query_params.get("done"), request.query_params.get("case", "")
+    if not done or CASE.step(done) is None:
+        return None, None
+    return done, case if case.isdigit() else None
 
 
 def china_time(value: str | datetime | None) -> str:
@@ -236,7 +244,7 @@ async def _case_response(request: Request, case_id: int, *, error: str | None = 
         notice = i18n.gettext("case_done_filed", request_locale(request), id=body["id"])
     elif done == "followed":
         notice = i18n.gettext("case_done_followed", request_locale(request))
-    elif done:
+    elif done and CASE.step(done) is not None:
         notice = i18n.gettext("case_done_action", request_locale(request), id=body["id"],
                               action=_helpers(request)["action_label"](done))
     return render(request, "desk_case.html", {
@@ -446,8 +454,7 @@ async def my_cases(request: Request) -> Response:
     the queues and inboxes they work."""
     viewer = require_viewer(request)
     plaza = plaza_of(request)
-    raw = request.query_params.get("max_id", "")
-    max_id = int(raw) if raw.isdigit() and len(raw) <= 19 else None
+    max_id = form_id(request.query_params.get("max_id"), "max_id")
     found = await plaza.read(lambda: _mine(plaza, int(viewer.id), max_id))
     return render(request, "desk_mine.html", {**found, **_helpers(request)})
 
@@ -491,15 +498,14 @@ async def queue_page(request: Request) -> Response:
     if tab not in QUEUE_TABS:
         raise Invalid("queue_view_invalid", value=tab[:40])
     filters = {name: (params.get(name) or "").strip()[:200] for name in ("category", "county", "department")}
-    raw = params.get("max_id", "")
-    max_id = int(raw) if raw.isdigit() and len(raw) <= 19 else None
+    max_id = form_id(params.get("max_id"), "max_id")
     desk_name = str(request.path_params["desk"])
     found = await plaza.read(lambda: _queue(plaza, desk_name, int(viewer.id), tab, filters, max_id))
-    done_case = params.get("case") if params.get("done") else None
+    done, done_case = _done(request)
     kept = {k: v for k, v in filters.items() if v}
     return render(request, "desk_queue.html", {
-        **found, "tab": tab, "filters": filters, "done": params.get("done"),
-        "tabs": [(name, "?" + urlencode({"view": name, **kept})) for name in QUEUE_TABS],
+        **found, "tab": tab, "filters": filters, "done": done,
+        "tabs": [(name, "?" + urlencode({"view": name, **kept}), f"queue_tab_{name}") for name in QUEUE_TABS],
         "done_case": done_case, **_helpers(request)})
 
 
@@ -536,8 +542,9 @@ async def inbox_page(request: Request) -> Response:
     if department is None or department.kind != "government":
         raise NotFound("account_not_found")
     found = await plaza.read(lambda: _inbox(plaza, department, int(viewer.id)))
-    return render(request, "desk_inbox.html", {**found, "department": department,
-                                               "done": request.query_params.get("done"), **_helpers(request)})
+    done, done_case = _done(request)
+    return render(request, "desk_inbox.html", {**found, "department": department, "done": done,
+                                               "done_case": done_case, **_helpers(request)})
 
 
 # --- a desk on its account's profile --------------------------------------------------------------
