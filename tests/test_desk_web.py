@@ -305,3 +305,41 @@ def test_a_departments_inbox_is_for_its_account_and_operators_only(client, plaza
     mine = client.get("/me/cases").text
     assert 'href="/departments/mas_cgj/inbox"' in mine
     assert "马鞍山城管 · cases to handle" in client.get("/departments/mas_cgj/inbox?lang=en").text
+
+
+def test_the_queue_shows_the_routers_proposals_and_f_forwards_to_the_best_one(client, plaza, mas, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from plaza.web import desk_pages
+
+    asked: list[str] = []
+
+    def propose(conn: Any, desk: Any, text: str) -> list[dict[str, Any]]:
+        asked.append(text)
+        return [{"category": INFRASTRUCTURE, "department": "mas_cgj", "confidence": 0.82},
+                {"category": "城乡建设/住房保障/物业管理", "department": None, "confidence": 0.11}]
+
+    monkeypatch.setattr(desk_pages, "_router", lambda: SimpleNamespace(propose=propose))
+    with plaza.db.write() as conn:  # a case with no category, as a post opens one
+        case_id = cases.submit(conn, mas.desk, NewCase(text="小区门口路灯坏了好几天，电话13812345678", source="web",
+                                                       citizen_id=mas.citizen.id))
+    as_person(client, "desk_li")
+    queue = client.get("/desks/mas_fabu/queue").text
+    assert asked == ["小区门口路灯坏了好几天，电话13812345678"]  # the router reads the original
+    assert f"{INFRASTRUCTURE} → @mas_cgj · 82%" in queue and "物业管理 · 11%" in queue
+    assert f'<input type="hidden" name="category" value="{INFRASTRUCTURE}">' in queue
+    assert '<option value="mas_cgj" selected>' in queue and "受理并转办" in queue
+
+    done = act(client, case_id, "forward", back="/desks/mas_fabu/queue", accept_first="1", department="mas_cgj",
+               category=INFRASTRUCTURE)
+    assert done.status_code == 303
+    case = row(plaza, case_id)
+    assert case.state == "forwarded" and case.department_id == mas.cgj.id and case.category_id is not None
+
+    # A router that fails costs the queue nothing: the rule's department is proposed instead.
+    monkeypatch.setattr(desk_pages, "_router", lambda: SimpleNamespace(propose=lambda *a: 1 / 0))
+    with plaza.db.write() as conn:
+        cases.submit(conn, mas.desk, NewCase(text="解放路路灯不亮", source="web", category=INFRASTRUCTURE,
+                                             citizen_id=mas.citizen.id))
+    fallback = client.get("/desks/mas_fabu/queue")
+    assert fallback.status_code == 200 and "→ @mas_cgj · 按规则" in fallback.text

@@ -11,6 +11,7 @@ contacts are on the case's own page, where each staff read of them is logged.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -157,24 +158,40 @@ def _router() -> ModuleType | None:
         return None
 
 
+def _proposal(item: Any) -> Proposal:
+    """A proposal as the router gives it (an object or its JSON)."""
+    def get(key: str) -> Any:
+        return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+
+    confidence = get("confidence")
+    return Proposal(get("category"), get("department"), float(confidence) if confidence is not None else None)
+
+
+def _stored(case: Row[Any]) -> list[Proposal]:
+    """The proposals intake kept with the case, when it keeps them (migration 0017)."""
+    raw = getattr(case, "proposals", None)
+    try:
+        return [_proposal(item) for item in json.loads(raw)[:3]] if raw else []
+    except (TypeError, ValueError):
+        return []
+
+
 def proposals(conn: Connection, desk: desks.Desk, case: Row[Any], names: Mapping[int, str]) -> list[Proposal]:
-    """The router's top proposals for a case in triage, else the department the desk's rules
-    name for its category and county (``names``: department ids to usernames)."""
-    routing = _router()
-    if routing is not None and case.state in TRIAGE_STATES:
+    """Who might handle a case in triage: the router's top proposals (kept at intake, else asked
+    now), else the department the desk's rules name for its category and county (``names``:
+    department ids to usernames)."""
+    found = _stored(case)
+    routing = _router() if not found and case.state in TRIAGE_STATES else None
+    if routing is not None:
         try:
-            found = routing.propose(conn, desk, case.text)
-        except Exception:  # noqa: BLE001 - a proposal must never cost the queue
+            found = [_proposal(item) for item in list(routing.propose(conn, desk, case.text))[:3]]
+        except ImportError:  # the router's own module (scikit-learn's model) is not installed
+            found = []
+        except Exception:  # noqa: BLE001 - a proposal must never cost the queue its page
             log.warning("the router proposed nothing for case %s", case.id, exc_info=True)
             found = []
-        out = []
-        for item in list(found)[:3]:
-            get = item.get if isinstance(item, Mapping) else lambda key, it=item: getattr(it, key, None)
-            confidence = get("confidence")
-            out.append(Proposal(get("category"), get("department"),
-                                float(confidence) if confidence is not None else None))
-        if out:
-            return out
+    if found:
+        return found
     rule = desks.route(conn, desk, case.category_id, case.county_code)
     if rule is None:
         return []
