@@ -176,10 +176,28 @@ def _stored(case: Row[Any]) -> list[Proposal]:
         return []
 
 
+def _ruled(conn: Connection, desk: desks.Desk, case: Row[Any], category: str | None,
+           names: Mapping[int, str]) -> str | None:
+    """The department the desk's rules name for a category (a path) in the case's county."""
+    if not category:
+        return None
+    try:
+        category_id = catalogue.find(conn, desk.id, category).id
+    except Invalid:
+        return None
+    rule = desks.route(conn, desk, category_id, case.county_code)
+    return names.get(rule.lead_id) if rule is not None else None
+
+
 def proposals(conn: Connection, desk: desks.Desk, case: Row[Any], names: Mapping[int, str]) -> list[Proposal]:
-    """Who might handle a case in triage: the router's top proposals (kept at intake, else asked
-    now), else the department the desk's rules name for its category and county (``names``:
-    department ids to usernames)."""
+    """Who might handle a case in triage, best first: the rule for its category when it has one,
+    then the router's top proposals (kept at intake, else asked now), each without a department
+    of its own given the one the rules name for it (``names``: department ids to usernames)."""
+    out: list[Proposal] = []
+    if case.category_id:
+        ruled = _ruled(conn, desk, case, catalogue.get(conn, desk.id, case.category_id).path, names)
+        if ruled:
+            out.append(Proposal(catalogue.get(conn, desk.id, case.category_id).path, ruled, None))
     found = _stored(case)
     routing = _router() if not found and case.state in TRIAGE_STATES else None
     if routing is not None:
@@ -190,13 +208,11 @@ def proposals(conn: Connection, desk: desks.Desk, case: Row[Any], names: Mapping
         except Exception:  # noqa: BLE001 - a proposal must never cost the queue its page
             log.warning("the router proposed nothing for case %s", case.id, exc_info=True)
             found = []
-    if found:
-        return found
-    rule = desks.route(conn, desk, case.category_id, case.county_code)
-    if rule is None:
-        return []
-    path = catalogue.get(conn, desk.id, case.category_id).path if case.category_id else None
-    return [Proposal(path, names.get(rule.lead_id), None)]
+    for guess in found:
+        department = guess.department or _ruled(conn, desk, case, guess.category, names)
+        if not any(p.category == guess.category and p.confidence is None for p in out):
+            out.append(Proposal(guess.category, department, guess.confidence))
+    return out
 
 
 # --- a case's page and its steps ---------------------------------------------------------------
