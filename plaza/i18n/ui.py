@@ -522,6 +522,7 @@ DESK_UI: dict[str, tuple[str, str]] = {
     "queue_tab_all": ("全部", "All"),
     "queue_filter": ("筛选", "Filter"),
     "queue_filter_all": ("全部", "All"),
+    "queue_category_all": ("分类: 全部", "Category: All"),
     "queue_keys": ("快捷键：j / k 上下移动，a 受理，f 转办给建议部门，r 不予受理，o 打开",
                    "Keys: j / k move, a accept, f forward to the suggested department, r decline, o open"),
     "inbox_to_acknowledge": ("待签收", "To acknowledge"),
