@@ -14,13 +14,12 @@ signature: stored ones must then be computed anew (``VERSION`` says which).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import re
 import sys
 import unicodedata
 import zlib
 from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 
 #: Bumped whenever a signature of the same text would change.

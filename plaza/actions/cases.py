@@ -24,7 +24,8 @@ from plaza.i18n import gettext
 from plaza.instance import Plaza
 from plaza.square import posts
 from plaza.square.posts import NewStatus, Published
-from plaza.storage.schema import accounts, statuses
+from plaza.storage import upsert
+from plaza.storage.schema import accounts, case_followers, statuses
 
 log = logging.getLogger("plaza.desk")
 #: Characters of a reply quoted in a notice (the case page has the whole).
@@ -111,6 +112,24 @@ async def read_case(plaza: Plaza, case_id: int, viewer: Row[Any] | None, *, via:
                 cases.log_read(conn, case_id, viewer_id, who, via)
         await db.batched(log_it)
     return body
+
+
+async def follow_case(plaza: Plaza, case_id: int, account: Row[Any]) -> bool:
+    """Follow (关注) a case someone else filed — "already reported: follow it" — so its steps
+    reach ``account`` as they reach its citizen. True when newly followed (the citizen of the
+    case, or a follower already, changes nothing)."""
+    db = plaza.db
+
+    def job() -> bool:
+        with db.write() as conn:
+            case = cases.load(conn, case_id)  # 404 when there is none
+            if case.citizen_id == account.id:
+                return False
+            added = conn.execute(upsert.insert(conn, case_followers).values(case_id=case.id, account_id=account.id)
+                                 .on_conflict_do_nothing())
+            return bool(added.rowcount)
+
+    return await db.batched(job)
 
 
 def post_intake(plaza: Plaza, opened: list[int]) -> Callable[[Connection, Published], None]:
