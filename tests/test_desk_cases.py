@@ -267,3 +267,31 @@ def test_desk_answers_match_plazas_openapi_document(client, plaza, mas) -> None:
     check(suggestions.json(), "Suggestions")
     assert client.post("/api/plaza/v1/desks/mas_fabu/classify", json={"text": "路灯"},
                        headers=bearer(plaza, mas.citizen)).status_code == 403
+
+
+def test_a_cases_photos_stay_with_it_and_reach_only_those_entitled(client, plaza, mas) -> None:
+    import re
+    from datetime import timedelta
+
+    from plaza.clock import utcnow
+    from plaza.square import media
+    from tests.test_media_security import fetch, picture, upload
+
+    uploaded = upload(client, bearer(plaza, mas.citizen), picture(64, 48))
+    case = file_case(client, plaza, mas, media_ids=[uploaded["id"]])
+    assert case["media"] == [uploaded["id"]]
+    with plaza.db.read() as conn:
+        row = conn.execute(select(media.media_attachments).where(
+            media.media_attachments.c.id == int(uploaded["id"]))).one()
+    assert row.purpose == "case"
+    # the media cleanup keeps it: it belongs to a case, not an upload left lying around
+    media.cleanup(plaza.db, plaza.settings.media_dir, now=utcnow() + timedelta(days=30))
+    assert fetch(plaza, f"/media/{row.file_name}").status_code == 404  # no bare link to a case's photo
+    from tests.test_web_pages import sign_in
+
+    public_page = fetch(plaza, f"/cases/{case['id']}").text
+    assert sign_in(client, "desk_li").status_code == 303
+    staff_page = client.get(f"/cases/{case['id']}").text
+    granted = re.search(rf"/media/\d+-[0-9a-f]{{32}}/{row.file_name}", staff_page)
+    assert granted is not None and fetch(plaza, granted.group(0)).status_code == 200
+    assert row.file_name not in public_page

@@ -60,10 +60,17 @@ def check_json(data: Any, name: str = "", depth: int = 0, *, controls: bool = Tr
             check_json(item, name, depth + 1, controls=controls)
 
 
+#: A case filed on the web comes with up to four photos (plaza.desk.cases.MAX_PHOTOS).
+CASE_FORM = re.compile(r"^/desks/[^/]{1,64}/new$")
+CASE_PHOTOS = 4
+
+
 def body_limit(path: str, max_body_bytes: int, max_image_bytes: int) -> int:
     """The most bytes a request body to ``path`` may have."""
     if path in UPLOAD_PATHS:
         return max(max_body_bytes, max_image_bytes + UPLOAD_ENVELOPE)
+    if CASE_FORM.match(path):
+        return max(max_body_bytes, CASE_PHOTOS * max_image_bytes + UPLOAD_ENVELOPE)
     return max_body_bytes
 
 

@@ -501,10 +501,15 @@ def granted(name: str, grant_text: str, now: float | None = None) -> bool:
     return hmac.compare_digest(signature, _signature(name, expires))
 
 
+#: Pictures of a profile (public, in use while the profile shows them); a case's photos
+#: (purpose "case") belong to their case and are kept with it.
+PROFILE_PURPOSES = ("avatar", "header")
+
+
 def is_public(row: Row[Any], visibility: str | None) -> bool:
     """Whether a link to the image may be its bare name: a profile picture, or a public or
-    unlisted post's image."""
-    return row.purpose != "status" or visibility in ("public", "unlisted")
+    unlisted post's image (never a case's photo: those who may see the case get a grant)."""
+    return row.purpose in PROFILE_PURPOSES or (row.purpose == "status" and visibility in ("public", "unlisted"))
 
 
 def file_path(name: str, *, public: bool, now: float | None = None) -> str:
@@ -552,8 +557,10 @@ def find(db: Database, name: str, *, granted: bool, viewer: Callable[[], int | N
         if row is None or row.discarded_at is not None:
             return None
         servable = Servable(name, CONTENT_TYPES[ext], public=True)
-        if row.purpose != "status":
+        if row.purpose in PROFILE_PURPOSES:
             return servable
+        if row.purpose != "status":  # a case's photo: only by the grant its case page gives
+            return Servable(name, CONTENT_TYPES[ext], public=False) if granted else None
         if row.status_id is None:  # an upload not on a post yet: its uploader's
             return Servable(name, CONTENT_TYPES[ext], public=False) if (
                 granted or viewer() == row.account_id) else None
@@ -613,7 +620,7 @@ def cleanup(db: Database, media_dir: Path, *, now: datetime | None = None,
         conn.execute(update(m).where(
             m.c.discarded_at.is_(None), m.c.created_at < cutoff,
             or_(and_(m.c.purpose == "status", m.c.status_id.is_(None)),
-                and_(m.c.purpose != "status", ~in_use)))
+                and_(m.c.purpose.in_(PROFILE_PURPOSES), ~in_use)))
             .values(discarded_at=moment))
     removed = 0
     while (batch := remove_discarded(db, media_dir)) > 0:
