@@ -295,3 +295,17 @@ def test_a_cases_photos_stay_with_it_and_reach_only_those_entitled(client, plaza
     granted = re.search(rf"/media/\d+-[0-9a-f]{{32}}/{row.file_name}", staff_page)
     assert granted is not None and fetch(plaza, granted.group(0)).status_code == 200
     assert row.file_name not in public_page
+
+
+def test_the_staff_queue_lists_masked_text_and_opening_a_case_is_a_logged_read(client, plaza, mas) -> None:
+    case = file_case(client, plaza, mas)
+    queue = client.get("/api/plaza/v1/desks/mas_fabu/cases?view=new", headers=bearer(plaza, mas.staff)).json()
+    assert [c["id"] for c in queue] == [case["id"]]
+    assert "13812345678" not in queue[0]["text"] and "contact" not in queue[0]
+    assert queue[0]["proposals"] and queue[0]["proposals"][0]["category"]  # the router's, kept at intake
+    with plaza.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_data_reads)).scalar() == 0
+    opened = client.get(f"/api/plaza/v1/cases/{case['id']}", headers=bearer(plaza, mas.staff)).json()
+    assert "13812345678" in opened["text"]
+    with plaza.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(case_data_reads)).scalar() == 1

@@ -527,10 +527,13 @@ def history_of(conn: Connection, case: Row[Any], private: bool) -> list[dict[str
     return out
 
 
-def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = True) -> dict[str, Any]:
+def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = True,
+         personal: bool = True) -> dict[str, Any]:
     """A case as ``who`` may see it: everyone the masked text and the public steps; the citizen,
-    the desk's staff and the departments it is forwarded to the original and the contacts."""
-    private = who.entitled
+    the desk's staff and the departments it is forwarded to the original and the contacts —
+    unless ``personal`` is off (a list of cases: staff open a case to see what is personal in it,
+    and that read is logged)."""
+    private = who.entitled and personal
     desk = desks.by_id(conn, case.desk_id)
     names = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
                                            .where(accounts.c.id.in_({i for i in (case.department_id,

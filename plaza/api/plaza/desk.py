@@ -194,7 +194,7 @@ async def desk_queue(request: Request) -> Response:
                 category_id=catalogue.find(conn, desk.id, category).id if category else None,
                 county=params.text("county") or None, limit=limit, max_id=max_id)
             staff = desk_cases.Standing(frozenset({desk_cases.DESK}), desk.account_id)
-            return [desk_cases.view(conn, r, staff, history=False) for r in rows]
+            return [desk_cases.view(conn, r, staff, history=False, personal=False) for r in rows]
 
     body = await off_loop(request, work)
     return page_response(request, body, [int(c["id"]) for c in body], limit)
@@ -338,7 +338,8 @@ async def department_cases(request: Request) -> Response:
                 raise Forbidden("department_staff_only")
             rows = desk_cases.inbox(conn, department.id, view=params.text("view") or "open", limit=limit,
                                     max_id=max_id)
-            return [desk_cases.view(conn, r, desk_cases.standing(conn, r, caller.account_id), history=False)
+            return [desk_cases.view(conn, r, desk_cases.standing(conn, r, caller.account_id), history=False,
+                                    personal=False)
                     for r in rows]
 
     body = await off_loop(request, work)
