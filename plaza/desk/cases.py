@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, text, update
 
 from plaza import privacy, regions, similarity
 from plaza.accounts import operators
@@ -42,7 +42,16 @@ from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.regions.address import resolve_place
 from plaza.storage import upsert
 from plaza.storage.ids import new_id
-from plaza.storage.schema import accounts, case_data_reads, case_followers, cases, media_attachments
+from plaza.storage.schema import (
+    DUE_CASE,
+    OPEN_CASE,
+    accounts,
+    case_data_reads,
+    case_followers,
+    cases,
+    desk_departments,
+    media_attachments,
+)
 from plaza.workflow import engine
 from plaza.workflow.declaration import SYSTEM
 from plaza.workflow.engine import Actor, Move, Subject
@@ -527,19 +536,51 @@ def history_of(conn: Connection, case: Row[Any], private: bool) -> list[dict[str
     return out
 
 
+@dataclass
+class Lookups:
+    """What rendering a page of cases needs besides their rows — their desks, the people they
+    name, their categories — read once for the page (:meth:`load`) instead of once per case."""
+
+    desks: dict[int, Desk] = field(default_factory=dict)
+    people: dict[int, Any] = field(default_factory=dict)
+    categories: dict[int, catalogue.Category] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection, rows: Sequence[Row[Any]]) -> Lookups:
+        found = cls()
+        for desk_id in {r.desk_id for r in rows}:
+            found.desks[desk_id] = desks.by_id(conn, desk_id)
+        people = {i for r in rows for i in (r.department_id, r.citizen_id, *_ids(r.co_handler_ids)) if i}
+        if people:
+            found.people = {p.id: p for p in conn.execute(
+                select(accounts.c.id, accounts.c.username, accounts.c.display_name)
+                .where(accounts.c.id.in_(people)))}
+        wanted = {r.category_id for r in rows if r.category_id}
+        if wanted:
+            found.categories = {c.id: c for c in catalogue.by_ids(conn, wanted)}
+        return found
+
+
+def views(conn: Connection, rows: Sequence[Row[Any]], who: Standing | None = None, *,
+          personal: bool = False, viewer_id: int | None = None) -> list[dict[str, Any]]:
+    """A page of cases (without their histories), each as ``who`` — or, without ``who``, as
+    ``viewer_id`` stands to each — may see it."""
+    lookups = Lookups.load(conn, rows)
+    return [view(conn, r, who if who is not None else standing(conn, r, viewer_id), history=False,
+                 personal=personal, lookups=lookups) for r in rows]
+
+
 def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = True,
-         personal: bool = True) -> dict[str, Any]:
+         personal: bool = True, lookups: Lookups | None = None) -> dict[str, Any]:
     """A case as ``who`` may see it: everyone the masked text and the public steps; the citizen,
     the desk's staff and the departments it is forwarded to the original and the contacts —
     unless ``personal`` is off (a list of cases: staff open a case to see what is personal in it,
     and that read is logged)."""
     private = who.entitled and personal
-    desk = desks.by_id(conn, case.desk_id)
-    names = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
-                                           .where(accounts.c.id.in_({i for i in (case.department_id,
-                                                                                  case.citizen_id) if i}
-                                                                     | set(_ids(case.co_handler_ids)))))}
-    category = catalogue.get(conn, desk.id, case.category_id) if case.category_id else None
+    lookups = lookups or Lookups.load(conn, [case])
+    desk = lookups.desks[case.desk_id]
+    names = lookups.people
+    category = lookups.categories.get(case.category_id) if case.category_id else None
     department = names.get(case.department_id) if case.department_id else None
     citizen = names.get(case.citizen_id) if case.citizen_id else None
     body: dict[str, Any] = {
@@ -596,8 +637,9 @@ def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None
         raise Invalid("queue_view_invalid", value=view)
     now = as_utc(now or utcnow())
     c = cases.c
-    where = [c.desk_id == desk.id]
-    order: list[Any] = [c.id.desc()]
+    where: list[Any] = [c.desk_id == desk.id]
+    order: list[Any] = [c.created_at.desc(), c.id.desc()]  # ids follow time: the indexes' order
+    still_open = text(OPEN_CASE)  # written as the partial indexes are, so the planners use them
     if state:
         if state not in CASE.states:
             raise Invalid("case_state_invalid", value=state)
@@ -609,18 +651,17 @@ def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None
     elif view == "closed":
         where.append(c.state.in_(["closed", "rejected"]))
     elif view != "all":
-        where.append(c.state.in_(OPEN))
+        where.append(still_open)
     if view == "overdue":
-        where.append(c.overdue.is_(True))
+        where.append(text("overdue"))
     elif view == "escalated":
-        where.append(c.escalated.is_(True))
+        where.append(text("escalated"))
     elif view == "dissatisfied":
         where.append(c.satisfaction == "dissatisfied")
     elif view == "extension":
-        where.append(c.extension_days.is_not(None))
+        where.append(text("extension_days IS NOT NULL"))
     elif view == "due_soon":
-        where.append(and_(c.resolve_by.is_not(None), c.resolve_by <= now + timedelta(days=1),
-                          c.replied_at.is_(None), c.overdue.is_(False)))
+        where += [text(DUE_CASE), c.resolve_by <= now + timedelta(days=1), c.overdue.is_(False)]
         order = [c.resolve_by, c.id]
     if department_id is not None:
         where.append(or_(c.department_id == department_id, c.co_handler_ids.contains(str(department_id))))
@@ -635,16 +676,25 @@ def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None
 
 def inbox(conn: Connection, department_id: int, *, view: str = "open", limit: int = 40,
           max_id: int | None = None) -> list[Row[Any]]:
-    """A department's cases (lead or co-handler): those to acknowledge and to work on."""
+    """A department's cases, newest first: those it leads (its index) and those it helps with
+    (协办: among the open cases of the desks it belongs to)."""
     c = cases.c
-    where = [or_(c.department_id == department_id, c.co_handler_ids.contains(str(department_id)))]
-    if view == "open":
-        where.append(c.state.in_(["forwarded", "acknowledged", "in_progress"]))
-    elif view == "closed":
-        where.append(c.state.in_(["replied", "follow_up", "closed"]))
-    if max_id is not None:
-        where.append(c.id < max_id)
-    return list(conn.execute(select(cases).where(*where).order_by(c.id.desc()).limit(max(1, min(limit, 200)))))
+    limit = max(1, min(limit, 200))
+    states = {"open": ["forwarded", "acknowledged", "in_progress"],
+              "closed": ["replied", "follow_up", "closed"]}.get(view)
+    where: list[Any] = [c.id < max_id] if max_id is not None else []
+    if states:
+        where.append(c.state.in_(states))
+    order = [c.created_at.desc(), c.id.desc()]
+    led = conn.execute(select(cases).where(c.department_id == department_id, *where).order_by(*order)
+                       .limit(limit)).all()
+    desk_ids = select(desk_departments.c.desk_id).where(desk_departments.c.account_id == department_id)
+    helped = conn.execute(select(cases).where(
+        c.desk_id.in_(desk_ids), text(OPEN_CASE), c.co_handler_ids != "",
+        c.co_handler_ids.contains(str(department_id)), *where).order_by(*order).limit(limit)).all()
+    helped = [r for r in helped if department_id in _ids(r.co_handler_ids)]
+    merged = {r.id: r for r in [*led, *helped]}
+    return sorted(merged.values(), key=lambda r: r.id, reverse=True)[:limit]
 
 
 def mine(conn: Connection, citizen_id: int, *, limit: int = 40, max_id: int | None = None) -> list[Row[Any]]:

@@ -105,6 +105,14 @@ def get(conn: Connection, desk_id: int, category_id: int) -> Category:
     return _category(row)
 
 
+def by_ids(conn: Connection, ids: Iterable[int]) -> list[Category]:
+    """Categories by id (any desk's: a page of cases may span desks)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return [_category(r) for r in conn.execute(select(desk_categories).where(desk_categories.c.id.in_(wanted)))]
+
+
 def find(conn: Connection, desk_id: int, name: str | int) -> Category:
     """A category by its path ("城乡建设/安全生产"), its code ("0042"), its id, or a name that is
     unique in the catalogue ("安全隐患"); 422 naming what was asked when there is none."""

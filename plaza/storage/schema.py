@@ -571,6 +571,11 @@ desk_limits = Table(
     Index(None, "desk_id", "category_id"),
 )
 
+#: A case still being handled (the partial indexes of the queue; plaza.desk.cases says the same).
+OPEN_CASE = "state NOT IN ('closed', 'rejected')"
+#: A case a department must still answer by its deadline.
+DUE_CASE = "resolve_by IS NOT NULL AND replied_at IS NULL"
+
 #: A citizen's case (诉求工单). The workflow (plaza.desk.workflow) holds its state and history;
 #: this row keeps what the queue, the board and the metrics read, kept in step by every move.
 cases = Table(
@@ -648,6 +653,18 @@ cases = Table(
     Index(None, "citizen_id", "created_at"),
     Index(None, "source_status_id"),
     Index(None, "desk_id", "category_id", "created_at"),
+    # The staff queue's views (plaza.desk.cases.queue): each a small part of a desk's cases, read
+    # newest first (or the soonest due first) without touching the rest.
+    Index("ix_cases_desk_open", "desk_id", "created_at", sqlite_where=text(OPEN_CASE),
+          postgresql_where=text(OPEN_CASE)),
+    Index("ix_cases_desk_overdue", "desk_id", "created_at", sqlite_where=text("overdue"),
+          postgresql_where=text("overdue")),
+    Index("ix_cases_desk_escalated", "desk_id", "created_at", sqlite_where=text("escalated"),
+          postgresql_where=text("escalated")),
+    Index("ix_cases_desk_extension", "desk_id", "created_at", sqlite_where=text("extension_days IS NOT NULL"),
+          postgresql_where=text("extension_days IS NOT NULL")),
+    Index("ix_cases_desk_due", "desk_id", "resolve_by", sqlite_where=text(DUE_CASE),
+          postgresql_where=text(DUE_CASE)),
 )
 
 #: Citizens following a case they did not file (theirs was linked to it as a duplicate).

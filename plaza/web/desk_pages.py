@@ -509,11 +509,12 @@ def _queue(plaza: Plaza, desk_name: str, viewer_id: int, tab: str, filters: Mapp
                            department_id=desks.department_id(conn, desk, filters["department"])
                            if filters["department"] else None, limit=PAGE_SIZE, max_id=max_id)
         staff = cases.Standing(frozenset({cases.DESK}), desk.account_id)
+        shown = cases.views(conn, rows, staff)
         items = []
-        for row in rows:
+        for row, case in zip(rows, shown, strict=True):
             found = proposals(conn, desk, row, names) if row.state in TRIAGE_STATES else []
             target = next((p for p in found if p.department), None)
-            items.append({"case": cases.view(conn, row, staff, history=False), "excerpt": row.public_text,
+            items.append({"case": case, "excerpt": row.public_text,
                           "proposals": found, "forward_to": target.department if target else None,
                           "forward_category": (target.category or "") if target and not row.category_id else ""})
         return {"desk": desk, "departments": departments, "groups": leaf_groups(conn, desk.id),

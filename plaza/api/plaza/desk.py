@@ -185,7 +185,7 @@ async def desk_queue(request: Request) -> Response:
             desk = desks.get(conn, _desk_name(request))
             if not _is_staff(conn, desk, caller):
                 rows = desk_cases.public_list(conn, desk, limit=limit, max_id=max_id)
-                return [desk_cases.view(conn, r, desk_cases.NOBODY, history=False) for r in rows]
+                return desk_cases.views(conn, rows, desk_cases.NOBODY)
             department = params.text("department")
             category = params.text("category")
             rows = desk_cases.queue(
@@ -194,7 +194,7 @@ async def desk_queue(request: Request) -> Response:
                 category_id=catalogue.find(conn, desk.id, category).id if category else None,
                 county=params.text("county") or None, limit=limit, max_id=max_id)
             staff = desk_cases.Standing(frozenset({desk_cases.DESK}), desk.account_id)
-            return [desk_cases.view(conn, r, staff, history=False, personal=False) for r in rows]
+            return desk_cases.views(conn, rows, staff)
 
     body = await off_loop(request, work)
     return page_response(request, body, [int(c["id"]) for c in body], limit)
@@ -276,8 +276,7 @@ async def my_cases(request: Request) -> Response:
     def work() -> list[dict[str, Any]]:
         with db.read() as conn:
             rows = desk_cases.mine(conn, caller.account_id, limit=limit, max_id=max_id)
-            return [desk_cases.view(conn, r, desk_cases.standing(conn, r, caller.account_id), history=False)
-                    for r in rows]
+            return desk_cases.views(conn, rows, viewer_id=caller.account_id, personal=True)
 
     body = await off_loop(request, work)
     return page_response(request, body, [int(c["id"]) for c in body], limit)
@@ -338,9 +337,7 @@ async def department_cases(request: Request) -> Response:
                 raise Forbidden("department_staff_only")
             rows = desk_cases.inbox(conn, department.id, view=params.text("view") or "open", limit=limit,
                                     max_id=max_id)
-            return [desk_cases.view(conn, r, desk_cases.standing(conn, r, caller.account_id), history=False,
-                                    personal=False)
-                    for r in rows]
+            return desk_cases.views(conn, rows, viewer_id=caller.account_id)
 
     body = await off_loop(request, work)
     return page_response(request, body, [int(c["id"]) for c in body], limit)
