@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import text as sql
 
 from plaza import privacy, regions, similarity
 from plaza.accounts import operators
@@ -33,7 +34,6 @@ from plaza.desk.workflow import (
     DEPARTMENT,
     DESK,
     ESCALATE_AFTER_REWORKS,
-    OPEN,
     PUBLIC_STEPS,
     REJECT_REASONS,
     SUPERVISOR,
@@ -194,9 +194,9 @@ def assess(conn: Connection, desk: Desk, new: NewCase, *, propose: Any = None, e
             category_id = catalogue.find(conn, desk.id, new.category).id
         except Invalid:
             category_id = None
-    found = similar(conn, desk, text, county=county, category_id=category_id, lat=new.lat, lon=new.lon,
+    found = nearest(conn, desk, text, county=county, category_id=category_id, lat=new.lat, lon=new.lon,
                     exclude=exclude, limit=1)
-    return Intake(proposals, found[0].case.id if found else None, found[0].score if found else None)
+    return Intake(proposals, found[0][1] if found else None, found[0][0] if found else None)
 
 
 def record_intake(conn: Connection, case_id: int, found: Intake) -> None:
@@ -639,7 +639,7 @@ def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None
     c = cases.c
     where: list[Any] = [c.desk_id == desk.id]
     order: list[Any] = [c.created_at.desc(), c.id.desc()]  # ids follow time: the indexes' order
-    still_open = text(OPEN_CASE)  # written as the partial indexes are, so the planners use them
+    still_open = sql(OPEN_CASE)  # written as the partial indexes are, so the planners use them
     if state:
         if state not in CASE.states:
             raise Invalid("case_state_invalid", value=state)
@@ -653,15 +653,15 @@ def queue(conn: Connection, desk: Desk, *, view: str = "open", state: str | None
     elif view != "all":
         where.append(still_open)
     if view == "overdue":
-        where.append(text("overdue"))
+        where.append(sql("overdue"))
     elif view == "escalated":
-        where.append(text("escalated"))
+        where.append(sql("escalated"))
     elif view == "dissatisfied":
         where.append(c.satisfaction == "dissatisfied")
     elif view == "extension":
-        where.append(text("extension_days IS NOT NULL"))
+        where.append(sql("extension_days IS NOT NULL"))
     elif view == "due_soon":
-        where += [text(DUE_CASE), c.resolve_by <= now + timedelta(days=1), c.overdue.is_(False)]
+        where += [sql(DUE_CASE), c.resolve_by <= now + timedelta(days=1), c.overdue.is_(False)]
         order = [c.resolve_by, c.id]
     if department_id is not None:
         where.append(or_(c.department_id == department_id, c.co_handler_ids.contains(str(department_id))))
@@ -690,7 +690,7 @@ def inbox(conn: Connection, department_id: int, *, view: str = "open", limit: in
                        .limit(limit)).all()
     desk_ids = select(desk_departments.c.desk_id).where(desk_departments.c.account_id == department_id)
     helped = conn.execute(select(cases).where(
-        c.desk_id.in_(desk_ids), text(OPEN_CASE), c.co_handler_ids != "",
+        c.desk_id.in_(desk_ids), sql(OPEN_CASE), c.co_handler_ids != "",
         c.co_handler_ids.contains(str(department_id)), *where).order_by(*order).limit(limit)).all()
     helped = [r for r in helped if department_id in _ids(r.co_handler_ids)]
     merged = {r.id: r for r in [*led, *helped]}
@@ -727,15 +727,16 @@ class Similar:
     score: float
 
 
-def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
+def nearest(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
             lat: float | None = None, lon: float | None = None, exclude: int | None = None,
-            now: datetime | None = None, limit: int = 5) -> list[Similar]:
-    """Open cases of the desk like this one (the same category or county, nearby, recent, with
-    similar text), the most alike first — for staff to link, for the citizen to follow."""
+            now: datetime | None = None, limit: int = 5) -> list[tuple[float, int]]:
+    """(score, case id) of the open cases most like a text: the newest :data:`DUPLICATE_SCAN` open
+    cases of the desk in its county (else its category) of the last :data:`DUPLICATE_DAYS` days,
+    read by the open cases' index, compared by signature, within :data:`DUPLICATE_METRES`."""
     now = as_utc(now or utcnow())
     mine_sig = similarity.signature(text)
     c = cases.c
-    where = [c.desk_id == desk.id, c.state.in_(OPEN), c.created_at >= now - timedelta(days=DUPLICATE_DAYS)]
+    where: list[Any] = [c.desk_id == desk.id, sql(OPEN_CASE), c.created_at >= now - timedelta(days=DUPLICATE_DAYS)]
     if county:
         where.append(c.county_code == county)
     elif category_id is not None:
@@ -755,10 +756,17 @@ def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = Non
         if score >= DUPLICATE_SIMILARITY:
             found.append((score, row.id))
     found.sort(reverse=True)
-    out = []
-    for score, case_id in found[:limit]:
-        out.append(Similar(load(conn, case_id), round(score, 3)))
-    return out
+    return found[:limit]
+
+
+def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
+            lat: float | None = None, lon: float | None = None, exclude: int | None = None,
+            now: datetime | None = None, limit: int = 5) -> list[Similar]:
+    """Open cases of the desk like this one (the same category or county, nearby, recent, with
+    similar text), the most alike first — for staff to link, for the citizen to follow."""
+    found = nearest(conn, desk, text, county=county, category_id=category_id, lat=lat, lon=lon, exclude=exclude,
+                    now=now, limit=limit)
+    return [Similar(load(conn, case_id), round(score, 3)) for score, case_id in found]
 
 
 def by_token(conn: Connection, token: str) -> Row[Any]:

@@ -15,21 +15,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from plaza.clock import as_utc, utcnow
 from plaza.desk import catalogue, desks
 from plaza.desk.desks import Desk
+from plaza.desk.router import Example, Router, evaluate
 from plaza.errors import Invalid
 from plaza.storage import upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import accounts, cases, desk_models, desk_training_cases
-
-if TYPE_CHECKING:
-    from plaza.desk.router import Example, Router
 
 #: Cases a model is trained on at most (the newest).
 MAX_EXAMPLES = 200_000
@@ -50,15 +48,14 @@ class Proposal:
                 "confidence": round(self.confidence, 4)}
 
 
-_cache: dict[int, tuple[datetime | None, Router]] = {}
+#: Per desk, the model this process loaded (with when it was trained) and its leaves' codes.
+_cache: dict[int, tuple[datetime | None, Router, dict[str, str]]] = {}
 _cache_lock = threading.Lock()
 
 
 def examples(conn: Connection, desk: Desk, limit: int = MAX_EXAMPLES) -> list[Example]:
     """The desk's history as training examples, newest first: its cases that were accepted (with
     the category and department staff settled on) and the past cases imported for it."""
-    from plaza.desk.router import Example
-
     paths = catalogue.paths_by_id(conn, desk.id)
     usernames = {r.id: r.username for r in desks.departments(conn, desk)}
     out: list[Example] = []
@@ -84,8 +81,6 @@ def catalogue_paths(conn: Connection, desk: Desk) -> list[str]:
 
 def train(db: Database, desk_name: str) -> int:
     """Train the desk's router on its history now and store it; returns the examples used."""
-    from plaza.desk.router import Router
-
     with db.read() as conn:
         desk = desks.get(conn, desk_name)
         found = examples(conn, desk)
@@ -99,29 +94,29 @@ def train(db: Database, desk_name: str) -> int:
                      .on_conflict_do_update(index_elements=["desk_id"],
                                             set_={"trained_at": at, "examples": len(found), "model": blob}))
     with _cache_lock:
-        _cache[desk.id] = (at, router)
+        _cache.pop(desk.id, None)  # the next proposal loads it, with the catalogue's codes as they are
     return len(found)
 
 
-def _router(conn: Connection, desk: Desk) -> Router:
-    """The desk's newest model (loaded once per process and kept until a newer one is trained);
-    without one, a router of the catalogue's names alone."""
-    from plaza.desk.router import Router
-
+def _router(conn: Connection, desk: Desk) -> tuple[Router, dict[str, str]]:
+    """The desk's newest model (loaded once per process and kept until a newer one is trained)
+    and its leaves' codes; without a model, a router of the catalogue alone (its names and the
+    dispatch guide's words)."""
     trained_at = conn.execute(select(desk_models.c.trained_at).where(desk_models.c.desk_id == desk.id)).scalar()
     trained_at = as_utc(trained_at) if trained_at is not None else None
     with _cache_lock:
         cached = _cache.get(desk.id)
     if cached is not None and cached[0] == trained_at:
-        return cached[1]
+        return cached[1], cached[2]
     if trained_at is None:
         router = Router.train([], catalogue_paths(conn, desk))
     else:
         blob = conn.execute(select(desk_models.c.model).where(desk_models.c.desk_id == desk.id)).scalar_one()
         router = Router.loads(bytes(blob))
+    codes = {c.path: c.code for c in catalogue.leaves(conn, desk.id)}
     with _cache_lock:
-        _cache[desk.id] = (trained_at, router)
-    return router
+        _cache[desk.id] = (trained_at, router, codes)
+    return router, codes
 
 
 def propose(conn: Connection, desk: Desk, text: str, k: int = 3) -> list[Proposal]:
@@ -129,8 +124,8 @@ def propose(conn: Connection, desk: Desk, text: str, k: int = 3) -> list[Proposa
     text = (text or "").strip()
     if not text:
         raise Invalid("case_text_missing")
-    found = _router(conn, desk).propose(text[:2000], k=k)
-    codes = catalogue.codes_of(conn, desk.id, [s.category for s in found])
+    router, codes = _router(conn, desk)
+    found = router.propose(text[:2000], k=k)
     return [Proposal(s.category, codes.get(s.category), s.department, float(s.confidence)) for s in found]
 
 
@@ -198,8 +193,6 @@ def import_cases(db: Database, desk_name: str, path: Path) -> tuple[int, list[tu
 def evaluation(db: Database, desk_name: str, folds: int = 5) -> Any:
     """Top-1 and top-3 accuracy by cross-validation on the desk's history, beside a plain TF-IDF
     linear baseline."""
-    from plaza.desk.router import evaluate
-
     with db.read() as conn:
         desk = desks.get(conn, desk_name)
         found = examples(conn, desk)
