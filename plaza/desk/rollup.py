@@ -402,6 +402,32 @@ def read(conn: Connection, desk_id: int, first: date, end: date, dimension: str,
     stand at ``now``; a case received at or before ``aged_at`` counts as aged. One statement
     (one snapshot): the rollup's rows, the awaiting cases past their limit, and the aged cases of
     the day ``aged_at`` falls in."""
+    start_at = datetime.combine(first, time(0), BEIJING)
+    end_at = datetime.combine(end, time(0), BEIJING)
+    tallies: dict[str, Tally] = {}
+    awaiting: dict[str, Tally] = {}
+    for row in conn.execute(statement(conn, desk_id, first, end, dimension, now=now, aged_at=aged_at)):
+        into = (awaiting if row.part == 1 else tallies).setdefault(str(row.member), Tally())
+        into.counts.update({n: int(getattr(row, n) or 0) for n in (*COUNTS, *_EXTRA)})
+        for index, name in enumerate(HISTOGRAMS):
+            into.histograms[index].update(parse(getattr(row, name)))
+    pending = {n: sum(t.counts[n] for t in tallies.values()) for n in ("ack_pending", "reply_pending")}
+    if pending != {n: sum(t.counts[n] for t in awaiting.values()) for n in pending}:
+        # a case awaits outside the working states (imported data?): count them among every state
+        awaiting = {}
+        for row in conn.execute(_awaiting(desk_id, dimension, start_at, end_at, as_utc(now), working_only=False)):
+            awaiting.setdefault(str(row.member), Tally()).counts.update(
+                {"ack_late": int(row.ack_late or 0), "reply_late": int(row.reply_late or 0)})
+    for key, late in awaiting.items():
+        into = tallies.setdefault(key, Tally())
+        into.counts.update({"ack_late": late.counts["ack_late"], "reply_late": late.counts["reply_late"]})
+    return tallies
+
+
+def statement(conn: Connection, desk_id: int, first: date, end: date, dimension: str, *, now: datetime,
+              aged_at: datetime) -> Any:
+    """:func:`read`'s statement: the union of the rollup's rows (part 0), the awaiting cases in
+    the working states (part 1) and the aged cases of the day ``aged_at`` falls in (part 2)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     now, aged_at = as_utc(now), as_utc(aged_at)
@@ -424,24 +450,7 @@ def read(conn: Connection, desk_id: int, first: date, end: date, dimension: str,
                      .where(_c.desk_id == desk_id, _c.created_at >= max(start_at, datetime.combine(
                          aged_day, time(0), BEIJING)), _c.created_at <= aged_at, _c.created_at < end_at)
                      .group_by(member))
-    tallies: dict[str, Tally] = {}
-    awaiting: dict[str, Tally] = {}
-    for row in conn.execute(union_all(*parts)):
-        into = (awaiting if row.part == 1 else tallies).setdefault(str(row.member), Tally())
-        into.counts.update({n: int(getattr(row, n) or 0) for n in (*COUNTS, *_EXTRA)})
-        for index, name in enumerate(HISTOGRAMS):
-            into.histograms[index].update(parse(getattr(row, name)))
-    pending = {n: sum(t.counts[n] for t in tallies.values()) for n in ("ack_pending", "reply_pending")}
-    if pending != {n: sum(t.counts[n] for t in awaiting.values()) for n in pending}:
-        # a case awaits outside the working states (imported data?): count them among every state
-        awaiting = {}
-        for row in conn.execute(_awaiting(desk_id, dimension, start_at, end_at, now, working_only=False)):
-            awaiting.setdefault(str(row.member), Tally()).counts.update(
-                {"ack_late": int(row.ack_late or 0), "reply_late": int(row.reply_late or 0)})
-    for key, late in awaiting.items():
-        into = tallies.setdefault(key, Tally())
-        into.counts.update({"ack_late": late.counts["ack_late"], "reply_late": late.counts["reply_late"]})
-    return tallies
+    return union_all(*parts)
 
 
 def _awaiting(desk_id: int, dimension: str, start_at: datetime, end_at: datetime, now: datetime, *,
