@@ -51,7 +51,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> Starlette:
     """Build the application for ``settings`` (read from the environment when omitted)."""
-    from plaza.api import mastodon
+    from plaza.api import mastodon, open311
     from plaza.api import plaza as plaza_api
     from plaza.http.limits import RequestLimits
     from plaza.http.security import SecurityHeaders
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, plaza: Plaza | None = None) -> 
     routes = [
         *mastodon.routes(),
         *plaza_api.routes(),
+        *open311.routes(),
         *media_files.routes(),
         *web_routes.routes(),
     ]

@@ -1068,9 +1068,10 @@ def desk_rollup() -> None:
     """The desks' figures kept as cases move (what the board and the metrics read)."""
 
 
-#: (zh-CN, en), kept with the command
-_ROLLUP_REBUILT = ("已根据工单重算 {desks} 个服务台的汇总：{cases} 件工单，{rows} 行，用时 {seconds:.1f} 秒",
-                   "Rebuilt the rollup of {desks} desk(s) from {cases} cases: {rows} rows in {seconds:.1f} s")
+MESSAGES.update({
+    "desk_rollup_rebuilt": ("已根据工单重算 {desks} 个服务台的汇总：{cases} 件工单，{rows} 行，用时 {seconds:.1f} 秒",
+                            "Rebuilt the rollup of {desks} desk(s) from {cases} cases: {rows} rows in {seconds:.1f} s"),
+})
 
 
 @desk_rollup.command("rebuild")
@@ -1091,8 +1092,69 @@ def desk_rollup_rebuild(desk_name: str | None) -> None:
         counted = conn.execute(select(func.count()).select_from(cases)
                                .where(*([cases.c.desk_id == found.id] if found else []))).scalar_one()
         count = 1 if found else len(desks.all_desks(conn))
-    click.echo(_ROLLUP_REBUILT[1 if locale() == "en" else 0].format(
-        desks=count, cases=counted, rows=rows, seconds=time.monotonic() - started))
+    click.echo(_("desk_rollup_rebuilt", desks=count, cases=counted, rows=rows, seconds=time.monotonic() - started))
+
+
+# --- Open311 (civic apps' API keys) -------------------------------------------------------------
+
+MESSAGES.update({
+    "open311_key_created": ("已为“{name}”创建 Open311 密钥（编号 {id}）。密钥只显示这一次，请交给该应用妥善保存：",
+                            "Created the Open311 key of {name} (id {id}). It is shown this once; give it to the app:"),
+    "open311_key_revoked": ("已吊销“{name}”的 Open311 密钥（编号 {id}），于 {at}", "Revoked the Open311 key of {name} (id {id}) at {at}"),
+    "open311_keys_none": ("还没有 Open311 密钥", "There are no Open311 keys yet"),
+    "open311_key_line": ("{id}  {name}  创建于 {created}  {state}", "{id}  {name}  created {created}  {state}"),
+    "open311_key_in_use": ("有效", "in use"),
+    "open311_key_revoked_at": ("已于 {at} 吊销", "revoked {at}"),
+})
+
+
+@main.group("open311")
+def open311_group() -> None:
+    """Open311 GeoReport v2 (/open311/v2): the civic apps allowed to file requests."""
+
+
+@open311_group.group("key")
+def open311_key() -> None:
+    """Create, list and revoke the API keys of civic apps."""
+
+
+@open311_key.command("create")
+@click.argument("name")
+def open311_key_create(name: str) -> None:
+    """Register the app NAME; prints its key alone on the last line (shown only this once)."""
+    from plaza.api.open311 import keys
+
+    with _plaza() as instance, instance.db.write() as conn:
+        key, secret = keys.create(conn, name)
+    click.echo(_("open311_key_created", name=key.name, id=key.id))
+    click.echo(secret)
+
+
+@open311_key.command("list")
+def open311_key_list() -> None:
+    """Every key: id, app name, when it was created, whether it is revoked (never the key)."""
+    from plaza.api.open311 import keys
+
+    with _plaza() as instance, instance.db.read() as conn:
+        found = keys.all_keys(conn)
+    if not found:
+        click.echo(_("open311_keys_none"))
+        return
+    for key in found:
+        state = (_("open311_key_revoked_at", at=_beijing_time(key.revoked_at)) if key.revoked_at
+                 else _("open311_key_in_use"))
+        click.echo(_("open311_key_line", id=key.id, name=key.name, created=_beijing_time(key.created_at), state=state))
+
+
+@open311_key.command("revoke")
+@click.argument("name_or_id", metavar="NAME_OR_ID")
+def open311_key_revoke(name_or_id: str) -> None:
+    """Stop the key of an app (by its name or id) from filing anything more."""
+    from plaza.api.open311 import keys
+
+    with _plaza() as instance, instance.db.write() as conn:
+        key = keys.revoke(conn, name_or_id)
+    click.echo(_("open311_key_revoked", name=key.name, id=key.id, at=_beijing_time(key.revoked_at)))
 
 
 if __name__ == "__main__":  # pragma: no cover

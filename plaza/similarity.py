@@ -19,6 +19,7 @@ import sys
 import unicodedata
 import zlib
 from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 
 #: Bumped whenever a signature of the same text would change.
@@ -167,6 +168,26 @@ def similarity(a: bytes, b: bytes) -> float:
         return 0.0
     same = sum(x == y for x, y in zip(_values(a), _values(b), strict=True))
     return same / SLOTS
+
+
+def similarities(sig: bytes, others: Sequence[bytes]) -> list[float]:
+    """:func:`similarity` of one signature with each of many, at once (a desk's open cases nearby:
+    a few microseconds each, where one by one costs tens)."""
+    import numpy
+
+    if not others:
+        return []
+    mine = numpy.frombuffer(sig, dtype=numpy.uint16)
+    if len(sig) != 2 * SLOTS:
+        raise ValueError(f"a signature has {2 * SLOTS} bytes, not {len(sig)}")
+    if any(len(o) != 2 * SLOTS for o in others):
+        raise ValueError(f"a signature has {2 * SLOTS} bytes")
+    table = numpy.frombuffer(b"".join(others), dtype=numpy.uint16).reshape(len(others), SLOTS)
+    same = (table == mine).sum(axis=1) / SLOTS
+    empty = numpy.all(table == 0xFFFF, axis=1)
+    if is_empty(sig):
+        return [0.0] * len(others)
+    return [0.0 if e else float(v) for v, e in zip(same.tolist(), empty.tolist(), strict=True)]
 
 
 def similar(text_a: str, text_b: str) -> float:

@@ -24,7 +24,8 @@ from plaza.i18n import gettext
 from plaza.instance import Plaza
 from plaza.square import posts
 from plaza.square.posts import NewStatus, Published
-from plaza.storage.schema import accounts, statuses
+from plaza.storage import upsert
+from plaza.storage.schema import accounts, case_followers, statuses
 
 log = logging.getLogger("plaza.desk")
 #: Characters of a reply quoted in a notice (the case page has the whole).
@@ -38,7 +39,9 @@ def case_url(plaza: Plaza, case_id: int, base_url: str | None = None) -> str:
 async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: str | None = None,
                       base_url: str | None = None) -> dict[str, Any]:
     """File a case at a desk; returns it as its citizen sees it. Rate-limited per citizen (or
-    Open311 key, or address)."""
+    Open311 key, or address). The citizen who just filed it hears nothing more (the answer is the
+    receipt); a case opened by a post is acknowledged in the post's thread instead
+    (:func:`acknowledge_post`)."""
     plaza.limits.hit("case", limit_key or str(new.citizen_id))
     db = plaza.db
 
@@ -50,19 +53,22 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
 
     new = await plaza.compute(assess)  # the router is CPU work
 
-    def job() -> dict[str, Any]:
+    def job() -> int:  # only the write under the write lock; the answer is read after
         with db.write() as conn:
-            desk = desks.get(conn, desk_name)
-            case_id = cases.submit(conn, desk, new)
+            return cases.submit(conn, desks.get(conn, desk_name), new)
+
+    case_id = await db.batched(job)
+
+    def answer() -> dict[str, Any]:
+        with db.read() as conn:
             case = cases.load(conn, case_id)
-            _notice(plaza, conn, desk, case, "start", {}, base_url)
             who = cases.Standing(frozenset({cases.CITIZEN}), None) if new.citizen_id else cases.NOBODY
             body = cases.view(conn, case, who)
-            if new.citizen_id is None:  # an Open311 client without an account: its token follows it
-                body["token"] = case.token
-            return body
+        if new.citizen_id is None:  # an Open311 client without an account: its token follows it
+            body["token"] = case.token
+        return body
 
-    return await db.batched(job)
+    return await plaza.read(answer)
 
 
 async def act_on_case(plaza: Plaza, case_id: int, action: str, actor: Row[Any] | None, *, version: int,
@@ -106,6 +112,24 @@ async def read_case(plaza: Plaza, case_id: int, viewer: Row[Any] | None, *, via:
                 cases.log_read(conn, case_id, viewer_id, who, via)
         await db.batched(log_it)
     return body
+
+
+async def follow_case(plaza: Plaza, case_id: int, account: Row[Any]) -> bool:
+    """Follow (关注) a case someone else filed — "already reported: follow it" — so its steps
+    reach ``account`` as they reach its citizen. True when newly followed (the citizen of the
+    case, or a follower already, changes nothing)."""
+    db = plaza.db
+
+    def job() -> bool:
+        with db.write() as conn:
+            case = cases.load(conn, case_id)  # 404 when there is none
+            if case.citizen_id == account.id:
+                return False
+            added = conn.execute(upsert.insert(conn, case_followers).values(case_id=case.id, account_id=account.id)
+                                 .on_conflict_do_nothing())
+            return bool(added.rowcount)
+
+    return await db.batched(job)
 
 
 def post_intake(plaza: Plaza, opened: list[int]) -> Callable[[Connection, Published], None]:

@@ -34,6 +34,8 @@ from plaza.clock import utcnow
 from plaza.demo.cast import ACCOUNTS as CAST
 from plaza.demo.cast import TOPICS as CAST_TOPICS
 from plaza.demo.cast import CastAccount
+from plaza.demo.desk import SIGN_INS as DESK_SIGN_INS
+from plaza.demo.desk import load_desks
 from plaza.demo.generate import WINDOW_MINUTES, DemoData, generate
 from plaza.errors import Conflict, PlazaError
 from plaza.identity.passwords import hash_password
@@ -67,8 +69,8 @@ i18n.register({
     ),
 })
 
-#: Called as ``progress(stage, done, total)``; stages: cast, citizens, follows, posts, likes, hosts,
-#: matrices, admin.
+#: Called as ``progress(stage, done, total)``; stages: cast, citizens, follows, posts, likes,
+#: desk_accounts, desk_cases, desk, hosts, matrices, admin.
 Progress = Callable[[str, int, int], None]
 
 
@@ -87,6 +89,13 @@ class LoadReport:
     reblogs: int = 0
     likes: int = 0
     topics: int = 0
+    #: the service desks' cases (plaza.demo.desk): all, still open, overdue now; the posts they made
+    cases: int = 0
+    cases_open: int = 0
+    cases_overdue: int = 0
+    case_posts: int = 0
+    #: accounts the desks brought: departments, city governments, operators
+    desk_accounts: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -119,7 +128,7 @@ def _sign_ins(cast: Iterable[CastAccount]) -> tuple[tuple[str, str], ...]:
     found = [(ADMIN_USERNAME, "admin"), (DEMO_USERNAME, "citizen")]
     if government:
         found.append((government, "government"))
-    return tuple(found)
+    return (*found, *DESK_SIGN_INS)
 
 
 def parent_first(cast: Iterable[CastAccount]) -> list[CastAccount]:
@@ -148,8 +157,9 @@ def is_loaded(plaza: Any) -> bool:
 
 
 def load_demo(plaza: Any, seed: int = 2022, citizens: int = 3000, posts: int = 6000,
-              progress: Progress | None = None) -> LoadReport:
-    """Load the demo into ``plaza`` unless it is already there; see the module docstring."""
+              progress: Progress | None = None, cases_per_day: float | None = None) -> LoadReport:
+    """Load the demo into ``plaza`` unless it is already there; see the module docstring.
+    ``cases_per_day`` is the service desks' volume (by default in proportion to ``citizens``)."""
     started = time.monotonic()
     sign_ins = _sign_ins(CAST)
     if is_loaded(plaza):
@@ -158,12 +168,15 @@ def load_demo(plaza: Any, seed: int = 2022, citizens: int = 3000, posts: int = 6
     for username in (DEMO_USERNAME, *(a.username for a in data.accounts[:1])):
         if accounts.find_by_username(plaza.db, username) is not None:
             raise Conflict("demo_interrupted", username=username)
-    return _Loader(plaza, data, seed, progress).run(started, sign_ins)
+    return _Loader(plaza, data, seed, progress, cases_per_day).run(started, sign_ins)
 
 
 class _Loader:
-    def __init__(self, plaza: Any, data: DemoData, seed: int, progress: Progress | None) -> None:
+    def __init__(self, plaza: Any, data: DemoData, seed: int, progress: Progress | None,
+                 cases_per_day: float | None = None) -> None:
         self.plaza = plaza
+        self.seed = seed
+        self.cases_per_day = cases_per_day
         self.db = plaza.db
         self.data = data
         self.rng = random.Random(f"{seed}:load")
@@ -195,6 +208,10 @@ class _Loader:
         follow_count = self.create_follows()
         replies, reblogs = self.create_posts()
         likes = self.create_likes()
+        desk = load_desks(self.plaza, self.seed, now=self.now, password_hash=self.password_hash,
+                          citizens=[self.rows[c.username] for c in self.data.citizens if c.username in self.rows]
+                          + [self.rows[DEMO_USERNAME]],
+                          cases_per_day=self.cases_per_day, progress=self.progress)
         self.backdate_notifications()
         self.curate_topics()
         self.create_matrices()
@@ -202,9 +219,10 @@ class _Loader:
         with self.db.read() as conn:
             topics_after = conn.execute(select(func.count()).select_from(topics)).scalar_one()
         return LoadReport(
-            loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1, follows=follow_count,
+            loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1 + desk.accounts, follows=follow_count,
             posts=len(self.status_of), replies=replies, reblogs=reblogs, likes=likes,
-            topics=int(topics_after - topics_before), skipped=dict(self.skipped),
+            topics=int(topics_after - topics_before), cases=desk.cases, cases_open=desk.open,
+            cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts, skipped={**self.skipped, **desk.skipped},
             seconds=time.monotonic() - started)
 
     # —— accounts ——

@@ -46,7 +46,7 @@ from plaza.storage.schema import accounts, case_data_reads, case_followers, case
 from plaza.workflow import engine
 from plaza.workflow.declaration import SYSTEM
 from plaza.workflow.engine import Actor, Move, Subject
-from plaza.workflow.worktime import BEIJING, NATIONAL
+from plaza.workflow.worktime import BEIJING, NATIONAL, in_utc
 
 SOURCES = ("post", "web", "open311", "api")
 MAX_TEXT_CHARS = 2000
@@ -109,7 +109,7 @@ def public_address(address: str) -> str:
 def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> int:
     """Open a case at ``desk``: checked, its place resolved within the desk's region, personal
     data masked for the public, and the workflow started (submitted). Returns its id."""
-    at = as_utc(at or utcnow())
+    at = in_utc(at or utcnow())
     if new.source not in SOURCES:
         raise Invalid("case_source_invalid", value=new.source)
     text = _bounded(new.text, MAX_TEXT_CHARS)
@@ -692,13 +692,11 @@ def similar(conn: Connection, desk: Desk, text: str, *, county: str | None = Non
         where.append(c.category_id == category_id)
     if exclude is not None:
         where.append(c.id != exclude)
-    rows = conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
-                        .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all()
+    rows = [r for r in conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
+                                    .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all() if r.signature]
+    scores = similarity.similarities(mine_sig, [bytes.fromhex(r.signature) for r in rows])
     found: list[tuple[float, int]] = []
-    for row in rows:
-        if not row.signature:
-            continue
-        score = similarity.similarity(mine_sig, bytes.fromhex(row.signature))
+    for row, score in zip(rows, scores, strict=True):
         if (lat is not None and lon is not None and row.lat is not None and row.lon is not None
                 and _metres(lat, lon, row.lat, row.lon) > DUPLICATE_METRES):
             continue

@@ -129,9 +129,9 @@ def propose(conn: Connection, desk: Desk, text: str, k: int = 3) -> list[Proposa
     text = (text or "").strip()
     if not text:
         raise Invalid("case_text_missing")
-    codes = {c.path: c.code for c in catalogue.leaves(conn, desk.id)}
-    return [Proposal(s.category, codes.get(s.category), s.department, float(s.confidence))
-            for s in _router(conn, desk).propose(text[:2000], k=k)]
+    found = _router(conn, desk).propose(text[:2000], k=k)
+    codes = catalogue.codes_of(conn, desk.id, [s.category for s in found])
+    return [Proposal(s.category, codes.get(s.category), s.department, float(s.confidence)) for s in found]
 
 
 def stale(conn: Connection, now: datetime | None = None) -> list[Desk]:

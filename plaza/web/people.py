@@ -16,6 +16,7 @@ from plaza.square import accounts, follows, notifications, timelines
 from plaza.square.views import account_path
 from plaza.square.visibility import may_review
 from plaza.web.common import load, older_than, page_of, plaza_of, require_viewer
+from plaza.web.desk_pages import desk_of
 from plaza.web.rendering import remember_language, render
 from plaza.web.sessions import checked_form, current_account
 
@@ -47,7 +48,7 @@ async def profile(request: Request) -> Response:
         except NotFound:
             parent = None
     return render(request, "profile.html", {
-        "account": account, "following": following, "parent": parent,
+        "account": account, "following": following, "parent": parent, "desk": desk_of(plaza_of(request), account),
         "statuses": load(request, ids, review=True), "older_max_id": older_than(ids, page)})
 
 

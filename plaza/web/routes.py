@@ -10,8 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from plaza.web import admin, auth, feeds, hot, oauth_pages, people, posting, topics
-from plaza.web import desk_board as desk_pages
+from plaza.web import admin, auth, desk_board, desk_pages, feeds, hot, oauth_pages, people, posting, topics
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import (
     SignInRequired,
@@ -80,7 +79,16 @@ def routes() -> list[BaseRoute]:
         Route("/@{username}/unfollow", people.unfollow, methods=["POST"]),
         Route("/@{username}/{status_id}", posting.status_page, name="status"),
         # the service desk's board and figures (服务台公示)
-        Route("/desks/{desk}", desk_pages.desk_board, name="desk_board"),
+        Route("/desks/{desk}", desk_board.desk_board, name="desk_board"),
+        # the city service desk (城市服务台): cases, the web form, "my cases", the queue, inboxes
+        Route("/cases/{id}", desk_pages.case_page, name="case"),
+        Route("/cases/{id}/actions/{action}", desk_pages.case_action, methods=["POST"]),
+        Route("/cases/{id}/follow", desk_pages.follow, methods=["POST"]),
+        Route("/desks/{desk}/new", desk_pages.new_case_form, name="new_case"),
+        Route("/desks/{desk}/new", desk_pages.new_case_submit, methods=["POST"]),
+        Route("/desks/{desk}/queue", desk_pages.queue_page, name="desk_queue"),
+        Route("/me/cases", desk_pages.my_cases, name="my_cases"),
+        Route("/departments/{username}/inbox", desk_pages.inbox_page, name="department_inbox"),
     ]
 
 

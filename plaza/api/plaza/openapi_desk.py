@@ -155,6 +155,22 @@ def paths() -> dict[str, Any]:
                        "and its account)", "security": _BEARER, "parameters": [desk],
             "requestBody": _body({"text": _STR}, ["text"]),
             "responses": {"200": _json(_ref("Suggestions"), "proposals, best first"), **errors}}},
+        "/api/plaza/v1/desks/{desk}/metrics": {"get": {
+            "summary": "The desk's published figures for a period (day 2026-11-07, week 2026-W45, month "
+                       "2026-11, quarter 2026-Q4, year 2026; Beijing time): received, 受理率, 按时签收率, "
+                       "按时办结率, 办结率, 满意率, 发回重办率, 退回率, 响应率, 解决率, working-hour medians and "
+                       "p90, fix rate — each with its numerator and denominator; by department, category, "
+                       "category_leaf or county; format json, csv or xlsx",
+            "parameters": [desk, *({"name": n, "in": "query", "required": False, "schema": _STR}
+                                   for n in ("period", "by", "format"))],
+            "responses": {"200": {"description": "the figures", "content": {
+                "application/json": {"schema": {"type": "object", "required": ["desk", "period", "totals"]}},
+                "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                "404": _ERROR, "422": _ERROR}}},
+        "/api/plaza/v1/desks/{desk}/board": {"get": {
+            "summary": "The desk's board (the #topic# column): today and this month, satisfaction, the latest "
+                       "replies (masked), by category and county, the last 30 days", "parameters": [desk],
+            "responses": {"200": _json({"type": "object"}, "the board"), "404": _ERROR}}},
         "/api/plaza/v1/cases": {
             "get": {"summary": "The caller's cases (filed, or followed)", "security": _BEARER, "parameters": page,
                     "responses": {"200": cases, "401": _ERROR}},
