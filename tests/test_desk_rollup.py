@@ -264,6 +264,28 @@ def test_a_case_awaiting_outside_the_working_states_still_falls_due(plaza) -> No
     assert totals.rate("on_time_reply_rate").denominator == 1
 
 
+def test_a_case_received_just_after_beijing_midnight_falls_due_in_its_own_month(plaza) -> None:
+    """00:10 on 1 December in Beijing is still 30 November in UTC, as times are stored."""
+    mas = mas_desk(plaza)
+    with use(ManualClock(beijing("2026-12-01T00:10"))) as clock:
+        with plaza.db.write() as conn:
+            case_id = cases.submit(conn, mas.desk, NewCase(text=TEXTS[0], source="web", category=INFRASTRUCTURE,
+                                                          address=HUASHAN, citizen_id=mas.citizen.id))
+            cases.act(conn, case_id, "accept", mas.staff.id, version=1, fields={})
+            cases.act(conn, case_id, "forward", mas.staff.id, version=2, fields={})
+        clock.at = beijing("2026-12-20T09:00")  # never acknowledged nor answered: both limits passed
+
+    def due(period: str) -> tuple[int, int]:
+        with plaza.db.read() as conn:
+            totals = metrics.compute(conn, mas.desk, metrics.parse_period(period),
+                                     now=beijing("2026-12-20T09:00")).totals
+        return (totals.rate("on_time_acknowledgement_rate").denominator,
+                totals.rate("on_time_reply_rate").denominator)
+
+    assert due("2026-12") == (1, 1) and due("2026-12-01") == (1, 1)
+    assert due("2026-11") == (0, 0) and due("2026-11-30") == (0, 0)
+
+
 # --- percentiles -------------------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -225,6 +225,11 @@ def _bucket_or_null(column: Any) -> ColumnElement[Any]:
     return case((column.is_(None), null()), else_=_bucket(column))
 
 
+def _midnight(day: date) -> datetime:
+    """A Beijing day's first moment, in UTC (as times are stored: SQLite keeps no offset)."""
+    return datetime.combine(day, time(0), BEIJING).astimezone(UTC)
+
+
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
@@ -402,8 +407,8 @@ def read(conn: Connection, desk_id: int, first: date, end: date, dimension: str,
     stand at ``now``; a case received at or before ``aged_at`` counts as aged. One statement
     (one snapshot): the rollup's rows, the awaiting cases past their limit, and the aged cases of
     the day ``aged_at`` falls in."""
-    start_at = datetime.combine(first, time(0), BEIJING)
-    end_at = datetime.combine(end, time(0), BEIJING)
+    start_at = _midnight(first)
+    end_at = _midnight(end)
     tallies: dict[str, Tally] = {}
     awaiting: dict[str, Tally] = {}
     for row in conn.execute(statement(conn, desk_id, first, end, dimension, now=now, aged_at=aged_at)):
@@ -431,8 +436,8 @@ def statement(conn: Connection, desk_id: int, first: date, end: date, dimension:
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     now, aged_at = as_utc(now), as_utc(aged_at)
-    start_at = datetime.combine(first, time(0), BEIJING)
-    end_at = datetime.combine(end, time(0), BEIJING)
+    start_at = _midnight(first)
+    end_at = _midnight(end)
     aged_day = aged_at.astimezone(BEIJING).date()
     r = case_rollup.c
     stored = (select(*_part(0, r.member, {
@@ -447,8 +452,8 @@ def statement(conn: Connection, desk_id: int, first: date, end: date, dimension:
         resolved = conditions()["resolved"]
         parts.append(select(*_part(2, member, {"aged": func.count(), "aged_fixed": func.count(case((resolved, 1)))}))
                      .select_from(_source(dimension))
-                     .where(_c.desk_id == desk_id, _c.created_at >= max(start_at, datetime.combine(
-                         aged_day, time(0), BEIJING)), _c.created_at <= aged_at, _c.created_at < end_at)
+                     .where(_c.desk_id == desk_id, _c.created_at >= max(start_at, _midnight(aged_day)),
+                            _c.created_at <= aged_at, _c.created_at < end_at)
                      .group_by(member))
     return union_all(*parts)
 
