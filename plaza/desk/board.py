@@ -10,17 +10,17 @@ the public reply text and the case's title, both masked (plaza.privacy), never t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, case, cast, func, select
+from sqlalchemy import Connection, select
 
 from plaza import privacy, regions
 from plaza.clock import as_utc, utcnow
-from plaza.desk import metrics
+from plaza.desk import metrics, rollup
 from plaza.desk.desks import Desk
-from plaza.desk.workflow import OPEN
 from plaza.storage.schema import accounts, cases, desk_categories
 from plaza.workflow.worktime import BEIJING
 
@@ -142,89 +142,53 @@ class Board:
         }
 
 
-def _local_day(conn: Connection) -> Any:
-    """The Beijing date of ``created_at``, in SQL (times are stored in UTC)."""
-    if conn.dialect.name == "sqlite":
-        return func.date(cases.c.created_at, "+8 hours")
-    return cast(func.timezone("Asia/Shanghai", cases.c.created_at), Date)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def summary(conn: Connection, desk: Desk, *, now: datetime | None = None) -> Board:
-    """The board of ``desk`` as it stands at ``now``."""
+    """The board of ``desk`` as it stands at ``now``: its counts from the rollup
+    (:mod:`plaza.desk.rollup`) — the days of this month and of the last 30, and this month per
+    first-level category and county —, the latest replies from ``cases``."""
     now = as_utc(now or utcnow())
-    c = cases.c
     today = metrics.today(now)
     month = metrics.of_date(today, "month")
-    is_open = c.state.in_(OPEN)
-    is_closed = c.state == "closed"
-
-    # This month: one scan, by (category, county).
-    month_rows = conn.execute(
-        select(c.category_id, c.county_code, func.count().label("received"),
-               func.count(case((is_open, 1))).label("open"), func.count(case((is_closed, 1))).label("closed"),
-               *(func.count(case((c.satisfaction == level, 1))).label(level) for level in metrics.SATISFIED),
-               func.count(case((c.satisfaction == "dissatisfied", 1))).label("dissatisfied"))
-        .where(c.desk_id == desk.id, c.created_at >= month.start_at, c.created_at < month.end_at)
-        .group_by(c.category_id, c.county_code)).all()
-    received = sum(r.received for r in month_rows)
-    month_open = sum(r.open for r in month_rows)
-    month_closed = sum(r.closed for r in month_rows)
-    month_tally = Tally(received, month_open, month_closed, received - month_open - month_closed)
-    satisfaction = Satisfaction(sum(r.satisfied for r in month_rows), sum(r.basically_satisfied for r in month_rows),
-                                sum(r.dissatisfied for r in month_rows))
-
-    level_one = _level_one(conn, desk, {r.category_id for r in month_rows if r.category_id})
-    categories: dict[str | None, list[int]] = {}
-    counties: dict[str | None, list[int]] = {}
-    for row in month_rows:
-        top = level_one.get(row.category_id) if row.category_id else None
-        into = categories.setdefault(top[0] if top else None, [0, 0])
-        into[0] += row.received
-        into[1] += row.closed
-        into = counties.setdefault(row.county_code, [0, 0])
-        into[0] += row.received
-        into[1] += row.closed
-    names = {code: name for code, name in level_one.values()}
-    by_category = _shares({k: (names.get(k, "") if k else "", v) for k, v in categories.items()})
-    by_county = _shares({k: (_county_name(k) if k else "", v) for k, v in counties.items()})
-
-    # The last 30 days, by Beijing date (today's tally is the last of them).
     first = today - timedelta(days=DAYS - 1)
-    start = metrics.of_date(first, "day").start_at
-    day_column = _local_day(conn).label("day")
-    day_rows = conn.execute(
-        select(day_column, func.count().label("received"), func.count(case((is_open, 1))).label("open"),
-               func.count(case((is_closed, 1))).label("closed"))
-        .where(c.desk_id == desk.id, c.created_at >= start).group_by(day_column)).all()
-    per_day = {_as_date(r.day): r for r in day_rows}
-    daily = tuple(Day(d, per_day[d].received if d in per_day else 0, per_day[d].closed if d in per_day else 0)
+    per_day = rollup.daily(conn, desk.id, min(first, month.first), max(today + timedelta(days=1), month.end))
+
+    def tally(counts: Counter[str]) -> Tally:
+        return Tally(counts["received"], counts["open"], counts["closed"],
+                     counts["received"] - counts["open"] - counts["closed"])
+
+    this_month: Counter[str] = Counter()
+    for day, counts in per_day.items():
+        if month.first <= day < month.end:
+            this_month.update(counts)
+    satisfaction = Satisfaction(this_month["satisfied"], this_month["basically_satisfied"], this_month["dissatisfied"])
+    daily = tuple(Day(d, per_day[d]["received"] if d in per_day else 0, per_day[d]["closed"] if d in per_day else 0)
                   for d in (first + timedelta(days=i) for i in range(DAYS)))
-    t = per_day.get(today)
-    today_tally = (Tally(t.received, t.open, t.closed, t.received - t.open - t.closed) if t is not None
-                   else Tally(0, 0, 0, 0))
 
-    return Board(desk, today, month, today_tally, month_tally, satisfaction, latest_replies(conn, desk, now=now),
-                 by_category, by_county, daily)
+    shares = {key: counts for key, counts in rollup.members(conn, desk.id, ("category", "county"), month.first,
+                                                             month.end, ("received", "closed")).items()
+              if counts["received"] > 0}
+    level_one = _categories(conn, {int(m) for (d, m) in shares if d == "category" and m})
+    categories: dict[str | None, tuple[str, list[int]]] = {}
+    counties: dict[str | None, tuple[str, list[int]]] = {}
+    for (dimension, member), counts in shares.items():
+        if dimension == "category":
+            code, name = level_one.get(int(member), (None, "")) if member else (None, "")
+            into = categories.setdefault(code, (name, [0, 0]))[1]
+        else:
+            into = counties.setdefault(member or None, (_county_name(member) if member else "", [0, 0]))[1]
+        into[0] += counts["received"]
+        into[1] += counts["closed"]
+    return Board(desk, today, month, tally(per_day.get(today, Counter())), tally(this_month), satisfaction,
+                 latest_replies(conn, desk, now=now), _shares(categories), _shares(counties), daily)
 
 
-def _level_one(conn: Connection, desk: Desk, ids: set[int]) -> dict[int, tuple[str, str]]:
-    """Category ids → (code, name) of their first-level category."""
+def _categories(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """First-level category ids → (code, name)."""
     if not ids:
         return {}
-    rows = conn.execute(select(desk_categories.c.id, desk_categories.c.path, desk_categories.c.code,
-                               desk_categories.c.level).where(desk_categories.c.desk_id == desk.id)).all()
-    tops = {r.path: (r.code, r.path) for r in rows if r.level == 1}
-    out = {}
-    for row in rows:
-        if row.id in ids:
-            top = tops.get(row.path.split("/")[0])
-            if top is not None:
-                out[row.id] = top
-    return out
+    return {r.id: (r.code, r.path) for r in conn.execute(
+        select(desk_categories.c.id, desk_categories.c.code, desk_categories.c.path)
+        .where(desk_categories.c.id.in_(ids)))}
 
 
 def _county_name(code: str) -> str:

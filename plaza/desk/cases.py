@@ -25,7 +25,7 @@ from sqlalchemy import text as sql
 from plaza import privacy, regions, similarity
 from plaza.accounts import operators
 from plaza.clock import as_utc, utcnow
-from plaza.desk import catalogue, desks, limits
+from plaza.desk import catalogue, desks, limits, rollup
 from plaza.desk.desks import Desk
 from plaza.desk.workflow import (
     CASE,
@@ -165,6 +165,7 @@ def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = 
     engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
                  data={"source": new.source, **({"status_id": str(new.source_status_id)}
                                                 if new.source_status_id else {})})
+    rollup.record(conn, None, rollup.contribution(conn, case_id))
     return case_id
 
 
@@ -427,6 +428,7 @@ def _sync(conn: Connection, move: Move) -> None:
                         .where(cases.c.id == subject.subject_id)).first()
     if case is None:
         return
+    before = rollup.contribution(conn, subject.subject_id)
     if action == "accept":
         values["accepted_at"] = move.at
         if data.get("category"):
@@ -477,6 +479,7 @@ def _sync(conn: Connection, move: Move) -> None:
     elif action == "reopen":
         values.update(reopen_count=case.reopen_count + 1, closed_at=None, reject_reason=None, duplicate_of=None)
     conn.execute(update(cases).where(cases.c.id == subject.subject_id).values(**values))
+    rollup.record(conn, before, rollup.contribution(conn, subject.subject_id))
 
 
 engine.observe(CASE, _sync)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -722,4 +723,25 @@ open311_keys = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The desk's figures kept as they change (plaza.desk.rollup): per desk, grouping (``total``,
+#: ``department``, ``category`` — the first-level one —, ``leaf`` — the case's own —, ``county``),
+#: Beijing day of receipt and group member ("" for none), how many of the cases received that day
+#: meet each condition the figures count, and the working hours to acknowledge and to reply as
+#: histograms ("bucket:count,…"). Every step of a case adds its change in one UPSERT.
+CASE_ROLLUP_COUNTS = (
+    "received", "accepted", "ack_decided", "ack_on_time", "ack_pending", "reply_decided", "reply_on_time",
+    "reply_pending", "open", "closed", "rated", "satisfied", "basically_satisfied", "dissatisfied", "replied",
+    "reworked", "forwarded", "returned", "resolved")
+case_rollup = Table(
+    "case_rollup",
+    metadata,
+    Column("desk_id", ID, ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True),
+    Column("dimension", String(10), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("member", String(24), primary_key=True),
+    *(Column(name, Integer, nullable=False, default=0, server_default="0") for name in CASE_ROLLUP_COUNTS),
+    Column("acknowledge_hours", Text, nullable=False, default="", server_default=""),
+    Column("reply_hours", Text, nullable=False, default="", server_default=""),
 )
