@@ -1,7 +1,7 @@
 """case_rollup: the desk's figures kept per desk, grouping, day and member as cases move
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 
 Cases stored before this revision are counted by ``plaza desk rollup rebuild`` (the rollup's
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
