@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -73,7 +74,6 @@ from sqlalchemy import (
 
 from plaza.clock import as_utc
 from plaza.desk.workflow import OPEN, WORKING
-from plaza.storage import upsert
 from plaza.storage.schema import CASE_ROLLUP_COUNTS, case_rollup, cases, desk_categories
 from plaza.workflow.worktime import BEIJING
 
@@ -246,15 +246,23 @@ class Contribution:
     buckets: tuple[int | None, ...]
 
 
+@lru_cache(maxsize=4)
+def _contribution_statement(dialect: str) -> Any:
+    """The statement reading one case's contribution, built once per dialect (it is a large
+    expression: building it for every step cost more than running it)."""
+    members = _members()
+    day = func.date(_c.created_at, "+8 hours") if dialect == "sqlite" else cast(
+        func.timezone("Asia/Shanghai", _c.created_at), Date)
+    return (select(_c.desk_id, day.label("day"),
+                   *(members[d].label(f"m_{d}") for d in DIMENSIONS),
+                   *(case((cond, 1), else_=0).label(name) for name, cond in conditions().items()),
+                   *(_bucket_or_null(getattr(_c, h)).label(f"b_{h}") for h in HISTOGRAMS))
+            .select_from(_WITH_TOP).where(_c.id == bindparam("case_id")))
+
+
 def contribution(conn: Connection, case_id: int) -> Contribution | None:
     """The case's contribution as its row stands in this transaction (None when there is no such case)."""
-    members = _members()
-    row = conn.execute(
-        select(_c.desk_id, local_day(conn, _c.created_at).label("day"),
-               *(members[d].label(f"m_{d}") for d in DIMENSIONS),
-               *(case((cond, 1), else_=0).label(name) for name, cond in conditions().items()),
-               *(_bucket_or_null(getattr(_c, h)).label(f"b_{h}") for h in HISTOGRAMS))
-        .select_from(_WITH_TOP).where(_c.id == case_id)).first()
+    row = conn.execute(_contribution_statement(conn.dialect.name), {"case_id": case_id}).first()
     if row is None:
         return None
     return Contribution(int(row.desk_id), _as_date(row.day),
@@ -289,6 +297,22 @@ def _deltas(before: Contribution | None, after: Contribution | None) -> list[tup
     return out
 
 
+@lru_cache(maxsize=8)
+def _upsert(dialect: str, returning: bool) -> Any:
+    """The UPSERT adding a row's counts, built once per dialect (executed for many rows at once)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = [*_KEY, *COUNTS, *HISTOGRAMS]
+    statement = insert(case_rollup).values({name: bindparam(name) for name in columns})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(_KEY), set_={n: case_rollup.c[n] + statement.excluded[n] for n in COUNTS})
+    if returning:
+        r = case_rollup.c
+        statement = statement.returning(r.desk_id, r.dimension, r.day, r.member, *(r[h] for h in HISTOGRAMS))
+    return statement
+
+
 def record(conn: Connection, before: Contribution | None, after: Contribution | None) -> None:
     """Add a case's change (``after`` − ``before``) to the rollup, inside the caller's
     transaction: one UPSERT of the counts; when working hours changed, the histograms of the
@@ -298,15 +322,12 @@ def record(conn: Connection, before: Contribution | None, after: Contribution | 
         return
     values = [{**dict(zip(_KEY, key, strict=True)), **dict(zip(COUNTS, counts, strict=True)),
                "acknowledge_hours": "", "reply_hours": ""} for key, counts, _ in changes]
-    statement = upsert.insert(conn, case_rollup).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY), set_={n: case_rollup.c[n] + statement.excluded[n] for n in COUNTS})
     moved = {key: histograms for key, _, histograms in changes if any(histograms)}
     if not moved:
-        conn.execute(statement)
+        conn.execute(_upsert(conn.dialect.name, False), values)
         return
     r = case_rollup.c
-    found = conn.execute(statement.returning(r.desk_id, r.dimension, r.day, r.member, *(r[h] for h in HISTOGRAMS)))
+    found = conn.execute(_upsert(conn.dialect.name, True), values)
     rewritten = []
     for row in found:
         key = (int(row.desk_id), row.dimension, _as_date(row.day), row.member)
