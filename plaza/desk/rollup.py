@@ -309,7 +309,7 @@ def _upsert(dialect: str, returning: bool) -> Any:
         index_elements=list(_KEY), set_={n: case_rollup.c[n] + statement.excluded[n] for n in COUNTS})
     if returning:
         r = case_rollup.c
-        statement = statement.returning(r.desk_id, r.dimension, r.day, r.member, *(r[h] for h in HISTOGRAMS))
+        return statement.returning(r.desk_id, r.dimension, r.day, r.member, *(r[h] for h in HISTOGRAMS))
     return statement
 
 
