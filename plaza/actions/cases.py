@@ -45,17 +45,18 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
     plaza.limits.hit("case", limit_key or str(new.citizen_id))
     db = plaza.db
 
-    def assess() -> NewCase:  # routing and dedupe read only: outside the write lock
+    def assess() -> tuple[desks.Desk, NewCase]:  # routing and dedupe read only: outside the write lock
         with db.read() as conn:
-            found = cases.assess(conn, desks.get(conn, desk_name), new, propose=routing.propose)
-        return replace(new, proposals=found.proposals, similar_to=found.similar_to,
-                       similar_score=found.similar_score)
+            desk = desks.get(conn, desk_name)
+            found = cases.assess(conn, desk, new, propose=routing.propose)
+        return desk, replace(new, proposals=found.proposals, similar_to=found.similar_to,
+                             similar_score=found.similar_score)
 
-    new = await plaza.compute(assess)  # the router is CPU work
+    desk, new = await plaza.compute(assess)  # the router is CPU work
 
     def job() -> int:  # only the write under the write lock; the answer is read after
         with db.write() as conn:
-            return cases.submit(conn, desks.get(conn, desk_name), new)
+            return cases.submit(conn, desk, new)
 
     case_id = await db.batched(job)
 
