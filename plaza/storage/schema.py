@@ -658,6 +658,9 @@ cases = Table(
     # newest first (or the soonest due first) without touching the rest.
     Index("ix_cases_desk_open", "desk_id", "created_at", sqlite_where=text(OPEN_CASE),
           postgresql_where=text(OPEN_CASE)),
+    # intake's look for the same problem reported nearby: a county's open cases, newest first
+    Index("ix_cases_desk_open_county", "desk_id", "county_code", "created_at", sqlite_where=text(OPEN_CASE),
+          postgresql_where=text(OPEN_CASE)),
     Index("ix_cases_desk_overdue", "desk_id", "created_at", sqlite_where=text("overdue"),
           postgresql_where=text("overdue")),
     Index("ix_cases_desk_escalated", "desk_id", "created_at", sqlite_where=text("escalated"),
