@@ -195,7 +195,7 @@ def main() -> None:
         desk_metrics.empty_database(url)
         plaza = Plaza.from_settings(settings)
         took = desk_metrics.fill(url, plaza, args.cases, datetime.now(UTC))
-        print(f"filled {args.cases:,} cases in {took:.0f} s")
+        print(f"filled {args.cases:,} cases (seconds: {took})")
     else:
         plaza = Plaza.from_settings(settings)
     with plaza.db.read() as conn:

@@ -54,17 +54,16 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
 
     desk, new = await plaza.compute(assess)  # the router is CPU work
 
-    def job() -> int:  # only the write under the write lock; the answer is read after
+    def job() -> Row[Any]:  # only the write under the write lock; the answer is made after
         with db.write() as conn:
-            return cases.submit(conn, desk, new)
+            return cases.file(conn, desk, new)
 
-    case_id = await db.batched(job)
+    case = await db.batched(job)
 
     def answer() -> dict[str, Any]:
         with db.read() as conn:
-            case = cases.load(conn, case_id)
             who = cases.Standing(frozenset({cases.CITIZEN}), None) if new.citizen_id else cases.NOBODY
-            body = cases.view(conn, case, who)
+            body = cases.view(conn, case, who, lookups=cases.Lookups.load(conn, [case], known=[desk]))
         if new.citizen_id is None:  # an Open311 client without an account: its token follows it
             body["token"] = case.token
         return body

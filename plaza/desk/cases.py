@@ -66,7 +66,7 @@ MAX_PHOTOS = 4
 DUPLICATE_SIMILARITY = 0.3
 DUPLICATE_METRES = 500
 DUPLICATE_DAYS = 30
-DUPLICATE_SCAN = 200
+DUPLICATE_SCAN = 100
 #: Roles that may see a case's personal data.
 ENTITLED = frozenset({CITIZEN, DESK, DEPARTMENT, CO_HANDLER})
 
@@ -116,8 +116,13 @@ def public_address(address: str) -> str:
 
 
 def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> int:
+    """:func:`file` a case; its id."""
+    return int(file(conn, desk, new, at=at).id)
+
+
+def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> Row[Any]:
     """Open a case at ``desk``: checked, its place resolved within the desk's region, personal
-    data masked for the public, and the workflow started (submitted). Returns its id."""
+    data masked for the public, and the workflow started (submitted). Returns its row."""
     at = in_utc(at or utcnow())
     if new.source not in SOURCES:
         raise Invalid("case_source_invalid", value=new.source)
@@ -149,7 +154,7 @@ def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = 
     if new.media_ids:
         _claim_media(conn, case_id, new.citizen_id, new.media_ids)
     token = secrets.token_urlsafe(18) if new.source == "open311" else None
-    conn.execute(insert(cases).values(
+    row = conn.execute(insert(cases).returning(*cases.c).values(
         id=case_id, desk_id=desk.id, citizen_id=new.citizen_id, source=new.source,
         source_status_id=new.source_status_id, open311_key_id=new.open311_key_id, token=token,
         category_id=category_id, urgency=urgency, title=title or _title_of(text), text=text,
@@ -160,13 +165,13 @@ def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = 
         media_ids=",".join(map(str, new.media_ids)), state=CASE.initial, version=1,
         signature=similarity.signature(text).hex(), created_at=at, updated_at=at,
         proposals=json.dumps(list(new.proposals), ensure_ascii=False) if new.proposals else "",
-        similar_to=new.similar_to, similar_score=new.similar_score))
+        similar_to=new.similar_to, similar_score=new.similar_score)).one()
     actor = Actor(new.citizen_id, frozenset({CITIZEN}))
     engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
                  data={"source": new.source, **({"status_id": str(new.source_status_id)}
                                                 if new.source_status_id else {})})
     rollup.record(conn, None, rollup.contribution(conn, case_id))
-    return case_id
+    return row  # as written: starting its workflow changes nothing of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,11 +515,15 @@ def place_of(case: Row[Any], private: bool) -> dict[str, Any]:
             "address": case.address if private else case.public_address, "lat": lat, "lon": lon}
 
 
-def history_of(conn: Connection, case: Row[Any], private: bool) -> list[dict[str, Any]]:
+def history_of(conn: Connection, case: Row[Any], private: bool,
+               known: Mapping[int, Any] | None = None) -> list[dict[str, Any]]:
+    """The steps of a case as the reader may see them; ``known`` people need not be read again."""
     events = engine.history(conn, CASE, case.id)
-    people = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
-                                            .where(accounts.c.id.in_({i for e in events for i in
-                                                                       (e.actor_id, e.agency_id) if i})))}
+    people = dict(known or {})
+    missing = {i for e in events for i in (e.actor_id, e.agency_id) if i and i not in people}
+    if missing:
+        people.update({r.id: r for r in conn.execute(
+            select(accounts.c.id, accounts.c.username, accounts.c.display_name).where(accounts.c.id.in_(missing)))})
     out = []
     for event in events:
         if not private and event.action not in PUBLIC_STEPS:
@@ -549,9 +558,9 @@ class Lookups:
     categories: dict[int, catalogue.Category] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: Connection, rows: Sequence[Row[Any]]) -> Lookups:
-        found = cls()
-        for desk_id in {r.desk_id for r in rows}:
+    def load(cls, conn: Connection, rows: Sequence[Row[Any]], known: Sequence[Desk] = ()) -> Lookups:
+        found = cls(desks={d.id: d for d in known})
+        for desk_id in {r.desk_id for r in rows} - set(found.desks):
             found.desks[desk_id] = desks.by_id(conn, desk_id)
         people = {i for r in rows for i in (r.department_id, r.citizen_id, *_ids(r.co_handler_ids)) if i}
         if people:
@@ -622,7 +631,7 @@ def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = Tru
         body["similar_to"] = ({"id": str(case.similar_to), "similarity": case.similar_score}
                               if case.similar_to else None)
     if history:
-        body["history"] = history_of(conn, case, private)
+        body["history"] = history_of(conn, case, private, lookups.people)
     return body
 
 

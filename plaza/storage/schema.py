@@ -574,6 +574,8 @@ desk_limits = Table(
 
 #: A case still being handled (the partial indexes of the queue; plaza.desk.cases says the same).
 OPEN_CASE = "state NOT IN ('closed', 'rejected')"
+#: What intake compares an open case nearby by (plaza.desk.cases.nearest).
+NEARBY_COLUMNS = ("state", "category_id", "lat", "lon", "signature")
 #: A case a department must still answer by its deadline.
 DUE_CASE = "resolve_by IS NOT NULL AND replied_at IS NULL"
 
@@ -658,9 +660,10 @@ cases = Table(
     # newest first (or the soonest due first) without touching the rest.
     Index("ix_cases_desk_open", "desk_id", "created_at", sqlite_where=text(OPEN_CASE),
           postgresql_where=text(OPEN_CASE)),
-    # intake's look for the same problem reported nearby: a county's open cases, newest first
-    Index("ix_cases_desk_open_county", "desk_id", "county_code", "created_at", sqlite_where=text(OPEN_CASE),
-          postgresql_where=text(OPEN_CASE)),
+    # intake's look for the same problem reported nearby: a county's open cases, newest first, with
+    # what the comparison reads (covering: the cases themselves are not visited)
+    Index("ix_cases_desk_open_county", "desk_id", "county_code", "created_at", *NEARBY_COLUMNS,
+          sqlite_where=text(OPEN_CASE), postgresql_where=text(OPEN_CASE)),
     Index("ix_cases_desk_overdue", "desk_id", "created_at", sqlite_where=text("overdue"),
           postgresql_where=text("overdue")),
     Index("ix_cases_desk_escalated", "desk_id", "created_at", sqlite_where=text("escalated"),
