@@ -205,7 +205,8 @@ def main() -> None:
         department = desks.departments(conn, desk)[0].username
         county = conn.execute(select(cases_table.c.county_code).where(
             cases_table.c.desk_id == desk.id, cases_table.c.county_code.is_not(None)).limit(1)).scalar()
-    counties = [(code, name) for code, name in (("340503", "花山区"), ("340504", "雨山区"), ("340521", "当涂县"))
+    counties = [(code, name) for code, name in (("340503", "花山区"), ("340504", "雨山区"), ("340521", "当涂县"),
+                                                 ("500103", "渝中区"), ("500105", "江北区"), ("500106", "沙坪坝区"))
                 if desk.covers(code)] or [(desk.region_code, "")]
     staff, citizens = people(plaza, desk, 200)
     print(f"{total:,} cases; desk @{desk.username}; load average {os.getloadavg()[0]:.1f}")
