@@ -10,6 +10,8 @@ import time
 _lock = threading.Lock()
 _last_ms = 0
 _sequence = 0
+#: The last sequence number given to each recent back-dated millisecond.
+_backdated: dict[int, int] = {}
 #: Six bits of the process id keep two workers that share a millisecond apart.
 _worker = os.getpid() & 0x3F
 
@@ -36,8 +38,12 @@ def new_id(at_ms: int | None = None) -> int:
             else:
                 _last_ms, _sequence = now, 0
             seq = _sequence
-        else:
-            seq = int.from_bytes(os.urandom(2), "big") & 0x3FF
+        else:  # a moment of the past: its own sequence, so ids back-dated to one moment differ
+            seq = _backdated.get(now)
+            seq = int.from_bytes(os.urandom(2), "big") & 0x3FF if seq is None else (seq + 1) & 0x3FF
+            if len(_backdated) > 4096:
+                _backdated.clear()
+            _backdated[now] = seq
         return (now << 16) | (_worker << 10) | seq
 
 
