@@ -6,6 +6,7 @@ both count; ``plaza desk rollup rebuild`` recomputes it. Both databases."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from collections import Counter
@@ -388,3 +389,39 @@ def test_rollup_rebuild_recounts_cases_loaded_behind_its_back(plaza, database_ur
     assert "from 3 cases" in done.output
     assert received() == 3 and stored(plaza) == kept
     assert CliRunner().invoke(main, ["desk", "rollup", "rebuild", "--desk", "nobody"], env=env).exit_code == 1
+
+
+def test_a_group_commits_changes_are_written_once_and_a_failed_job_takes_its_own_along(plaza, monkeypatch) -> None:
+    import asyncio
+
+    from plaza.errors import Invalid
+
+    mas = mas_desk(plaza)
+    writes: list[int] = []
+    real_write = rollup._write
+    monkeypatch.setattr(rollup, "_write", lambda conn, changes: (writes.append(len(changes)), real_write(conn, changes)))
+    with plaza.db.write() as conn:  # outside a batch: written at once
+        case_id = cases.submit(conn, mas.desk, NewCase(text="雨山区佳山路井盖丢了", citizen_id=mas.citizen.id))
+    assert len(writes) == 1
+
+    async def scenario() -> None:
+        async def one(i: int) -> None:
+            def job() -> None:
+                with plaza.db.write() as conn:
+                    cases.submit(conn, mas.desk, NewCase(text=f"花山区湖东路第{i}盏路灯坏了", citizen_id=mas.citizen.id))
+                    if i % 3 == 0:  # refused after its case and its share were made: both undone
+                        raise Invalid("case_text_missing")
+                    if i == 1:
+                        cases.act(conn, case_id, "accept", mas.staff.id, version=1, fields={})
+
+            with contextlib.suppress(Invalid):
+                await plaza.db.batched(job)
+
+        await asyncio.gather(*(one(i) for i in range(12)))
+
+    writes.clear()
+    asyncio.run(scenario())
+    with plaza.db.read() as conn:
+        assert len(conn.execute(select(cases_table.c.id)).all()) == 1 + 8
+    assert 1 <= len(writes) < 9  # one write per group commit, not one per filing
+    assert stored(plaza) == rebuilt(plaza)

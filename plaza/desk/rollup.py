@@ -74,6 +74,7 @@ from sqlalchemy import (
 
 from plaza.clock import as_utc
 from plaza.desk.workflow import OPEN, WORKING
+from plaza.storage import db
 from plaza.storage.schema import CASE_ROLLUP_COUNTS, case_rollup, cases, desk_categories
 from plaza.workflow.worktime import BEIJING
 
@@ -315,11 +316,36 @@ def _upsert(dialect: str, returning: bool) -> Any:
 
 def record(conn: Connection, before: Contribution | None, after: Contribution | None) -> None:
     """Add a case's change (``after`` − ``before``) to the rollup, inside the caller's
-    transaction: one UPSERT of the counts; when working hours changed, the histograms of the
-    rows it touched, read back from that UPSERT (which holds their locks) and written anew."""
+    transaction — in a group-commit batch summed with the batch's other changes and written once
+    just before it commits (plaza.storage.db.defer), else now."""
     changes = _deltas(before, after)
-    if not changes:
-        return
+    if changes and not db.defer(conn, "case_rollup", changes):
+        _write(conn, changes)
+
+
+def _flush(conn: Connection, batches: list[Any]) -> None:
+    """A group commit's changes, summed per row, written in one go (in the one row order)."""
+    summed: dict[tuple[Any, ...], tuple[list[int], list[Counter[int]]]] = {}
+    for changes in batches:
+        for key, counts, histograms in changes:
+            total, hours = summed.setdefault(key, ([0] * len(COUNTS), [Counter() for _ in HISTOGRAMS]))
+            for index, value in enumerate(counts):
+                total[index] += value
+            for index, delta in enumerate(histograms):
+                hours[index].update(delta)
+    merged = []
+    for key, (counts, histograms) in summed.items():
+        histograms = [Counter({b: n for b, n in h.items() if n}) for h in histograms]
+        if any(counts) or any(histograms):
+            merged.append((key, counts, histograms))
+    merged.sort(key=lambda r: (r[0][0], DIMENSIONS.index(r[0][1]), r[0][2], r[0][3]))
+    if merged:
+        _write(conn, merged)
+
+
+def _write(conn: Connection, changes: list[Any]) -> None:
+    """One UPSERT of the counts; when working hours changed, the histograms of the rows it
+    touched, read back from that UPSERT (which holds their locks) and written anew."""
     values = [{**dict(zip(_KEY, key, strict=True)), **dict(zip(COUNTS, counts, strict=True)),
                "acknowledge_hours": "", "reply_hours": ""} for key, counts, _ in changes]
     moved = {key: histograms for key, _, histograms in changes if any(histograms)}
@@ -512,3 +538,6 @@ def members(conn: Connection, desk_id: int, dimensions: Iterable[str], first: da
         r.desk_id == desk_id, r.dimension.in_(list(dimensions)), r.day >= first, r.day < end)
         .group_by(r.dimension, r.member))
     return {(row.dimension, row.member): Counter({n: int(getattr(row, n) or 0) for n in names}) for row in rows}
+
+
+db.register_deferred("case_rollup", _flush)

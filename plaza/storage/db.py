@@ -156,6 +156,41 @@ class _Checkpointer:
         self._thread.join(timeout=2)
 
 
+#: Writes a job of a batch may leave to the batch's end (:func:`defer`): the flush of each kind,
+#: given every item the batch's jobs left, runs once just before the batch commits.
+_FLUSHES: dict[str, Callable[[Connection, list[Any]], None]] = {}
+
+
+def register_deferred(kind: str, flush: Callable[[Connection, list[Any]], None]) -> None:
+    """Let jobs :func:`defer` writes of ``kind``; ``flush`` makes them, all at once."""
+    _FLUSHES[kind] = flush
+
+
+def defer(conn: Connection, kind: str, item: Any) -> bool:
+    """Inside a group-commit batch: leave ``item`` to ``kind``'s flush, made once for the whole
+    batch just before it commits (counters many jobs of a batch change: one statement, their row
+    locks held for the commit only); a job rolled back to its savepoint takes its items with it.
+    Outside a batch: False — write now."""
+    pending: dict[str, list[Any]] | None = conn.info.get("deferred")
+    if pending is None or kind not in _FLUSHES:
+        return False
+    pending.setdefault(kind, []).append(item)
+    return True
+
+
+def _flush_deferred(conn: Connection) -> None:
+    pending: dict[str, list[Any]] = conn.info.get("deferred") or {}
+    for kind, items in pending.items():
+        if items:
+            try:
+                _FLUSHES[kind](conn, items)
+            except Exception as exc:
+                if _must_retry(exc):
+                    raise _Retry(exc) from exc
+                raise
+    pending.clear()
+
+
 class _Batcher:
     """Group commit: write jobs submitted from the event loop run on one writer thread per
     process, as many as are waiting in one transaction, each in its own savepoint (a job that
@@ -231,6 +266,7 @@ class _Batcher:
         outcomes: list[tuple[bool, Any]] = []
         with self._db._write(self._db._batch_engine) as conn:
             self._db._local.batch = conn
+            conn.info["deferred"] = {}
             try:
                 for job in jobs:
                     ok, value = _in_savepoint(conn, job)
@@ -239,8 +275,10 @@ class _Batcher:
                     if not ok and _must_retry(value):
                         raise _Retry(value)
                     outcomes.append((ok, value))
+                _flush_deferred(conn)  # the jobs' deferred writes, once, just before the commit
             finally:
                 self._db._local.batch = None
+                conn.info.pop("deferred", None)
         return outcomes
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -280,12 +318,16 @@ _ROLLBACK = fast.Sql("ROLLBACK TO SAVEPOINT plaza_job")
 def _in_savepoint(conn: Connection, job: Callable[[], Any]) -> tuple[bool, Any]:
     """Run one job of a batch in its own savepoint (on the driver: SQLAlchemy's nested
     transaction costs more than the statements of a small job)."""
+    pending: dict[str, list[Any]] | None = conn.info.get("deferred")
+    marks = {kind: len(items) for kind, items in (pending or {}).items()}
     fast.execute(conn, _SAVEPOINT)
     try:
         result = job()
     except Exception as exc:  # noqa: BLE001 - handed to the job's caller
         fast.execute(conn, _ROLLBACK)
         fast.execute(conn, _RELEASE)
+        for kind, items in (pending or {}).items():  # its deferred writes go with it
+            del items[marks.get(kind, 0):]
         return False, exc
     fast.execute(conn, _RELEASE)
     return True, result

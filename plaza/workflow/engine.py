@@ -228,8 +228,8 @@ def _record(conn: Connection, workflow: Workflow, subject: Subject, action: str,
         if action not in timer.starts_on:
             continue
         due = calendar.due(at, (limits or {}).get(timer.name, timer.limit))
-        # Started again (a case forwarded anew after a department returned it): a new clock.
-        conn.execute(workflow_timers.delete().where(mine, workflow_timers.c.name == timer.name))
+        if from_state is not None:  # started again (forwarded anew after a return): a new clock
+            conn.execute(workflow_timers.delete().where(mine, workflow_timers.c.name == timer.name))
         conn.execute(insert(workflow_timers).values(
             workflow=workflow.name, subject_id=subject.subject_id, name=timer.name, started_at=at,
             due_at=due, stopped_at=None))
