@@ -39,8 +39,8 @@ def new_id(at_ms: int | None = None) -> int:
                 _last_ms, _sequence = now, 0
             seq = _sequence
         else:  # a moment of the past: its own sequence, so ids back-dated to one moment differ
-            seq = _backdated.get(now)
-            seq = int.from_bytes(os.urandom(2), "big") & 0x3FF if seq is None else (seq + 1) & 0x3FF
+            last = _backdated.get(now)
+            seq = int.from_bytes(os.urandom(2), "big") & 0x3FF if last is None else (last + 1) & 0x3FF
             if len(_backdated) > 4096:
                 _backdated.clear()
             _backdated[now] = seq
