@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,9 @@ class Proposal:
 #: Per desk, the model this process loaded (with when it was trained) and its leaves' codes.
 _cache: dict[int, tuple[datetime | None, Router, dict[str, str]]] = {}
 _cache_lock = threading.Lock()
+#: When this process last asked whether a desk's model is still the newest.
+_checked: dict[int, float] = {}
+MODEL_CHECK_SECONDS = 10.0
 
 
 def examples(conn: Connection, desk: Desk, limit: int = MAX_EXAMPLES) -> list[Example]:
@@ -101,12 +105,19 @@ def train(db: Database, desk_name: str) -> int:
 def _router(conn: Connection, desk: Desk) -> tuple[Router, dict[str, str]]:
     """The desk's newest model (loaded once per process and kept until a newer one is trained)
     and its leaves' codes; without a model, a router of the catalogue alone (its names and the
-    dispatch guide's words)."""
-    trained_at = conn.execute(select(desk_models.c.trained_at).where(desk_models.c.desk_id == desk.id)).scalar()
-    trained_at = as_utc(trained_at) if trained_at is not None else None
+    dispatch guide's words). Whether another process trained a newer one is asked at most every
+    :data:`MODEL_CHECK_SECONDS`."""
+    now = time.monotonic()
     with _cache_lock:
         cached = _cache.get(desk.id)
+        fresh = cached is not None and now - _checked.get(desk.id, 0.0) < MODEL_CHECK_SECONDS
+    if cached is not None and fresh:
+        return cached[1], cached[2]
+    trained_at = conn.execute(select(desk_models.c.trained_at).where(desk_models.c.desk_id == desk.id)).scalar()
+    trained_at = as_utc(trained_at) if trained_at is not None else None
     if cached is not None and cached[0] == trained_at:
+        with _cache_lock:
+            _checked[desk.id] = now
         return cached[1], cached[2]
     if trained_at is None:
         router = Router.train([], catalogue_paths(conn, desk))
@@ -116,6 +127,7 @@ def _router(conn: Connection, desk: Desk) -> tuple[Router, dict[str, str]]:
     codes = {c.path: c.code for c in catalogue.leaves(conn, desk.id)}
     with _cache_lock:
         _cache[desk.id] = (trained_at, router, codes)
+        _checked[desk.id] = now
     return router, codes
 
 
