@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
@@ -53,7 +54,7 @@ from plaza.storage.schema import (
     media_attachments,
 )
 from plaza.workflow import engine
-from plaza.workflow.declaration import SYSTEM
+from plaza.workflow.declaration import SYSTEM, Limit
 from plaza.workflow.engine import Actor, Move, Subject
 from plaza.workflow.worktime import BEIJING, NATIONAL, in_utc
 
@@ -365,7 +366,7 @@ def _fields(conn: Connection, desk: Desk, case: Row[Any], action: str, fields: M
         if other is None or other.desk_id != desk.id or of == case.id:
             raise Invalid("case_duplicate_missing")
         data["of"] = str(of)
-    elif action in ("forward",):
+    elif action == "forward":
         if fields.get("category"):
             data["category"] = catalogue.find(conn, desk.id, str(fields["category"])).id
         category = data.get("category") or case.category_id
@@ -410,8 +411,6 @@ def _extend(conn: Connection, case: Row[Any], at: datetime) -> None:
     resolve = timers.get("resolve")
     if resolve is None or resolve.stopped_at is not None or days <= 0:
         return
-    from plaza.workflow.declaration import Limit
-
     new_due = NATIONAL.due(resolve.due_at - timedelta(seconds=1), Limit(working_days=days))
     engine.reschedule(conn, CASE, case.id, "resolve", new_due)
     conn.execute(update(cases).where(cases.c.id == case.id).values(resolve_by=new_due, overdue=False))
@@ -726,8 +725,6 @@ def public_list(conn: Connection, desk: Desk, *, limit: int = 20, max_id: int | 
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    from math import asin, cos, radians, sin, sqrt
-
     dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
     a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
     return 2 * 6_371_000 * asin(sqrt(a))
@@ -798,10 +795,3 @@ def recipients(conn: Connection, case: Row[Any]) -> set[int]:
     ids |= {r.account_id for r in conn.execute(select(case_followers.c.account_id)
                                                .where(case_followers.c.case_id == case.id))}
     return ids
-
-
-def category_paths(conn: Connection, desk_id: int, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i}
-    if not wanted:
-        return {}
-    return {i: p for i, p in catalogue.paths_by_id(conn, desk_id).items() if i in wanted}

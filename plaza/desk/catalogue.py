@@ -184,14 +184,6 @@ def retire(conn: Connection, desk_id: int, category_id: int, active: bool = Fals
         .values(active=active))
 
 
-def codes_of(conn: Connection, desk_id: int, paths: list[str]) -> dict[str, str]:
-    """The codes of a few categories named by path."""
-    if not paths:
-        return {}
-    return {r.path: r.code for r in conn.execute(select(desk_categories.c.path, desk_categories.c.code).where(
-        desk_categories.c.desk_id == desk_id, desk_categories.c.path.in_(paths)))}
-
-
 def paths_by_id(conn: Connection, desk_id: int) -> dict[int, str]:
     return {r.id: r.path for r in conn.execute(select(desk_categories.c.id, desk_categories.c.path)
                                                .where(desk_categories.c.desk_id == desk_id))}

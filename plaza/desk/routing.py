@@ -9,10 +9,12 @@ train``) and nightly by the server.
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +30,9 @@ from plaza.errors import Invalid
 from plaza.storage import upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
-from plaza.storage.schema import accounts, cases, desk_models, desk_training_cases
+from plaza.storage.schema import cases, desk_models, desk_training_cases
+
+log = logging.getLogger("plaza.desk")
 
 #: Cases a model is trained on at most (the newest).
 MAX_EXAMPLES = 200_000
@@ -214,10 +218,6 @@ def evaluation(db: Database, desk_name: str, folds: int = 5) -> Any:
     return evaluate(found, paths, folds=folds)
 
 
-def department_names(conn: Connection, ids: Iterable[int]) -> dict[int, str]:
-    return {r.id: r.username for r in conn.execute(select(accounts.c.id, accounts.c.username)
-                                                   .where(accounts.c.id.in_(list(ids))))}
-
 
 #: Seconds between two checks for models older than a day.
 RETRAIN_CHECK_SECONDS = 3600.0
@@ -226,10 +226,6 @@ RETRAIN_CHECK_SECONDS = 3600.0
 async def retrain_periodically(db: Database, interval: float = RETRAIN_CHECK_SECONDS) -> None:
     """The server's background task: every hour, retrain (off the event loop) each desk whose
     model is more than a day old — nightly retraining, whenever the server runs."""
-    import asyncio
-    import logging
-
-    log = logging.getLogger("plaza.desk")
     while True:
         await asyncio.sleep(interval)
         try:
