@@ -170,9 +170,10 @@ def similarity(a: bytes, b: bytes) -> float:
     return same / SLOTS
 
 
-def similarities(sig: bytes, others: Sequence[bytes]) -> list[float]:
+def similarities(sig: bytes, others: Sequence[bytes] | bytes) -> list[float]:
     """:func:`similarity` of one signature with each of many, at once (a desk's open cases nearby:
-    a few microseconds each, where one by one costs tens)."""
+    a few microseconds each, where one by one costs tens); ``others`` may be given as one
+    ``bytes``, the signatures one after another (as stored hex, joined, then decoded once)."""
     import numpy
 
     if not others:
@@ -180,13 +181,19 @@ def similarities(sig: bytes, others: Sequence[bytes]) -> list[float]:
     mine = numpy.frombuffer(sig, dtype=numpy.uint16)
     if len(sig) != 2 * SLOTS:
         raise ValueError(f"a signature has {2 * SLOTS} bytes, not {len(sig)}")
-    if any(len(o) != 2 * SLOTS for o in others):
-        raise ValueError(f"a signature has {2 * SLOTS} bytes")
-    table = numpy.frombuffer(b"".join(others), dtype=numpy.uint16).reshape(len(others), SLOTS)
+    if isinstance(others, bytes):
+        if len(others) % (2 * SLOTS):
+            raise ValueError(f"signatures have {2 * SLOTS} bytes each")
+        joined = others
+    else:
+        if any(len(o) != 2 * SLOTS for o in others):
+            raise ValueError(f"a signature has {2 * SLOTS} bytes")
+        joined = b"".join(others)
+    table = numpy.frombuffer(joined, dtype=numpy.uint16).reshape(len(joined) // (2 * SLOTS), SLOTS)
     same = (table == mine).sum(axis=1) / SLOTS
     empty = numpy.all(table == 0xFFFF, axis=1)
     if is_empty(sig):
-        return [0.0] * len(others)
+        return [0.0] * len(table)
     return [0.0 if e else float(v) for v, e in zip(same.tolist(), empty.tolist(), strict=True)]
 
 

@@ -71,6 +71,18 @@ def test_a_case_goes_from_filing_to_a_rating_and_every_step_is_its_history(clien
     assert case["history"][2]["data"]["department"] == "mas_cgj"
 
 
+def test_the_answer_to_filing_is_the_case_as_its_citizen_then_reads_it(client, plaza, mas) -> None:
+    """The answer is made from what the write returned, reading nothing: it must be the case as
+    a read of it shows it, history, category and all."""
+    for over in ({}, {"anonymous": True, "category": None, "urgency": "urgent"}):
+        filed = file_case(client, plaza, mas, **over)
+        read = client.get(f"/api/plaza/v1/cases/{filed['id']}", headers=bearer(plaza, mas.citizen))
+        assert read.status_code == 200
+        assert filed == read.json()
+        assert filed["history"][0]["actor"]["username"] == mas.citizen.username
+    assert filed["category"] is None and filed["anonymous"] is True
+
+
 def test_a_step_on_a_version_someone_else_moved_is_a_409_with_the_current_state(client, plaza, mas) -> None:
     case = file_case(client, plaza, mas)
     accepted = step(client, plaza, mas.staff, case, "accept")

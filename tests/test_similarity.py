@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from plaza.similarity import BANDS, SLOTS, bands, is_empty, shingles, signature, similar, similarity
+from plaza.similarity import BANDS, SLOTS, bands, is_empty, shingles, signature, similar, similarities, similarity
 
 LAMP = "马鞍山市花山区湖东路12号小区门口的路灯已经坏了一个多星期了，晚上出行非常不方便，希望有关部门尽快派人维修。"
 
@@ -142,6 +142,17 @@ def test_very_short_texts_compare() -> None:
 def test_signatures_of_another_length_are_refused() -> None:
     with pytest.raises(ValueError):
         similarity(signature(LAMP), b"\x00" * 10)
+
+
+def test_many_at_once_are_each_compared_one_by_one() -> None:
+    others = [signature(t) for t, _ in REWORDED + SAME_PLACE_OTHER_PROBLEM] + [signature("")]
+    one_by_one = [similarity(signature(LAMP), o) for o in others]
+    assert similarities(signature(LAMP), others) == pytest.approx(one_by_one)
+    assert similarities(signature(LAMP), b"".join(others)) == pytest.approx(one_by_one)  # as stored, joined
+    assert similarities(signature(""), others) == [0.0] * len(others)
+    assert similarities(signature(LAMP), []) == similarities(signature(LAMP), b"") == []
+    with pytest.raises(ValueError):
+        similarities(signature(LAMP), b"".join(others) + b"\x00")
 
 
 def exact_jaccard(a: str, b: str) -> float:

@@ -3,9 +3,11 @@ PostgreSQL, and what they write reads back through SQLAlchemy unchanged."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -15,8 +17,11 @@ from plaza.square import accounts, posts, timelines, views
 from plaza.square.pagination import Page
 from plaza.storage import fast
 from plaza.storage.engine import make_engine
-from plaza.storage.schema import statuses
+from plaza.storage.schema import statuses, workflow_events, workflow_subjects, workflow_timers
 from tests import factories
+
+#: What a driver raises for a taken key (fast runs on the driver, under SQLAlchemy's wrapping).
+DRIVER_INTEGRITY = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def test_a_list_parameter_fills_its_in_clause_whatever_its_length(plaza: Plaza) -> None:
@@ -46,6 +51,27 @@ def test_a_time_written_on_the_driver_reads_back_as_sqlalchemy_wrote_it(plaza: P
     with plaza.db.read() as conn:
         stored = conn.execute(select(statuses.c.created_at).where(statuses.c.id == status_id)).scalar_one()
     assert (stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored) == moment
+
+
+def test_rows_inserted_together_all_land_or_none_do(plaza: Plaza) -> None:
+    at = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)
+    subject = {"workflow": "demo", "subject_id": 7, "state": "open", "version": 1, "created_at": at, "updated_at": at}
+    event = {"workflow": "demo", "subject_id": 7, "seq": 1, "action": "start", "from_state": None,
+             "to_state": "open", "actor_id": None, "agency_id": None, "role": "citizen", "at": at, "note": "",
+             "data": "{}"}
+    timer = {"workflow": "demo", "subject_id": 7, "name": "ack", "started_at": at, "due_at": at}
+    with plaza.db.write() as conn:
+        fast.insert_together(conn, [(workflow_subjects, subject), (workflow_events, event), (workflow_timers, timer)])
+    with plaza.db.read() as conn:
+        assert conn.execute(select(workflow_subjects.c.state)).scalars().all() == ["open"]
+        assert conn.execute(select(workflow_events.c.action)).scalars().all() == ["start"]
+        due = conn.execute(select(workflow_timers.c.due_at)).scalar_one()
+    assert (due.replace(tzinfo=UTC) if due.tzinfo is None else due) == at
+    again = {**subject, "subject_id": 8}
+    with pytest.raises(DRIVER_INTEGRITY), plaza.db.write() as conn:  # the event's key is taken: nothing lands
+        fast.insert_together(conn, [(workflow_subjects, again), (workflow_events, event)])
+    with plaza.db.read() as conn:
+        assert conn.execute(select(workflow_subjects.c.subject_id)).scalars().all() == [7]
 
 
 def test_a_percent_sign_is_refused_where_psycopg_would_misread_it() -> None:

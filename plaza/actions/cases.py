@@ -37,11 +37,12 @@ def case_url(plaza: Plaza, case_id: int, base_url: str | None = None) -> str:
 
 
 async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: str | None = None,
-                      base_url: str | None = None) -> dict[str, Any]:
+                      citizen: Row[Any] | None = None) -> dict[str, Any]:
     """File a case at a desk; returns it as its citizen sees it. Rate-limited per citizen (or
-    Open311 key, or address). The citizen who just filed it hears nothing more (the answer is the
-    receipt); a case opened by a post is acknowledged in the post's thread instead
-    (:func:`acknowledge_post`)."""
+    Open311 key, or address). ``citizen`` is the filing account's row when the caller holds it
+    (then the answer is made from what the write returned, reading nothing). The citizen who just
+    filed it hears nothing more (the answer is the receipt); a case opened by a post is
+    acknowledged in the post's thread instead (:func:`acknowledge_post`)."""
     plaza.limits.hit("case", limit_key or str(new.citizen_id))
     db = plaza.db
 
@@ -50,25 +51,32 @@ async def submit_case(plaza: Plaza, desk_name: str, new: NewCase, *, limit_key: 
             desk = desks.get(conn, desk_name)
             found = cases.assess(conn, desk, new, propose=routing.propose)
         return desk, replace(new, proposals=found.proposals, similar_to=found.similar_to,
-                             similar_score=found.similar_score)
+                             similar_score=found.similar_score, signature=found.signature)
 
     desk, new = await plaza.compute(assess)  # the router is CPU work
 
-    def job() -> Row[Any]:  # only the write under the write lock; the answer is made after
+    def job() -> cases.Filed:  # only the write under the write lock; the answer is made after
         with db.write() as conn:
             return cases.file(conn, desk, new)
 
-    case = await db.batched(job)
+    filed = await db.batched(job)
+    who = cases.Standing(frozenset({cases.CITIZEN}), None) if new.citizen_id else cases.NOBODY
 
-    def answer() -> dict[str, Any]:
-        with db.read() as conn:
-            who = cases.Standing(frozenset({cases.CITIZEN}), None) if new.citizen_id else cases.NOBODY
-            body = cases.view(conn, case, who, lookups=cases.Lookups.load(conn, [case], known=[desk]))
+    def answer(conn: Connection | None) -> dict[str, Any]:
+        lookups = cases.Lookups.of_filed(filed, desk, citizen)
+        body = cases.view(conn, filed.row, who, lookups=lookups)
         if new.citizen_id is None:  # an Open311 client without an account: its token follows it
-            body["token"] = case.token
+            body["token"] = filed.row.token
         return body
 
-    return await plaza.read(answer)
+    if new.citizen_id is None or (citizen is not None and citizen.id == new.citizen_id):
+        return answer(None)
+
+    def read_answer() -> dict[str, Any]:
+        with db.read() as conn:
+            return answer(conn)
+
+    return await plaza.read(read_answer)
 
 
 async def act_on_case(plaza: Plaza, case_id: int, action: str, actor: Row[Any] | None, *, version: int,

@@ -17,10 +17,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 from sqlalchemy import text as sql
 
 from plaza import privacy, regions, similarity
@@ -99,6 +100,8 @@ class NewCase:
     proposals: tuple[dict[str, Any], ...] = ()
     similar_to: int | None = None
     similar_score: float | None = None
+    #: the text's similarity signature, when intake computed it already
+    signature: bytes | None = None
 
 
 def _bounded(value: str, limit: int, key: str = "text_too_long") -> str:
@@ -118,12 +121,29 @@ def public_address(address: str) -> str:
 
 def submit(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> int:
     """:func:`file` a case; its id."""
-    return int(file(conn, desk, new, at=at).id)
+    return int(file(conn, desk, new, at=at).row.id)
 
 
-def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> Row[Any]:
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A case just written: its row, its history's first step and its category, all as a read
+    would find them — enough to show it (:func:`view` with :meth:`Lookups.of_filed`) unread."""
+
+    row: Row[Any]
+    first: engine.Event
+    category: catalogue.Category | None
+
+
+@lru_cache(maxsize=4)
+def _insert_case(dialect: str) -> Any:
+    """The INSERT that files a case, built once per dialect (intake runs it for every case):
+    it returns the row (and, where it can, the case's contribution to the rollup)."""
+    return insert(cases).returning(*cases.c, *rollup.returning(dialect))
+
+
+def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = None) -> Filed:
     """Open a case at ``desk``: checked, its place resolved within the desk's region, personal
-    data masked for the public, and the workflow started (submitted). Returns its row."""
+    data masked for the public, and the workflow started (submitted)."""
     at = in_utc(at or utcnow())
     if new.source not in SOURCES:
         raise Invalid("case_source_invalid", value=new.source)
@@ -133,7 +153,8 @@ def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = No
     title = _bounded(new.title, MAX_TITLE_CHARS)
     address = _bounded(new.address, MAX_ADDRESS_CHARS)
     urgency = limits.check_urgency(new.urgency)
-    category_id = catalogue.find(conn, desk.id, new.category).id if new.category else None
+    category = catalogue.find(conn, desk.id, new.category) if new.category else None
+    category_id = category.id if category is not None else None
     if (new.lat is None) != (new.lon is None) or (
             new.lat is not None and not (-90 <= new.lat <= 90 and -180 <= float(new.lon or 0) <= 180)):
         raise Invalid("place_coordinates_invalid")
@@ -155,7 +176,7 @@ def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = No
     if new.media_ids:
         _claim_media(conn, case_id, new.citizen_id, new.media_ids)
     token = secrets.token_urlsafe(18) if new.source == "open311" else None
-    row = conn.execute(insert(cases).returning(*cases.c).values(
+    row = conn.execute(_insert_case(conn.dialect.name), dict(
         id=case_id, desk_id=desk.id, citizen_id=new.citizen_id, source=new.source,
         source_status_id=new.source_status_id, open311_key_id=new.open311_key_id, token=token,
         category_id=category_id, urgency=urgency, title=title or _title_of(text), text=text,
@@ -164,15 +185,15 @@ def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = No
         anonymous=bool(new.anonymous), contact_name=_bounded(new.contact_name, 60),
         contact_phone=_bounded(new.contact_phone, 30), contact_email=_bounded(new.contact_email, 254),
         media_ids=",".join(map(str, new.media_ids)), state=CASE.initial, version=1,
-        signature=similarity.signature(text).hex(), created_at=at, updated_at=at,
+        signature=(new.signature or similarity.signature(text)).hex(), created_at=at, updated_at=at,
         proposals=json.dumps(list(new.proposals), ensure_ascii=False) if new.proposals else "",
         similar_to=new.similar_to, similar_score=new.similar_score)).one()
     actor = Actor(new.citizen_id, frozenset({CITIZEN}))
-    engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
-                 data={"source": new.source, **({"status_id": str(new.source_status_id)}
-                                                if new.source_status_id else {})})
-    rollup.record(conn, None, rollup.contribution(conn, case_id))
-    return row  # as written: starting its workflow changes nothing of it
+    first = engine.start(conn, CASE, case_id, actor, role=CITIZEN, at=at,
+                         data={"source": new.source, **({"status_id": str(new.source_status_id)}
+                                                        if new.source_status_id else {})})
+    rollup.record(conn, None, rollup.filed(conn, row))
+    return Filed(row, first, category)  # as written: starting its workflow changes nothing of the row
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +204,7 @@ class Intake:
     proposals: tuple[dict[str, Any], ...]
     similar_to: int | None
     similar_score: float | None
+    signature: bytes | None = None
 
 
 def assess(conn: Connection, desk: Desk, new: NewCase, *, propose: Any = None, exclude: int | None = None) -> Intake:
@@ -201,9 +223,10 @@ def assess(conn: Connection, desk: Desk, new: NewCase, *, propose: Any = None, e
             category_id = catalogue.find(conn, desk.id, new.category).id
         except Invalid:
             category_id = None
+    signature = similarity.signature(text)
     found = nearest(conn, desk, text, county=county, category_id=category_id, lat=new.lat, lon=new.lon,
-                    exclude=exclude, limit=1)
-    return Intake(proposals, found[0][1] if found else None, found[0][0] if found else None)
+                    exclude=exclude, limit=1, signature=signature)
+    return Intake(proposals, found[0][1] if found else None, found[0][0] if found else None, signature)
 
 
 def record_intake(conn: Connection, case_id: int, found: Intake) -> None:
@@ -514,13 +537,17 @@ def place_of(case: Row[Any], private: bool) -> dict[str, Any]:
             "address": case.address if private else case.public_address, "lat": lat, "lon": lon}
 
 
-def history_of(conn: Connection, case: Row[Any], private: bool,
-               known: Mapping[int, Any] | None = None) -> list[dict[str, Any]]:
-    """The steps of a case as the reader may see them; ``known`` people need not be read again."""
-    events = engine.history(conn, CASE, case.id)
+def history_of(conn: Connection | None, case: Row[Any], private: bool, known: Mapping[int, Any] | None = None,
+               events: Sequence[engine.Event] | None = None) -> list[dict[str, Any]]:
+    """The steps of a case as the reader may see them; ``known`` people and ``events`` need not
+    be read again (without ``conn`` they must be all it needs)."""
+    if events is None:
+        assert conn is not None
+        events = engine.history(conn, CASE, case.id)
     people = dict(known or {})
     missing = {i for e in events for i in (e.actor_id, e.agency_id) if i and i not in people}
     if missing:
+        assert conn is not None, f"people {missing} are not known"
         people.update({r.id: r for r in conn.execute(
             select(accounts.c.id, accounts.c.username, accounts.c.display_name).where(accounts.c.id.in_(missing)))})
     out = []
@@ -533,6 +560,7 @@ def history_of(conn: Connection, case: Row[Any], private: bool,
             actor = None if case.anonymous and not private else actor
         shown_data = {k: v for k, v in event.data.items() if private or k in ("result", "satisfaction", "resolved")}
         if "department" in event.data:
+            assert conn is not None
             dept = conn.execute(select(accounts.c.username).where(
                 accounts.c.id == int(event.data["department"]))).scalar()
             shown_data["department"] = dept
@@ -555,6 +583,16 @@ class Lookups:
     desks: dict[int, Desk] = field(default_factory=dict)
     people: dict[int, Any] = field(default_factory=dict)
     categories: dict[int, catalogue.Category] = field(default_factory=dict)
+    #: histories known without reading them (a case just filed: its first step)
+    histories: dict[int, list[engine.Event]] = field(default_factory=dict)
+
+    @classmethod
+    def of_filed(cls, filed: Filed, desk: Desk, citizen: Any = None) -> Lookups:
+        """What showing a case just filed needs, from what writing it returned (and the citizen's
+        account row, which the caller holds): nothing to read."""
+        return cls(desks={desk.id: desk}, people={citizen.id: citizen} if citizen is not None else {},
+                   categories={filed.category.id: filed.category} if filed.category is not None else {},
+                   histories={filed.row.id: [filed.first]})
 
     @classmethod
     def load(cls, conn: Connection, rows: Sequence[Row[Any]], known: Sequence[Desk] = ()) -> Lookups:
@@ -581,14 +619,16 @@ def views(conn: Connection, rows: Sequence[Row[Any]], who: Standing | None = Non
                  personal=personal, lookups=lookups) for r in rows]
 
 
-def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = True,
+def view(conn: Connection | None, case: Row[Any], who: Standing, *, history: bool = True,
          personal: bool = True, lookups: Lookups | None = None) -> dict[str, Any]:
     """A case as ``who`` may see it: everyone the masked text and the public steps; the citizen,
     the desk's staff and the departments it is forwarded to the original and the contacts —
     unless ``personal`` is off (a list of cases: staff open a case to see what is personal in it,
     and that read is logged)."""
     private = who.entitled and personal
-    lookups = lookups or Lookups.load(conn, [case])
+    if lookups is None:
+        assert conn is not None, "without a connection, the lookups must be given"
+        lookups = Lookups.load(conn, [case])
     desk = lookups.desks[case.desk_id]
     names = lookups.people
     category = lookups.categories.get(case.category_id) if case.category_id else None
@@ -630,7 +670,7 @@ def view(conn: Connection, case: Row[Any], who: Standing, *, history: bool = Tru
         body["similar_to"] = ({"id": str(case.similar_to), "similarity": case.similar_score}
                               if case.similar_to else None)
     if history:
-        body["history"] = history_of(conn, case, private, lookups.people)
+        body["history"] = history_of(conn, case, private, lookups.people, lookups.histories.get(case.id))
     return body
 
 
@@ -736,25 +776,36 @@ class Similar:
     score: float
 
 
+@lru_cache(maxsize=8)
+def _open_nearby(by: str | None, excluding: bool) -> Any:
+    """:func:`nearest`'s read of a desk's newest open cases (in a county, or a category),
+    built once per shape: intake runs it for every case."""
+    c = cases.c
+    where: list[Any] = [c.desk_id == bindparam("desk"), sql(OPEN_CASE), c.created_at >= bindparam("since")]
+    if by == "county":
+        where.append(c.county_code == bindparam("county"))
+    elif by == "category":
+        where.append(c.category_id == bindparam("category"))
+    if excluding:
+        where.append(c.id != bindparam("exclude"))
+    return (select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
+            .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN))
+
+
 def nearest(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
             lat: float | None = None, lon: float | None = None, exclude: int | None = None,
-            now: datetime | None = None, limit: int = 5) -> list[tuple[float, int]]:
-    """(score, case id) of the open cases most like a text: the newest :data:`DUPLICATE_SCAN` open
-    cases of the desk in its county (else its category) of the last :data:`DUPLICATE_DAYS` days,
-    read by the open cases' index, compared by signature, within :data:`DUPLICATE_METRES`."""
+            now: datetime | None = None, limit: int = 5, signature: bytes | None = None) -> list[tuple[float, int]]:
+    """(score, case id) of the open cases most like a text (whose ``signature`` the caller may
+    have computed): the newest :data:`DUPLICATE_SCAN` open cases of the desk in its county (else
+    its category) of the last :data:`DUPLICATE_DAYS` days, read by the open cases' index,
+    compared by signature, within :data:`DUPLICATE_METRES`."""
     now = as_utc(now or utcnow())
-    mine_sig = similarity.signature(text)
-    c = cases.c
-    where: list[Any] = [c.desk_id == desk.id, sql(OPEN_CASE), c.created_at >= now - timedelta(days=DUPLICATE_DAYS)]
-    if county:
-        where.append(c.county_code == county)
-    elif category_id is not None:
-        where.append(c.category_id == category_id)
-    if exclude is not None:
-        where.append(c.id != exclude)
-    rows = [r for r in conn.execute(select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
-                                    .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN)).all() if r.signature]
-    scores = similarity.similarities(mine_sig, [bytes.fromhex(r.signature) for r in rows])
+    mine_sig = signature if signature is not None else similarity.signature(text)
+    by = "county" if county else "category" if category_id is not None else None
+    values: dict[str, Any] = {"desk": desk.id, "since": now - timedelta(days=DUPLICATE_DAYS),
+                              "county": county, "category": category_id, "exclude": exclude}
+    rows = [r for r in conn.execute(_open_nearby(by, exclude is not None), values).all() if r.signature]
+    scores = similarity.similarities(mine_sig, bytes.fromhex("".join(r.signature for r in rows)))
     found: list[tuple[float, int]] = []
     for row, score in zip(rows, scores, strict=True):
         if (lat is not None and lon is not None and row.lat is not None and row.lon is not None

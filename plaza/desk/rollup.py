@@ -53,6 +53,7 @@ from sqlalchemy import (
     Date,
     FromClause,
     Integer,
+    Row,
     Select,
     String,
     and_,
@@ -63,6 +64,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -247,29 +249,68 @@ class Contribution:
     buckets: tuple[int | None, ...]
 
 
+#: Inline 1 and 0: fewer parameters, so psycopg caches the statement (it parses anew one with more than 50).
+_ONE: ColumnElement[int] = literal_column("1")
+_ZERO: ColumnElement[int] = literal_column("0")
+
+
 @lru_cache(maxsize=4)
-def _contribution_statement(dialect: str) -> Any:
-    """The statement reading one case's contribution, built once per dialect (it is a large
-    expression: building it for every step cost more than running it)."""
+def contribution_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """A case row's contribution as labelled expressions over ``cases`` alone (its category's
+    first level read by a correlated subquery), built once per dialect: selected by
+    :func:`contribution`, and returned by the INSERT that files a case on PostgreSQL
+    (:func:`returning`), so a filing costs no read of it. Hours are bucketed in Python
+    (:func:`bucket_of`, the same edges as the rebuild's SQL): the buckets' CASEs made the statement
+    20 kB with 180 parameters, which psycopg parsed afresh for every step."""
     members = _members()
+    # written out: SQLAlchemy renders a RETURNING's columns unqualified on SQLite, subqueries too
+    members["category"] = func.coalesce(cast(literal_column(
+        "(SELECT coalesce(g.id, p.id, c.id) FROM desk_categories AS c"
+        " LEFT OUTER JOIN desk_categories AS p ON p.id = c.parent_id"
+        " LEFT OUTER JOIN desk_categories AS g ON g.id = p.parent_id WHERE c.id = cases.category_id)"), String), "")
     day = func.date(_c.created_at, "+8 hours") if dialect == "sqlite" else cast(
         func.timezone("Asia/Shanghai", _c.created_at), Date)
-    return (select(_c.desk_id, day.label("day"),
-                   *(members[d].label(f"m_{d}") for d in DIMENSIONS),
-                   *(case((cond, 1), else_=0).label(name) for name, cond in conditions().items()),
-                   *(_bucket_or_null(getattr(_c, h)).label(f"b_{h}") for h in HISTOGRAMS))
-            .select_from(_WITH_TOP).where(_c.id == bindparam("case_id")))
+    return (_c.desk_id.label("rollup_desk"), day.label("rollup_day"),
+            *(members[d].label(f"rollup_m_{d}") for d in DIMENSIONS),
+            *(case((cond, _ONE), else_=_ZERO).label(f"rollup_{name}") for name, cond in conditions().items()),
+            *(getattr(_c, h).label(f"rollup_h_{h}") for h in HISTOGRAMS))
+
+
+@lru_cache(maxsize=4)
+def _contribution_statement(dialect: str) -> Any:
+    """The statement reading one case's contribution, built once per dialect."""
+    return select(*contribution_columns(dialect)).where(_c.id == bindparam("case_id"))
 
 
 def contribution(conn: Connection, case_id: int) -> Contribution | None:
     """The case's contribution as its row stands in this transaction (None when there is no such case)."""
     row = conn.execute(_contribution_statement(conn.dialect.name), {"case_id": case_id}).first()
-    if row is None:
-        return None
-    return Contribution(int(row.desk_id), _as_date(row.day),
-                        tuple(str(getattr(row, f"m_{d}")) for d in DIMENSIONS),
-                        tuple(int(getattr(row, n)) for n in COUNTS),
-                        tuple(None if getattr(row, f"b_{h}") is None else int(getattr(row, f"b_{h}"))
+    return None if row is None else contribution_of(row)
+
+
+def returning(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """What the INSERT that files a case returns besides its row, for :func:`filed`: its
+    contribution on PostgreSQL (saving a read of it); nothing on SQLite, whose statements cost no
+    round trip — and whose 3.40 evaluates ``column IS NOT NULL`` wrongly in an INSERT's RETURNING
+    (true for a column the INSERT left NULL)."""
+    return contribution_columns(dialect) if dialect == "postgresql" else ()
+
+
+def filed(conn: Connection, row: Row[Any]) -> Contribution:
+    """The contribution of a case just filed, from its INSERT's row (:func:`returning`) or read."""
+    if conn.dialect.name == "postgresql":
+        return contribution_of(row)
+    found = contribution(conn, row.id)
+    assert found is not None, "the case was written in this transaction"
+    return found
+
+
+def contribution_of(row: Row[Any]) -> Contribution:
+    """The contribution in a row holding :func:`contribution_columns`."""
+    return Contribution(int(row.rollup_desk), _as_date(row.rollup_day),
+                        tuple(str(getattr(row, f"rollup_m_{d}")) for d in DIMENSIONS),
+                        tuple(int(getattr(row, f"rollup_{n}")) for n in COUNTS),
+                        tuple(None if getattr(row, f"rollup_h_{h}") is None else bucket_of(getattr(row, f"rollup_h_{h}"))
                               for h in HISTOGRAMS))
 
 

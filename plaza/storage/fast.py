@@ -205,3 +205,32 @@ class RowCache:
                 # The version as the whole row has it (it may be newer than the one read above).
                 self._remember((raw[0], *(raw[i] for i in self._positions)), row)
         return out
+
+
+_TOGETHER: dict[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], list[Sql]] = {}
+
+
+def insert_together(conn: Connection, rows: Sequence[tuple[Table, dict[str, Any]]]) -> None:
+    """Insert one row into each of several tables (no list parameters): on PostgreSQL as one
+    statement — data-modifying CTEs, one round trip instead of one per row —, on SQLite (whose
+    statements cost no round trip) one by one. Columns left out get their database default."""
+    if not rows:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    shape = tuple((table.name, tuple(values)) for table, values in rows)
+    key = (conn.dialect.name, shape)
+    statements = _TOGETHER.get(key)
+    if statements is None:
+        inserts = [f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                   for name, columns in shape]
+        if sqlite or len(inserts) == 1:
+            statements = [Sql(s) for s in inserts]
+        else:
+            ctes = ", ".join(f"w{i} AS ({s})" for i, s in enumerate(inserts[:-1]))
+            statements = [Sql(f"WITH {ctes} {inserts[-1]}")]
+        _TOGETHER[key] = statements
+    if len(statements) == 1:
+        execute(conn, statements[0], *(v for _, values in rows for v in values.values()))
+        return
+    for statement, (_, values) in zip(statements, rows, strict=True):
+        execute(conn, statement, *values.values())

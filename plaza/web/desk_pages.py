@@ -453,7 +453,8 @@ async def new_case_submit(request: Request) -> Response:
             if similar:
                 return _render_form(request, context, values, anonymous=anonymous, media_ids=media_ids,
                                     similar=similar)
-        body = await case_actions.submit_case(plaza, desk.username, new, limit_key=str(viewer.id))
+        body = await case_actions.submit_case(plaza, desk.username, new, limit_key=str(viewer.id),
+                                                  citizen=viewer)
     except RateLimited:
         raise
     except PlazaError as exc:

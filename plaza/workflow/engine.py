@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, select, text, update
+from sqlalchemy import Connection, Row, Table, and_, select, text, update
 
 from plaza.clock import as_utc, utcnow
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound, PlazaError
+from plaza.storage import fast
 from plaza.storage.db import Database
 from plaza.storage.schema import workflow_events, workflow_subjects, workflow_timers
 from plaza.workflow.declaration import SYSTEM, Limit, Workflow
@@ -153,15 +154,14 @@ def get(conn: Connection, workflow: Workflow, subject_id: int) -> Subject:
 
 def start(conn: Connection, workflow: Workflow, subject_id: int, actor: Actor, *, role: str,
           at: datetime | None = None, note: str = "", data: Mapping[str, Any] | None = None,
-          limits: Mapping[str, Limit] | None = None, calendar: WorkCalendar = NATIONAL) -> Subject:
-    """Open ``subject_id`` in the workflow's initial state; its history's first entry."""
+          limits: Mapping[str, Limit] | None = None, calendar: WorkCalendar = NATIONAL) -> Event:
+    """Open ``subject_id`` in the workflow's initial state; returns its history's first entry
+    (the subject is then in its ``to_state`` at version ``seq``)."""
     at = in_utc(at or utcnow())
-    conn.execute(insert(workflow_subjects).values(
-        workflow=workflow.name, subject_id=subject_id, state=workflow.initial, version=1,
-        created_at=at, updated_at=at))
     subject = Subject(workflow.name, subject_id, workflow.initial, 1, at, at)
-    _record(conn, workflow, subject, START, None, actor, role, at, note, data, limits, calendar)
-    return subject
+    return _record(conn, workflow, subject, START, None, actor, role, at, note, data, limits, calendar,
+                   opening={"workflow": workflow.name, "subject_id": subject_id, "state": workflow.initial,
+                            "version": 1, "created_at": at, "updated_at": at})
 
 
 def apply(conn: Connection, workflow: Workflow, subject_id: int, action: str, actor: Actor, *,
@@ -209,13 +209,18 @@ def apply(conn: Connection, workflow: Workflow, subject_id: int, action: str, ac
 
 def _record(conn: Connection, workflow: Workflow, subject: Subject, action: str, from_state: str | None,
             actor: Actor, role: str, at: datetime, note: str, data: Mapping[str, Any] | None,
-            limits: Mapping[str, Limit] | None, calendar: WorkCalendar) -> None:
-    """The step in the history (its seq is the version it made), and the timers it moves."""
-    conn.execute(insert(workflow_events).values(
-        workflow=workflow.name, subject_id=subject.subject_id, seq=subject.version, action=action,
-        from_state=from_state, to_state=subject.state, actor_id=actor.account_id,
-        agency_id=actor.agency_id, role=role, at=at, note=note,
-        data=json.dumps(dict(data or {}), ensure_ascii=False, sort_keys=True, default=str)))
+            limits: Mapping[str, Limit] | None, calendar: WorkCalendar,
+            opening: dict[str, Any] | None = None) -> Event:
+    """The step in the history (its seq is the version it made), and the timers it moves;
+    returns the step as :func:`history` reads it. A subject's first step comes with its
+    ``opening`` row: the subject, its first step and the timers it starts are inserted together
+    (on PostgreSQL in one round trip — a case is filed with them)."""
+    stored = json.dumps(dict(data or {}), ensure_ascii=False, sort_keys=True, default=str)
+    new_rows: list[tuple[Table, dict[str, Any]]] = [(workflow_subjects, opening)] if opening is not None else []
+    new_rows.append((workflow_events, {
+        "workflow": workflow.name, "subject_id": subject.subject_id, "seq": subject.version, "action": action,
+        "from_state": from_state, "to_state": subject.state, "actor_id": actor.account_id,
+        "agency_id": actor.agency_id, "role": role, "at": at, "note": note, "data": stored}))
     mine = and_(workflow_timers.c.workflow == workflow.name, workflow_timers.c.subject_id == subject.subject_id)
     stopping = [t.name for t in workflow.timers if action in t.stops_on]
     if subject.state in workflow.terminal:
@@ -230,10 +235,12 @@ def _record(conn: Connection, workflow: Workflow, subject: Subject, action: str,
         due = calendar.due(at, (limits or {}).get(timer.name, timer.limit))
         if from_state is not None:  # started again (forwarded anew after a return): a new clock
             conn.execute(workflow_timers.delete().where(mine, workflow_timers.c.name == timer.name))
-        conn.execute(insert(workflow_timers).values(
-            workflow=workflow.name, subject_id=subject.subject_id, name=timer.name, started_at=at,
-            due_at=due, stopped_at=None))
+        new_rows.append((workflow_timers, {"workflow": workflow.name, "subject_id": subject.subject_id,
+                                           "name": timer.name, "started_at": at, "due_at": due}))
+    fast.insert_together(conn, new_rows)
     _notify(conn, workflow, Move(subject, action, from_state, actor, at, dict(data or {})))
+    return Event(subject.version, action, from_state, subject.state, actor.account_id, actor.agency_id, role,
+                 at, note, json.loads(stored))
 
 
 def reschedule(conn: Connection, workflow: Workflow, subject_id: int, timer: str, due_at: datetime) -> bool:

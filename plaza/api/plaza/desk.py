@@ -262,7 +262,8 @@ async def create_case(request: Request) -> Response:
         raise Invalid("parameter_missing", name="desk")
     new = new_case_from(params, caller.account_id, "api")
     plaza = plaza_of(request)
-    body = await case_actions.submit_case(plaza, desk, new, limit_key=str(caller.account_id))
+    body = await case_actions.submit_case(plaza, desk, new, limit_key=str(caller.account_id),
+                                              citizen=caller.account)
     return ORJSONResponse(body, status_code=201)
 
 
