@@ -5,7 +5,7 @@ on a database of 1,000,000 cases.
                                 [--clients 32] [--seconds 20]
 
 The million cases are bench/desk_metrics.py's fill (two desks, 24 months; ``--reuse`` keeps an
-existing one). Then a real ``plaza serve`` with ``--workers`` processes serves it:
+existing one; the cases intake files are taken back after each run, so runs start alike). Then a real ``plaza serve`` with ``--workers`` processes serves it:
 
 * **queue** — the staff queue of each view (new, open, overdue, due soon, returned, escalated,
   dissatisfied, extension, closed, all) and with filters (department, category, county), through
@@ -38,15 +38,17 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bench import desk_metrics, soaklib
 from plaza.config import load_settings
-from plaza.desk import cases, catalogue, desks
+from plaza.desk import cases, catalogue, desks, rollup
+from plaza.desk.workflow import CASE
 from plaza.identity import tokens
 from plaza.instance import Plaza
 from plaza.square import accounts
 from plaza.storage.schema import cases as cases_table
+from plaza.storage.schema import workflow_events, workflow_subjects, workflow_timers
 
 TEXTS = (
     "{county}{road}和{road2}路口的路灯坏了好几天，晚上一片漆黑，请尽快修复。",
@@ -133,6 +135,29 @@ async def intake(url: str, desk: str, citizens: list[str], clients: int, seconds
     return {"cases": statuses.get(201, 0), "statuses": statuses, "seconds": round(elapsed, 1),
             "cases_per_s": round(statuses.get(201, 0) / elapsed, 1), "p50_ms": ms(percentile(latencies, 0.5)),
             "p99_ms": ms(percentile(latencies, 0.99)), "body": body_sample[0] if body_sample else b""}
+
+
+def forget(plaza: Plaza, since: datetime) -> int:
+    """Take back the cases intake filed (created ``since``): their rollup share, workflow
+    rows and rows, so that ``--reuse`` runs each start from the same fill. Done as the desk would
+    do it, in a group commit (the rollup's changes summed once). Returns how many."""
+    with plaza.db.read() as conn:
+        ids = conn.execute(select(cases_table.c.id).where(cases_table.c.created_at >= since)).scalars().all()
+
+    def job(chunk: list[int]) -> None:
+        with plaza.db.write() as conn:
+            for case_id in chunk:
+                rollup.record(conn, rollup.contribution(conn, case_id), None)
+            for table in (workflow_events, workflow_timers, workflow_subjects):
+                conn.execute(delete(table).where(table.c.workflow == CASE.name, table.c.subject_id.in_(chunk)))
+            conn.execute(delete(cases_table).where(cases_table.c.id.in_(chunk)))
+
+    async def run() -> None:
+        for start in range(0, len(ids), 2000):
+            await plaza.db.batched(lambda chunk=ids[start:start + 2000]: job(chunk))  # type: ignore[misc]
+
+    asyncio.run(run())
+    return len(ids)
 
 
 FLOOR = """
@@ -229,6 +254,7 @@ def main() -> None:
             took.append(time.perf_counter() - began)
         in_process[query] = (ms(percentile(took, 0.5)), ms(percentile(took, 0.99)))
 
+    began = datetime.now(UTC)
     server = soaklib.PlazaProcess(work / "data", url, workers=args.workers, env={"PLAZA_RATE_LIMITS": "off"})
     server.start()
     try:
@@ -238,6 +264,7 @@ def main() -> None:
         load_after = os.getloadavg()[0]
     finally:
         server.stop()
+        print(f"took back the {forget(plaza, began):,} cases intake filed")
     bare = asyncio.run(floor(found.pop("body"), work, args.clients, min(args.seconds, 10.0)))
 
     print(f"\nqueue (p50 / p99 ms, {args.repeat} each): HTTP as the desk's operator | plaza.desk.cases.queue")

@@ -21,7 +21,7 @@ from functools import lru_cache
 from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, update
 from sqlalchemy import text as sql
 
 from plaza import privacy, regions, similarity
@@ -42,7 +42,7 @@ from plaza.desk.workflow import (
 )
 from plaza.errors import Forbidden, Invalid, NotFound
 from plaza.regions.address import resolve_place
-from plaza.storage import upsert
+from plaza.storage import fast, upsert
 from plaza.storage.ids import new_id
 from plaza.storage.schema import (
     DUE_CASE,
@@ -777,19 +777,17 @@ class Similar:
 
 
 @lru_cache(maxsize=8)
-def _open_nearby(by: str | None, excluding: bool) -> Any:
-    """:func:`nearest`'s read of a desk's newest open cases (in a county, or a category),
-    built once per shape: intake runs it for every case."""
-    c = cases.c
-    where: list[Any] = [c.desk_id == bindparam("desk"), sql(OPEN_CASE), c.created_at >= bindparam("since")]
-    if by == "county":
-        where.append(c.county_code == bindparam("county"))
-    elif by == "category":
-        where.append(c.category_id == bindparam("category"))
+def _open_nearby(by: str | None, excluding: bool) -> fast.Sql:
+    """:func:`nearest`'s read of a desk's newest open cases (in a county, or a category), on the
+    driver (intake runs it for every case; rows as tuples: id, signature, lat, lon, category);
+    parameters: desk, since, then the county or category, then the case to leave out."""
+    where = [f"desk_id = ? AND {OPEN_CASE} AND created_at >= ?"]
+    if by is not None:
+        where.append("county_code = ?" if by == "county" else "category_id = ?")
     if excluding:
-        where.append(c.id != bindparam("exclude"))
-    return (select(c.id, c.signature, c.lat, c.lon, c.category_id).where(*where)
-            .order_by(c.created_at.desc()).limit(DUPLICATE_SCAN))
+        where.append("id <> ?")
+    return fast.Sql(f"SELECT id, signature, lat, lon, category_id FROM cases WHERE {' AND '.join(where)} "
+                    f"ORDER BY created_at DESC LIMIT {DUPLICATE_SCAN}")
 
 
 def nearest(conn: Connection, desk: Desk, text: str, *, county: str | None = None, category_id: int | None = None,
@@ -802,19 +800,22 @@ def nearest(conn: Connection, desk: Desk, text: str, *, county: str | None = Non
     now = as_utc(now or utcnow())
     mine_sig = signature if signature is not None else similarity.signature(text)
     by = "county" if county else "category" if category_id is not None else None
-    values: dict[str, Any] = {"desk": desk.id, "since": now - timedelta(days=DUPLICATE_DAYS),
-                              "county": county, "category": category_id, "exclude": exclude}
-    rows = [r for r in conn.execute(_open_nearby(by, exclude is not None), values).all() if r.signature]
-    scores = similarity.similarities(mine_sig, bytes.fromhex("".join(r.signature for r in rows)))
+    params: list[Any] = [desk.id, now - timedelta(days=DUPLICATE_DAYS)]
+    if by is not None:
+        params.append(county if by == "county" else category_id)
+    if exclude is not None:
+        params.append(exclude)
+    rows = [r for r in fast.fetch(conn, _open_nearby(by, exclude is not None), *params) if r[1]]
+    scores = similarity.similarities(mine_sig, bytes.fromhex("".join(r[1] for r in rows)))
     found: list[tuple[float, int]] = []
-    for row, score in zip(rows, scores, strict=True):
-        if (lat is not None and lon is not None and row.lat is not None and row.lon is not None
-                and _metres(lat, lon, row.lat, row.lon) > DUPLICATE_METRES):
+    for (case_id, _, row_lat, row_lon, row_category), score in zip(rows, scores, strict=True):
+        if (lat is not None and lon is not None and row_lat is not None and row_lon is not None
+                and _metres(lat, lon, row_lat, row_lon) > DUPLICATE_METRES):
             continue
-        if category_id is not None and row.category_id not in (None, category_id):
+        if category_id is not None and row_category not in (None, category_id):
             score *= 0.8
         if score >= DUPLICATE_SIMILARITY:
-            found.append((score, row.id))
+            found.append((score, int(case_id)))
     found.sort(reverse=True)
     return found[:limit]
 

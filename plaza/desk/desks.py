@@ -9,11 +9,14 @@ everything under it) in a county — or the whole region — to the lead departm
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, Engine, bindparam, delete, select
 
 from plaza import regions
 from plaza.accounts import operators
@@ -95,6 +98,32 @@ def get(conn: Connection, name: str) -> Desk:
     return _desk(row)
 
 
+#: Seconds a process keeps a desk read by :func:`recent`.
+RECENT_SECONDS = 10.0
+#: Per database (its engine; gone with it): a desk's key → (when read, the desk).
+_recent: WeakKeyDictionary[Engine, dict[str, tuple[float, Desk]]] = WeakKeyDictionary()
+_recent_lock = threading.Lock()
+
+
+def recent(conn: Connection, name: str) -> Desk:
+    """:func:`get`, kept for :data:`RECENT_SECONDS` per process — for intake, which reads the
+    desk of every case filed: what filing needs of a desk (its id and region) never changes, and
+    its column topic or name, changed elsewhere, show here within seconds."""
+    key = username_key(name)
+    now = time.monotonic()
+    with _recent_lock:
+        known = _recent.setdefault(conn.engine, {})
+        kept = known.get(key)
+    if kept is not None and now - kept[0] < RECENT_SECONDS:
+        return kept[1]
+    desk = get(conn, name)
+    with _recent_lock:
+        if len(known) > 1000:
+            known.clear()
+        known[key] = (now, desk)
+    return desk
+
+
 def by_id(conn: Connection, desk_id: int) -> Desk:
     row = conn.execute(select(*_COLUMNS).join(accounts, accounts.c.id == desks.c.account_id)
                        .where(desks.c.id == desk_id)).first()
@@ -128,6 +157,8 @@ def for_post(conn: Connection, mentioned_ids: Iterable[int], topic_names: Iterab
 
 def set_topic(conn: Connection, desk: Desk, topic: str | None) -> None:
     conn.execute(desks.update().where(desks.c.id == desk.id).values(topic=_check_topic(topic)))
+    with _recent_lock:
+        _recent.clear()
 
 
 # --- staff and departments ------------------------------------------------------------------------

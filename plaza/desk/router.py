@@ -316,10 +316,9 @@ class Router:
         offset = 0
         for vectorizer, tokens in zip(self._vectorizers, (words(normalised), _char_ngrams(normalised)), strict=True):
             vocabulary = vectorizer.vocabulary_
-            counts = Counter(vocabulary[t] for t in tokens if t in vocabulary)
-            if counts:
-                index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            known = [vocabulary[t] for t in tokens if t in vocabulary]
+            if known:
+                index, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
                 weights = (np.log(tf) + 1.0) * vectorizer.idf_[index]
                 weights /= np.linalg.norm(weights)
                 indices.append(index + offset)

@@ -468,6 +468,7 @@ def _resolved(code: str, how: Literal["coordinates", "address"]) -> ResolvedPlac
     )
 
 
+@lru_cache(maxsize=512)  # pure; intake resolves a case's place when it routes it and again when it writes it
 def resolve_place(
     text: str | None = None, lat: float | None = None, lon: float | None = None, hint: str | None = None
 ) -> ResolvedPlace | None:
