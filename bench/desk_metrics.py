@@ -16,9 +16,12 @@ over the last 24 months with a daily rhythm, 60 % to the larger desk; a realisti
 3 % declined, 4 % returned once, 92 % acknowledged and 88 % replied on time, 3 % reworked, 70 %
 rated (75 % satisfied, 17 % basically, 8 % dissatisfied), recent cases still open; then the
 rollup (``case_rollup``) rebuilt from them (``plaza.desk.rollup.rebuild``, timed), as after any
-load behind the workflow's back. The workflow's own tables are not filled: the metrics and the
-board read the rollup, and a few rows of ``cases``. ``--reuse`` brings an older fill's schema up
-to date and rebuilds the rollup when it is empty.
+load behind the workflow's back. The metrics and the board read the rollup, and a few rows of
+``cases``. Each case comes with its workflow history as
+the server writes it (``workflow_events``: start, accept, forward, acknowledge, note, reply, rate,
+close … 2 to 10 steps; its timers, running or stopped, those run out before the fill marked as the
+sweep marks them; its ``workflow_subjects`` row). ``--reuse`` brings an older fill's schema up to
+date and rebuilds the rollup when it is empty.
 
 Timed: for each desk and each of ``--months`` months (the current one and earlier ones), the
 figures in total and by department, category and county, and the board; ``--repeat`` times each,
@@ -31,6 +34,7 @@ the metrics statement (by department, one desk-month) is printed for the databas
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sqlite3
@@ -54,10 +58,12 @@ from plaza.app import create_app
 from plaza.clock import utcnow
 from plaza.config import load_settings, normalise_database_url
 from plaza.desk import board, desks, metrics, rollup
+from plaza.desk.workflow import CASE, CITIZEN, DEPARTMENT, DESK
 from plaza.instance import Plaza
 from plaza.square import accounts
 from plaza.storage.migrate import upgrade
 from plaza.storage.schema import case_rollup, cases, desk_categories
+from plaza.workflow.declaration import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "desk-metrics"
@@ -140,8 +146,63 @@ def make_desks(plaza: Plaza) -> list[tuple[desks.Desk, list[int], list[int], tup
     return made
 
 
+EVENT_COLUMNS = ("workflow", "subject_id", "seq", "action", "from_state", "to_state", "actor_id", "agency_id", "role",
+                 "at", "note", "data")
+TIMER_COLUMNS = ("workflow", "subject_id", "name", "started_at", "due_at", "stopped_at", "overdue_at")
+SUBJECT_COLUMNS = ("workflow", "subject_id", "state", "version", "created_at", "updated_at")
+
+
+class History:
+    """One case's workflow as the server would have written it: its steps (``workflow_events``),
+    its timers and its subject row — what a real database of this size holds beside the cases."""
+
+    def __init__(self, case_id: int, at: datetime, source: str, now: datetime) -> None:
+        self.case_id, self.now = case_id, now
+        self.events: list[tuple[Any, ...]] = []
+        self.timers: dict[str, list[Any]] = {}
+        self.state = "submitted"
+        self.at = at
+        self.step("start", "submitted", None, None, CITIZEN, at, {"source": source})
+        self.start_timer("accept", at, at + timedelta(days=1))
+
+    def step(self, action: str, to: str, actor: int | None, agency: int | None, role: str, at: datetime,
+             data: dict[str, Any] | None = None, note: str = "") -> None:
+        self.events.append((CASE.name, self.case_id, len(self.events) + 1, action,
+                            None if action == "start" else self.state, to, actor, agency, role, at, note,
+                            json.dumps(data or {}, ensure_ascii=False, sort_keys=True)))
+        self.state, self.at = to, at
+        if to in CASE.terminal:  # a closed or rejected case's clocks all stop
+            for name in self.timers:
+                self.stop_timer(name, at)
+
+    def start_timer(self, name: str, at: datetime, due: datetime) -> None:
+        self.timers[name] = [CASE.name, self.case_id, name, at, due, None, None]
+
+    def stop_timer(self, name: str, at: datetime) -> None:
+        timer = self.timers.get(name)
+        if timer is not None and timer[5] is None:
+            timer[5] = at
+
+    def rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], tuple[Any, ...]]:
+        timers = []
+        for t in self.timers.values():
+            if t[5] is None and t[4] < self.now:  # ran out before the fill: marked, as the sweep would have
+                t[6] = t[4]
+            timers.append(tuple(t))
+        subject = (CASE.name, self.case_id, self.state, len(self.events), self.events[0][9], self.at)
+        return self.events, timers, subject
+
+
+def _written(row: dict[str, Any], history: History) -> tuple[Any, ...]:
+    """The case's row (in step with its history: state, version, last change) and its history's rows."""
+    events, timers, subject = history.rows()
+    row.update(state=history.state, version=len(events), updated_at=history.at)
+    return tuple(row[c] for c in COLUMNS), events, timers, subject
+
+
 def case_rows(count: int, made: list[Any], now: datetime, seed: int = 11) -> Iterator[tuple[Any, ...]]:
-    """``count`` case rows over the 24 months before ``now``, oldest first, ids time-ordered."""
+    """``count`` cases over the 24 months before ``now``, oldest first, ids time-ordered: each as
+    (its row, its workflow events, its timers, its workflow subject)."""
     rnd = random.Random(seed)
     span = 730 * 86400.0
     start = now - timedelta(seconds=span)
@@ -152,8 +213,12 @@ def case_rows(count: int, made: list[Any], now: datetime, seed: int = 11) -> Ite
         desk, departments, leaves, counties = made[0] if rnd.random() < 0.6 else made[1]
         age_days = (now - at).total_seconds() / 86400
         text_ = TEXTS[rnd.randrange(len(TEXTS))]
+        case_id = int(at.timestamp() * 1000) << 22 | (n & 0x3FFFFF)
+        source = rnd.choice(("post", "web", "api"))
+        history = History(case_id, at, source, now)
+        staff = (desk.account_id, desk.account_id, DESK)
         row: dict[str, Any] = dict(
-            id=int(at.timestamp() * 1000) << 22 | (n & 0x3FFFFF), desk_id=desk.id, source=rnd.choice(("post", "web", "api")),
+            id=case_id, desk_id=desk.id, source=source,
             category_id=rnd.choice(leaves), urgency="urgent" if rnd.random() < 0.05 else "ordinary",
             title=text_[:20], text=text_, public_text=text_, address="", public_address="",
             county_code=rnd.choice(counties) if rnd.random() < 0.9 else None, city_code=desk.region_code[:4] + "00",
@@ -163,35 +228,53 @@ def case_rows(count: int, made: list[Any], now: datetime, seed: int = 11) -> Ite
             fixed=None, accepted_at=None, forwarded_at=None, acknowledged_at=None, replied_at=None, closed_at=None,
             acknowledge_by=None, resolve_by=None, acknowledge_hours=None, reply_hours=None, acknowledged_on_time=None,
             replied_on_time=None, signature="", created_at=at, updated_at=at)
+
         if age_days < 0.05 and rnd.random() < 0.5:  # the last hour: half not looked at yet
-            yield tuple(row[c] for c in COLUMNS)
+            yield _written(row, history)
             continue
-        row.update(accepted_at=at + timedelta(minutes=20), state="accepted", version=2)
+        row.update(accepted_at=at + timedelta(minutes=20))
+        history.step("accept", "accepted", *staff, row["accepted_at"])
+        history.stop_timer("accept", row["accepted_at"])
         if rnd.random() < 0.03:
-            row.update(state="rejected", reject_reason="not_our_business", closed_at=at + timedelta(minutes=30))
-            yield tuple(row[c] for c in COLUMNS)
+            row.update(reject_reason="not_our_business", closed_at=at + timedelta(minutes=30))
+            history.step("reject", "rejected", *staff, row["closed_at"], {"reason": "not_our_business"})
+            yield _written(row, history)
             continue
         forwarded = at + timedelta(minutes=40)
-        row.update(state="forwarded", department_id=rnd.choice(departments), forwarded_at=forwarded,
+        row.update(department_id=rnd.choice(departments), forwarded_at=forwarded,
                    acknowledge_by=forwarded + timedelta(days=2), resolve_by=forwarded + timedelta(days=7))
-        if rnd.random() < 0.04:
+        department = (row["department_id"], row["department_id"], DEPARTMENT)
+        if rnd.random() < 0.04:  # first sent elsewhere, returned as not theirs, forwarded again
             row["return_count"] = 1
+            other = rnd.choice([d for d in departments if d != row["department_id"]])
+            history.step("forward", "forwarded", *staff, at + timedelta(minutes=30), {"department": str(other)})
+            history.step("return", "returned", other, other, DEPARTMENT, at + timedelta(minutes=35),
+                         {"reason": "not_ours"}, note="不属于本部门职责")
+        history.step("forward", "forwarded", *staff, forwarded, {"department": str(row["department_id"])})
+        history.start_timer("acknowledge", forwarded, row["acknowledge_by"])
+        history.start_timer("resolve", forwarded, row["resolve_by"])
         on_time = rnd.random() < 0.92
         ack_hours = rnd.uniform(0.2, 20) if on_time else rnd.uniform(25, 80)
         if age_days * 24 < ack_hours:
-            yield tuple(row[c] for c in COLUMNS)
+            yield _written(row, history)
             continue
-        row.update(state="in_progress", acknowledged_at=forwarded + timedelta(hours=ack_hours),
-                   acknowledge_hours=round(ack_hours, 3), acknowledged_on_time=on_time)
+        acknowledged = forwarded + timedelta(hours=ack_hours)
+        row.update(acknowledged_at=acknowledged, acknowledge_hours=round(ack_hours, 3), acknowledged_on_time=on_time)
+        history.step("acknowledge", "acknowledged", *department, acknowledged)
+        history.stop_timer("acknowledge", acknowledged)
+        history.step("note", "in_progress", *department, acknowledged + timedelta(minutes=30), note="已派人现场查看")
         on_time = rnd.random() < 0.88
         reply_hours = rnd.uniform(ack_hours + 1, 110) if on_time else rnd.uniform(125, 300)
         if age_days * 24 < reply_hours:
-            yield tuple(row[c] for c in COLUMNS)
+            yield _written(row, history)
             continue
         replied = forwarded + timedelta(hours=reply_hours)
-        row.update(state="replied", replied_at=replied, reply_hours=round(reply_hours, 3), replied_on_time=on_time,
+        row.update(replied_at=replied, reply_hours=round(reply_hours, 3), replied_on_time=on_time,
                    result=rnd.choice(("resolved", "resolved", "resolved", "explained")),
                    reply_text=REPLIES[rnd.randrange(len(REPLIES))])
+        history.step("reply", "replied", *department, replied, {"result": row["result"]}, note=row["reply_text"])
+        history.stop_timer("resolve", replied)
+        history.start_timer("rating", replied, replied + timedelta(days=7))
         if rnd.random() < 0.03:
             row["rework_count"] = 1
         if rnd.random() < 0.70 and age_days * 24 > reply_hours + 24:
@@ -199,40 +282,55 @@ def case_rows(count: int, made: list[Any], now: datetime, seed: int = 11) -> Ite
             satisfaction = "satisfied" if mood < 0.75 else "basically_satisfied" if mood < 0.92 else "dissatisfied"
             row.update(satisfaction=satisfaction,
                        fixed=rnd.random() < (0.9 if satisfaction != "dissatisfied" else 0.2))
-            row.update(state="closed" if satisfaction != "dissatisfied" else "follow_up",
-                       closed_at=replied + timedelta(days=1) if satisfaction != "dissatisfied" else None)
-        elif age_days * 24 > reply_hours + 7 * 24:
-            row.update(state="closed", closed_at=replied + timedelta(days=7))
-        yield tuple(row[c] for c in COLUMNS)
+            rated = replied + timedelta(days=1)
+            history.step("rate", "follow_up", None, None, CITIZEN, rated,
+                         {"satisfaction": satisfaction, "resolved": row["fixed"]})
+            history.stop_timer("rating", rated)
+            if satisfaction != "dissatisfied":
+                row.update(closed_at=rated)
+                history.step("close", "closed", None, None, SYSTEM, rated)
+        elif age_days * 24 > reply_hours + 7 * 24:  # unrated: the sweep found the rating's time run out
+            row.update(closed_at=replied + timedelta(days=7))
+            history.timers["rating"][6] = row["closed_at"]
+            history.step("close", "closed", None, None, SYSTEM, row["closed_at"])
+        yield _written(row, history)
 
 
 def fill(url: str, plaza: Plaza, count: int, now: datetime, chunk: int = 20_000) -> tuple[float, float]:
-    """Write the cases, then rebuild the rollup: (seconds for the cases, seconds for the rollup)."""
+    """Write the cases with their workflow history, then rebuild the rollup: (seconds for the
+    cases, seconds for the rollup)."""
     made = make_desks(plaza)
     began = time.perf_counter()
-    rows = case_rows(count, made, now)
+    tables = (("cases", COLUMNS), ("workflow_events", EVENT_COLUMNS), ("workflow_timers", TIMER_COLUMNS),
+              ("workflow_subjects", SUBJECT_COLUMNS))
+
+    def chunks() -> Iterator[list[list[tuple[Any, ...]]]]:
+        batch: list[list[tuple[Any, ...]]] = [[], [], [], []]
+        for case, events, timers, subject in case_rows(count, made, now):
+            batch[0].append(case)
+            batch[1].extend(events)
+            batch[2].extend(timers)
+            batch[3].append(subject)
+            if len(batch[0]) >= chunk:
+                yield batch
+                batch = [[], [], [], []]
+        if batch[0]:
+            yield batch
+
     if url.startswith("sqlite"):
         path = url.split("sqlite:///", 1)[1]
         raw = sqlite3.connect(path, isolation_level=None)
         raw.execute("PRAGMA synchronous=OFF")
-        sql = f"INSERT INTO cases ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
-        times = {i for i, c in enumerate(COLUMNS) if c.endswith(("_at", "_by"))}
 
-        def stored(value: Any, i: int) -> Any:
+        def stored(value: Any) -> Any:
             # SQLAlchemy's SQLite DateTime format, UTC
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if i in times and value is not None else value
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            batch.append(tuple(stored(v, i) for i, v in enumerate(row)))
-            if len(batch) >= chunk:
-                raw.execute("BEGIN")
-                raw.executemany(sql, batch)
-                raw.execute("COMMIT")
-                batch.clear()
-        if batch:
+        for batch in chunks():
             raw.execute("BEGIN")
-            raw.executemany(sql, batch)
+            for (table, columns), rows in zip(tables, batch, strict=True):
+                raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                                [tuple(stored(v) for v in r) for r in rows])
             raw.execute("COMMIT")
         raw.execute("ANALYZE")
         raw.close()
@@ -240,12 +338,16 @@ def fill(url: str, plaza: Plaza, count: int, now: datetime, chunk: int = 20_000)
         import psycopg
 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as pg:
-            with pg.cursor() as cur, cur.copy(f"COPY cases ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            for batch in chunks():
+                with pg.cursor() as cur:
+                    for (table, columns), rows in zip(tables, batch, strict=True):
+                        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
             pg.commit()
             pg.autocommit = True
-            pg.execute("VACUUM ANALYZE cases")
+            for table, _ in tables:
+                pg.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - began, rebuild(plaza)
 
 
