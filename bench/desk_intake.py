@@ -96,6 +96,10 @@ async def time_queue(url: str, desk: str, staff: str, queries: list[str], repeat
     async with aiohttp.ClientSession(headers=headers) as session:
         for query in queries:
             took = []
+            # one untimed request first: with 40 repeats the p99 is the slowest, and a fresh
+            # server's first answer (its connections, statements, first imports) is not the steady state
+            async with session.get(f"{url}/api/plaza/v1/desks/{desk}/cases?{query}") as response:
+                await response.read()
             for _ in range(repeat):
                 began = time.perf_counter()
                 async with session.get(f"{url}/api/plaza/v1/desks/{desk}/cases?{query}") as response:

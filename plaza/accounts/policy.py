@@ -36,11 +36,13 @@ class Permission(StrEnum):
     MANAGE_TOPICS = "manage_topics"
     #: manage every government matrix (政务矩阵), not only one's own
     MANAGE_MATRICES = "manage_matrices"
+    #: screen and verify help requests (核实求助)
+    VERIFY_HELP = "verify_help"
 
 
 _MODERATOR = frozenset({
     Permission.MODERATE_POSTS, Permission.APPROVE_ACCOUNTS, Permission.SUSPEND_ACCOUNTS,
-    Permission.MANAGE_HOT_SEARCH, Permission.MANAGE_TOPICS, Permission.MANAGE_MATRICES,
+    Permission.MANAGE_HOT_SEARCH, Permission.MANAGE_TOPICS, Permission.MANAGE_MATRICES, Permission.VERIFY_HELP,
 })
 #: role → what it may do. Verification and roles are an administrator's acts.
 GRANTS: dict[str, frozenset[Permission]] = {

@@ -51,9 +51,6 @@ from __future__ import annotations
 
 import csv
 import pickle
-import re
-import threading
-import unicodedata
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -69,6 +66,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
+
+from plaza.segment import Segmenter, char_ngrams, normalise
 
 __all__ = [
     "Evaluation",
@@ -165,47 +164,14 @@ def load_cases(path: str | None = None) -> list[Example]:
 
 # --- text --------------------------------------------------------------------------------------
 
-_MENTION = re.compile(r"@[^\s@:：,，。!！?？#]+")
-_DIGITS = re.compile(r"\d+")
-_jieba = jieba.Tokenizer()  # our own instance: DESK_TERMS stay out of the process-wide dictionary
-_jieba_ready = False
-_jieba_lock = threading.Lock()
-
-
-def _segmenter() -> jieba.Tokenizer:
-    global _jieba_ready
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                _jieba.initialize()
-                for word in DESK_TERMS:
-                    _jieba.add_word(word, max(_jieba.suggest_freq(word, False), 3000))
-                _jieba_ready = True
-    return _jieba
-
-
-def normalise(text: str) -> str:
-    """NFKC, case-folded, @mentions dropped (they name who is asked, not what), digits → 0."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _DIGITS.sub("0", _MENTION.sub(" ", text))
-
-
-_WHITE_SPACES = re.compile(r"\s\s+")
-
-
-def _char_ngrams(text: str, longest: int = 3) -> list[str]:
-    """Character 1- to 3-grams as scikit-learn's "char" analyzer cuts them (white space runs
-    made one space first)."""
-    text = _WHITE_SPACES.sub(" ", text)
-    grams = list(text)
-    for n in range(2, min(longest, len(text)) + 1):
-        grams.extend(text[i:i + n] for i in range(len(text) - n + 1))
-    return grams
+_SEGMENTER = Segmenter(DESK_TERMS)  # DESK_TERMS stay out of the process-wide dictionary
+_char_ngrams = char_ngrams
 
 
 def words(text: str) -> list[str]:
-    """jieba's words of a normalised text, without punctuation, symbols and spaces."""
-    return [w for w in _segmenter().cut(text) if unicodedata.category(w[0])[0] in "LN"]
+    """jieba's words of a normalised text, without punctuation, symbols and spaces (the name
+    stored models refer to)."""
+    return _SEGMENTER.words(text)
 
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:

@@ -102,6 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # Hot search (plaza/hot, plaza/api/plaza).
     "hot_search_unavailable": ("热搜暂时不可用，请在 {retry_after} 秒后再试", "Hot search is unavailable for the moment; try again in {retry_after} seconds"),
     "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
+    "help_verifiers_only": ("只有核实员和管理员可以筛查求助信息",
+                            "Only verifiers and administrators can screen posts for help requests"),
     # Topic hosts and descriptions (plaza/square/topics.py).
     "topic_not_found": ("话题不存在：还没有公开的微博提到它", "Topic not found: no public post has named it yet"),
     "topic_hosts_staff_only": ("只有管理员和版主可以任命或撤销话题主持人",
