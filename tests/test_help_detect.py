@@ -30,6 +30,15 @@ def test_on_posts_it_never_trained_on_precision_and_recall_are_both_at_least_090
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)  # measured: 0.931 / 0.943
 
 
+def test_a_posts_score_is_the_models_computed_the_fast_way() -> None:
+    # every public post is screened: one text at a time, without scikit-learn's per-call machinery
+    texts = [e.text for e in load_examples("help-posts-heldout.csv")[:120]] + ["！！！", "@上海发布 ", FLOOD]
+    model = detect.detector()
+    fast = [model.detect(t).score for t in texts]
+    slow = [min(s, 0.1) if detect.says_it_is_over(t) else s for t, s in zip(texts, model.scores(texts), strict=True)]
+    assert fast == pytest.approx(slow, abs=1e-9)
+
+
 def test_a_flood_request_is_found_with_its_need_place_people_and_contact() -> None:
     found = detect.detect(FLOOD)
     assert found.is_request and found.score > 0.5
