@@ -139,26 +139,36 @@ def chinese_number(word: str) -> int | None:
     return _NUMERALS[word[0]]  # 五六 → 5
 
 
-_PERSONS = (r"(?:个人|口人|人|位老人|个老人|老人|个孩子|孩子|个小孩|小孩|名|位|个|口|户)")
-_TOTAL = re.compile(rf"(?:一家|全家|共|一共|总共|我们|家里|屋里|车上|这里|里面有)({_NUMBER}){_PERSONS}")
-_COUNTED = re.compile(
-    rf"({_NUMBER})(?:个|位|名)?(?:人|老人|孩子|小孩|儿童|婴儿|宝宝|孕妇|病人|患者|村民|群众|学生|工人|伤员|伤者|居民|游客|老师|乘客|家属)")
+_PERSON = (r"(?:人|老人|大人|孩子|小孩|娃|儿童|婴儿|宝宝|孕妇|产妇|病人|患者|村民|群众|学生|工人|伤员|伤者|居民|游客|老师|"
+           r"乘客|家属|孙子|孙女|兄弟|姐妹|志愿者|队员|车手|老太太|老大爷)")
+_MORE = r"(?:多|余|来)?"  # 二十多人, 30余名: at least the number
+_TOTAL = re.compile(rf"(?:(?:一家|全家|共|一共|总共|我们|家里|屋里|车上|这里|里面有)({_NUMBER}){_MORE}(?:个人|口人|人|位|名|个|口)"
+                    rf"|({_NUMBER}){_MORE}口人)")
+_COUNTED = re.compile(rf"({_NUMBER}){_MORE}(?:个|位|名)?{_PERSON}|{_PERSON}({_NUMBER})(?:名|位|个|人)")
+_KIN = r"(?:爸|妈|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|老公|老婆|儿子|女儿|孩子|宝宝|媳妇|婆婆|公公|弟弟|妹妹|哥哥|姐姐)"
+_PAIR = re.compile(rf"(?:我|{_KIN})(?:和|跟|带着)(?:我|俺)?{_KIN}|老两口")
 _ONE = re.compile(r"(?:我|俺)?(?:爸|妈|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷|老公|老婆|儿子|女儿|孩子|舅舅|姨|叔|婶|"
-                  r"哥|姐|弟|妹|老人|孕妇|病人|患者|朋友|同事|邻居)")
+                  r"哥|姐|弟|妹|老人|孕妇|产妇|新生儿|婴儿|病人|患者|朋友|同事|同学|邻居|婆婆|公公|媳妇|大爷|大妈)"
+                  r"|[张王李赵刘陈杨黄周吴孙郑徐马朱胡林何高罗梁宋谢唐韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁沈任姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤]某")
+
+
+#: The traditional forms counting reads in a post written in them.
+_SIMPLIFIED = str.maketrans({"個": "个", "們": "们", "裡": "里", "兩": "两", "幾": "几", "獨": "独", "孫": "孙", "媽": "妈",
+                             "爺": "爷", "嬰": "婴", "學": "学", "師": "师", "屬": "属", "員": "员", "傷": "伤"})
 
 
 def count_people(text: str) -> int | None:
     """How many people need help, as the text says: a total (一家五口, 共九个) when it gives one,
     else the sum of the groups it counts (两位老人和一个孩子 → 3), else 1 when it names one person
     (我爸, 孕妇), else None."""
-    totals = [n for m in _TOTAL.finditer(text) if (n := chinese_number(m.group(1))) and n < 1000]
+    text = text.translate(_SIMPLIFIED)
+    totals = [n for m in _TOTAL.finditer(text) if (n := chinese_number(m.group(1) or m.group(2))) and n < 1000]
     if totals:
         return max(totals)
-    counted = [n for m in _COUNTED.finditer(text) if (n := chinese_number(m.group(1))) and n < 1000
-               and text[m.end():m.end() + 1] not in ("次", "天", "小", "年")]
+    counted = [n for m in _COUNTED.finditer(text) if (n := chinese_number(m.group(1) or m.group(2))) and n < 1000]
     if counted:
         return sum(counted)
-    if "爸妈" in text or "父母" in text or "爷爷奶奶" in text or "外公外婆" in text:
+    if "爸妈" in text or "父母" in text or "爷爷奶奶" in text or "外公外婆" in text or _PAIR.search(text):
         return 2
     return 1 if _ONE.search(text) else None
 
