@@ -82,6 +82,8 @@ def test_contacts_are_phones_and_wechat_ids() -> None:
 @pytest.mark.parametrize(("text", "people"), [
     ("一家五口被困在二楼", 5), ("两位老人和一个孩子在屋里", 3), ("我们两家人共九个困在家里", 9),
     ("我爸瘫痪在床", 1), ("我爸妈被困", 2), ("小区停电了", None), ("十几个人在楼顶", 10),
+    ("二十多人不敢进屋", 20), ("我和我妈被困", 2), ("孕妇一名、老人两名被困", 3), ("屋裡有三個老人", 3),
+    ("家里还有七口人", 7), ("寻人：张某失联两天", 1),
 ])
 def test_people_are_counted_as_the_post_says(text: str, people: int | None) -> None:
     assert count_people(text) == people
