@@ -104,6 +104,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hot_admin_only": ("只有管理员和审核员可以管理热搜", "Only administrators and moderators can manage hot search"),
     "help_verifiers_only": ("只有核实员和管理员可以筛查求助信息",
                             "Only verifiers and administrators can screen posts for help requests"),
+    # Official warnings as CAP 1.2 documents (plaza/help/cap.py).
+    "cap_invalid": ("CAP 文档不符合 CAP 1.2 规范：{reason}", "The CAP document does not conform to CAP 1.2: {reason}"),
+    "warning_level_invalid": ("预警级别无效：{level}（可选 蓝色、黄色、橙色、红色）",
+                              "Unknown warning level: {level} (use blue, yellow, orange or red)"),
+    "warning_type_invalid": ("预警类别无效：{name}", "Unknown kind of warning: {name}"),
     # Topic hosts and descriptions (plaza/square/topics.py).
     "topic_not_found": ("话题不存在：还没有公开的微博提到它", "Topic not found: no public post has named it yet"),
     "topic_hosts_staff_only": ("只有管理员和版主可以任命或撤销话题主持人",
