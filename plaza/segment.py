@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import jieba
+import numpy as np
 
 _MENTION = re.compile(r"@[^\s@:：,，。!！?？#]+")
 _DIGITS = re.compile(r"\d+")
@@ -54,3 +56,29 @@ class Segmenter:
     def words(self, text: str) -> list[str]:
         """jieba's words of a normalised text, without punctuation, symbols and spaces."""
         return [w for w in self._tokenizer().cut(text) if unicodedata.category(w[0])[0] in "LN"]
+
+
+def tfidf_row(parts: Sequence[tuple[Any, Sequence[str]]]) -> tuple[np.ndarray, np.ndarray]:
+    """One text's TF-IDF features as (indices, weights), side by side over several fitted
+    scikit-learn ``TfidfVectorizer``\\s (``sublinear_tf``, l2) given with the text's tokens for
+    each — the figures their ``transform`` and an l2 ``normalize`` of the stacked row give,
+    computed without scikit-learn's per-call machinery (most of the cost for one text at a time):
+    the vocabularies' indices, sublinear tf × idf, each part and the whole scaled to unit length.
+    Empty arrays for a text none of the vocabularies knows."""
+    indices: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    offset = 0
+    for vectorizer, tokens in parts:
+        vocabulary = vectorizer.vocabulary_
+        known = [vocabulary[t] for t in tokens if t in vocabulary]
+        if known:
+            index, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
+            weights = (np.log(tf) + 1.0) * vectorizer.idf_[index]
+            weights /= np.linalg.norm(weights)
+            indices.append(index + offset)
+            values.append(weights)
+        offset += len(vocabulary)
+    if not indices:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    index, weights = np.concatenate(indices), np.concatenate(values)
+    return index, weights / np.linalg.norm(weights)

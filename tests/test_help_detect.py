@@ -41,7 +41,8 @@ def test_a_posts_score_is_the_models_computed_the_fast_way() -> None:
 
 def test_a_flood_request_is_found_with_its_need_place_people_and_contact() -> None:
     found = detect.detect(FLOOD)
-    assert found.is_request and found.score > 0.5
+    assert found.is_request is True and found.score > 0.5
+    assert type(found.score) is float  # plain Python values: the API answers them as JSON
     assert found.need == "rescue"
     assert found.place is not None and found.place.county == "410105" and found.place.city == "410100"
     assert found.place.text.startswith("郑州市金水区丰产路某某小区3号楼2单元")

@@ -67,7 +67,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 
-from plaza.segment import Segmenter, char_ngrams, normalise
+from plaza.segment import Segmenter, char_ngrams, normalise, tfidf_row
 
 __all__ = [
     "Evaluation",
@@ -277,23 +277,10 @@ class Router:
         the vocabularies' indices, sublinear tf × idf, each part and the whole scaled to unit
         length, then the centroids' columns of just those features."""
         normalised = normalise(text)
-        indices: list[np.ndarray] = []
-        values: list[np.ndarray] = []
-        offset = 0
-        for vectorizer, tokens in zip(self._vectorizers, (words(normalised), _char_ngrams(normalised)), strict=True):
-            vocabulary = vectorizer.vocabulary_
-            known = [vocabulary[t] for t in tokens if t in vocabulary]
-            if known:
-                index, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
-                weights = (np.log(tf) + 1.0) * vectorizer.idf_[index]
-                weights /= np.linalg.norm(weights)
-                indices.append(index + offset)
-                values.append(weights)
-            offset += len(vocabulary)
-        if not indices:
+        index, weights = tfidf_row(list(zip(self._vectorizers, (words(normalised), _char_ngrams(normalised)),
+                                            strict=True)))
+        if not len(index):
             return np.zeros(len(self._categories))
-        index, weights = np.concatenate(indices), np.concatenate(values)
-        weights /= np.linalg.norm(weights)
         if self._by_feature is None:
             self._by_feature = self._centroids.T.tocsr()  # features × categories, rows gathered per text
         # the text's rows of features × categories, gathered with numpy (scipy's row slicing

@@ -33,7 +33,7 @@ from sklearn.preprocessing import normalize
 from plaza import privacy
 from plaza.regions import city_code
 from plaza.regions.address import parse_address
-from plaza.segment import Segmenter, char_ngrams, normalise
+from plaza.segment import Segmenter, char_ngrams, normalise, tfidf_row
 
 #: What a request asks for (the API's ``need``).
 NEEDS = ("rescue", "medical", "supplies", "shelter", "evacuation", "missing_person", "other")
@@ -242,26 +242,9 @@ class Detector:
         return [float(p) for p in self._whether.predict_proba(x)[:, column]]
 
     def _one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """One text's features as (indices, weights): the vectorizers' own figures — sublinear tf ×
-        idf, each part and the whole scaled to unit length — computed without scikit-learn's
-        per-call machinery (every public post is screened: that machinery was most of the cost)."""
-        indices: list[np.ndarray] = []
-        values: list[np.ndarray] = []
-        offset = 0
-        for vectorizer, tokens in ((self._words, _words(text)), (self._chars, char_ngrams(text))):
-            vocabulary = vectorizer.vocabulary_
-            known = [vocabulary[t] for t in tokens if t in vocabulary]
-            if known:
-                index, tf = np.unique(np.array(known, dtype=np.int64), return_counts=True)
-                weights = (np.log(tf) + 1.0) * vectorizer.idf_[index]
-                weights /= np.linalg.norm(weights)
-                indices.append(index + offset)
-                values.append(weights)
-            offset += len(vocabulary)
-        if not indices:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        index, weights = np.concatenate(indices), np.concatenate(values)
-        return index, weights / np.linalg.norm(weights)
+        """One text's features (every public post is screened: one at a time, without
+        scikit-learn's per-call machinery — :func:`plaza.segment.tfidf_row`)."""
+        return tfidf_row([(self._words, _words(text)), (self._chars, char_ngrams(text))])
 
     def _linear(self, model: LogisticRegression, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """The model's decision values for one sparse text (w · x + b per class)."""
@@ -274,10 +257,10 @@ class Detector:
             return Detection(False, 0.0, None, None, None, False)
         index, weights = self._one(_features_text(text))
         decision = float(self._linear(self._whether, index, weights)[0])
-        score = 1.0 / (1.0 + np.exp(-decision))  # the probability of the class True (classes_ are sorted)
+        score = float(1.0 / (1.0 + np.exp(-decision)))  # the probability of the class True (classes_ are sorted)
         if says_it_is_over(text):
             score = min(score, 0.1)
-        is_request = score >= THRESHOLD
+        is_request = bool(score >= THRESHOLD)
         need = str(self._what.classes_[int(np.argmax(self._linear(self._what, index, weights)))]) if is_request else None
         return Detection(is_request, score, need, find_place(text, hint) if is_request else None,
                          count_people(text) if is_request else None, has_contact(text))
