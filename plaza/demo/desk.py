@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from plaza import i18n
+from plaza import i18n, regions
 from plaza.accounts import operators
 from plaza.accounts.government import GovernmentProfile
 from plaza.clock import ManualClock, as_utc, use
@@ -918,7 +918,11 @@ class _DeskLoader:
         """File a case; one from a post is the citizen's post first, then the case linked to it."""
         new = plan.new
         if plan.source == "post" and plan.citizen_id is not None:
-            published = posts.publish(self.db, plan.citizen_id, posts.NewStatus(text=new.text, visibility="public"),
+            # written in the desk's city (a smaller demo may have no citizen living there: the post
+            # would otherwise count in the author's home city's hot list)
+            city = regions.city_code(self.desks[plan.desk].region_code)
+            published = posts.publish(self.db, plan.citizen_id,
+                                      posts.NewStatus(text=new.text, visibility="public", city=city),
                                       max_chars=self.plaza.settings.max_post_chars,
                                       created_at=self._moment(plan.created_at))
             status_of[plan.key] = published if isinstance(published, int) else int(published.status.id)

@@ -471,8 +471,12 @@ class _PostPlanner:
             text = texts[n // len(topics) % len(texts)] if n < 2 * len(topics) else self.rng.choice(texts)
             person = self._pick_citizen(topic.region_code)
             request = text in topic.requests
+            city = self._citizen_city(person)
+            if topic.region_code and not _in_region(topic.region_code, person.home_city) \
+                    and regions.city_code(topic.region_code) == topic.region_code:
+                city = topic.region_code  # about a city they do not live in: written there (a small demo has few locals)
             draft = self._add(person.username, self._citizen_text(text, person.home_city),
-                              self._citizen_city(person), self._topic_minutes(topic), topic=topic,
+                              city, self._topic_minutes(topic), topic=topic,
                               weight=(3.0 if request else 2.0) * self.influence[person.username])
             if request and topic.responses:
                 self._answer(draft, topic.hosts, topic.responses, topic.outcomes)

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, case, delete, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from plaza import regions
@@ -165,19 +165,23 @@ def _check_unique(conn: Connection, username: str, display: str, email: str | No
     """Usernames, display names and e-mails are unique; and since ``@name`` in a post may be
     either, no display name may read as another account's username, nor a username as another
     account's display name (width and case folded) — else ``@cq_fabu`` could reach an impostor."""
-    def taken(column: Any, value: str) -> bool:
-        stmt = select(accounts.c.id).where(column == value)
-        if exclude_id is not None:
-            stmt = stmt.where(accounts.c.id != exclude_id)
-        return conn.execute(stmt).first() is not None
-
-    if username and (taken(accounts.c.username_key, username_key(username))
-                     or taken(accounts.c.display_name_key, display_name_key(username))):
+    # One statement, so one snapshot: read one by one, a sign-up committing between two reads
+    # made a taken username read as a taken display name.
+    name_hit = or_(accounts.c.username_key == username_key(username),
+                   accounts.c.display_name_key == display_name_key(username)) if username else false()
+    display_hit = or_(accounts.c.display_name_key == display_name_key(display),
+                      accounts.c.username_key == display_name_key(display)) if display else false()
+    email_hit = accounts.c.email == email if email else false()
+    stmt = select(func.max(case((name_hit, 1), else_=0)), func.max(case((display_hit, 1), else_=0)),
+                  func.max(case((email_hit, 1), else_=0))).where(or_(name_hit, display_hit, email_hit))
+    if exclude_id is not None:
+        stmt = stmt.where(accounts.c.id != exclude_id)
+    name_taken, display_taken, email_taken = conn.execute(stmt).one()
+    if name_taken:
         raise Invalid("username_taken")
-    if display and (taken(accounts.c.display_name_key, display_name_key(display))
-                    or taken(accounts.c.username_key, display_name_key(display))):
+    if display_taken:
         raise Invalid("display_name_taken")
-    if email and taken(accounts.c.email, email):
+    if email_taken:
         raise Invalid("email_taken")
 
 
