@@ -165,7 +165,6 @@ def load_cases(path: str | None = None) -> list[Example]:
 # --- text --------------------------------------------------------------------------------------
 
 _SEGMENTER = Segmenter(DESK_TERMS)  # DESK_TERMS stay out of the process-wide dictionary
-_char_ngrams = char_ngrams
 
 
 def words(text: str) -> list[str]:
@@ -277,7 +276,7 @@ class Router:
         the vocabularies' indices, sublinear tf × idf, each part and the whole scaled to unit
         length, then the centroids' columns of just those features."""
         normalised = normalise(text)
-        index, weights = tfidf_row(list(zip(self._vectorizers, (words(normalised), _char_ngrams(normalised)),
+        index, weights = tfidf_row(list(zip(self._vectorizers, (words(normalised), char_ngrams(normalised)),
                                             strict=True)))
         if not len(index):
             return np.zeros(len(self._categories))
