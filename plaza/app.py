@@ -33,6 +33,10 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     from plaza.square import search
 
     await run_in_threadpool(search.warm_up)
+    # Train the help-request detector every public post passes through (about two seconds, once).
+    from plaza.help import detect
+
+    await run_in_threadpool(detect.detector)
     plaza: Plaza = app.state.plaza
     plaza.hot.start()
     media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))

@@ -78,6 +78,10 @@ class Settings:
     rate_limit_follows: str = "400/day"
     #: cases a citizen (or an Open311 key) may file (plaza.desk)
     rate_limit_cases: str = "30/hour"
+    #: help requests a person may file (plaza.help): generous — a surge is when they are needed
+    rate_limit_help: str = "60/hour"
+    #: hours after which a help request nobody moved comes back to the verifiers (回访)
+    help_follow_up_hours: float = 6.0
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -165,6 +169,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_apps=e.get("PLAZA_RATE_LIMIT_APPS", "30/hour"),
         rate_limit_follows=e.get("PLAZA_RATE_LIMIT_FOLLOWS", "400/day"),
         rate_limit_cases=e.get("PLAZA_RATE_LIMIT_CASES", "30/hour"),
+        rate_limit_help=e.get("PLAZA_RATE_LIMIT_HELP", "60/hour"),
+        help_follow_up_hours=float(e.get("PLAZA_HELP_FOLLOW_UP_HOURS", "6")),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),

@@ -105,6 +105,7 @@ class Plaza:
                 "register_app": settings.rate_limit_apps,  # POST /api/v1/apps, per client address
                 "follow": settings.rate_limit_follows,  # follows per account, as Mastodon's
                 "case": settings.rate_limit_cases,  # cases filed per citizen / Open311 key
+                "help": settings.rate_limit_help,  # help requests filed per person / address
                 # image uploads (posts' images, avatars, headers): each one is decoded
                 "media_upload": settings.rate_limit_media,
                 # following or unfollowing a whole government matrix (plaza.matrices)

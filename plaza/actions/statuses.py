@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 
 from plaza.actions import cases
+from plaza.actions import help as help_actions
 from plaza.errors import NotFound
 from plaza.instance import Plaza
 from plaza.square import accounts, media, posts, views
@@ -31,8 +32,18 @@ async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempoten
     db = plaza.db
     opened: list[int] = []  # a post to a service desk opens a case in the same commit
     intake = cases.post_intake(plaza, opened)
+    # every public post is screened for a help request: scored before the write, the few that are
+    # requests written as drafts for the verifiers in the post's own commit
+    screened = help_actions.screen(new.text, new.city) if new.visibility in ("public", "unlisted") else None
+    found_help: list[int] = []
+    screening = help_actions.post_screening(plaza, screened, found_help)
+
+    def after(conn: Connection, published: posts.Published) -> None:
+        intake(conn, published)
+        screening(conn, published)
+
     done = await db.batched(lambda: posts.publish(db, author_id, drafted, idempotency_key=idempotency_key,
-                                                  admit=admit, after=intake))
+                                                  admit=admit, after=after))
     for case_id in opened:
         await cases.acknowledge_post(plaza, case_id, base)
     parent_id = new.in_reply_to_id
@@ -109,6 +120,8 @@ async def reblog(plaza: Plaza, actor: Row[Any], status_id: int, visibility: str 
     view = await shown(plaza, repost.status_id, actor, base_url)
     if repost.new:  # a repost counts once, however often it is sent
         plaza.hot.reposted(view, actor, view.status.visibility)
+        if visibility in ("public", "unlisted"):  # 扩散: one more source of the help request it reports
+            await help_actions.repost_screening(plaza, status_id, repost.status_id, actor.id)
     return view
 
 

@@ -751,3 +751,169 @@ case_rollup = Table(
     Column("acknowledge_hours", Text, nullable=False, default="", server_default=""),
     Column("reply_hours", Text, nullable=False, default="", server_default=""),
 )
+
+
+# --- help in emergencies (求助, plaza.help) -----------------------------------------------------------
+
+#: States in which a help request still waits for someone (partial indexes are written as this).
+OPEN_HELP = "state IN ('submitted', 'verified', 'dispatched', 'claimed', 'in_progress')"
+
+#: A help request (求助): who needs what, where, how urgently, and how to reach them. Its state,
+#: history and timers are the "help" workflow's; this row keeps what the queue, the public list
+#: and the totals read, kept in step by the workflow's observer.
+help_requests = Table(
+    "help_requests",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("state", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    #: "web", "api" or "post"; ``detected`` when screening found it in a post (a draft: nobody
+    #: filed it, a verifier confirms it is one)
+    Column("source", String(8), nullable=False),
+    Column("detected", Boolean, nullable=False, default=False),
+    Column("detect_score", Float, nullable=True),
+    Column("need", String(16), nullable=False),
+    Column("people", Integer, nullable=True),
+    #: comma-separated: elderly, children, disabled, pregnant, patients
+    Column("vulnerable", String(80), nullable=False, default=""),
+    Column("signals", String(160), nullable=False, default=""),
+    Column("urgency", Integer, nullable=False, default=0),
+    Column("urgency_reasons", Text, nullable=False, default=""),
+    #: as written (personal data: the entitled only) and masked
+    Column("text", Text, nullable=False),
+    Column("public_text", Text, nullable=False),
+    Column("place_text", String(200), nullable=False, default=""),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("county_code", String(6), nullable=True),
+    Column("city_code", String(6), nullable=True),
+    #: False when the place could not be resolved to a county: kept as text, flagged for a verifier
+    Column("place_resolved", Boolean, nullable=False, default=False),
+    Column("contact_name", String(60), nullable=False, default=""),
+    Column("contact_phone", String(30), nullable=False, default=""),
+    Column("second_phone", String(30), nullable=False, default=""),
+    #: the contact's number, keyed-hashed (plaza.help.triage.phone_hash), to find the same person
+    Column("phone_hash", String(32), nullable=True),
+    Column("on_behalf", Boolean, nullable=False, default=False),
+    Column("requester_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("source_status_id", ID, nullable=True),
+    Column("incident_id", ID, nullable=True),
+    Column("media_ids", Text, nullable=False, default=""),
+    #: the text's near-duplicate signature (plaza.similarity), hex
+    Column("signature", Text, nullable=False, default=""),
+    Column("similar_to", ID, nullable=True),
+    Column("similar_score", Float, nullable=True),
+    Column("merged_into", ID, nullable=True),
+    #: posts, forms and calls that reported it (a merge adds the duplicate's)
+    Column("sources_count", Integer, nullable=False, default=1),
+    #: the verifier working it, until when (a lock that expires)
+    Column("locked_by", ID, nullable=True),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("verifier_id", ID, nullable=True),
+    Column("verified_at", DateTime(timezone=True), nullable=True),
+    Column("unreachable_count", Integer, nullable=False, default=0),
+    Column("close_reason", String(8), nullable=True),
+    #: the responder (a team's account) that claimed it, and the person who did
+    Column("responder_id", ID, nullable=True),
+    Column("claimed_by", ID, nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("people_helped", Integer, nullable=True),
+    Column("completion_note", Text, nullable=True),
+    Column("completion_media", Text, nullable=False, default=""),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("published_status_id", ID, nullable=True),
+    #: back for a call-back round (回访): nobody moved it within its time
+    Column("needs_follow_up", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "state", "urgency", "created_at"),
+    Index(None, "phone_hash"),
+    Index(None, "source_status_id"),
+    Index(None, "requester_id", "created_at"),
+    Index(None, "responder_id", "state"),
+    Index(None, "incident_id", "state"),
+    Index(None, "county_code", "created_at"),
+    # duplicate search: the open requests of a county, newest first, what the comparison reads covered
+    Index("ix_help_requests_open_county", "county_code", "created_at", "state", "lat", "lon", "signature",
+          sqlite_where=text(OPEN_HELP), postgresql_where=text(OPEN_HELP)),
+)
+
+#: Every report of a request (a post, a repost, a form, a merged duplicate's): kept when
+#: requests merge, so a person reported by five posts is one request with five sources.
+help_sources = Table(
+    "help_sources",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("request_id", ID, ForeignKey("help_requests.id", ondelete="CASCADE"), nullable=False),
+    #: "post", "repost", "web", "api"
+    Column("kind", String(8), nullable=False),
+    Column("status_id", ID, nullable=True),
+    Column("account_id", ID, nullable=True),
+    Column("contact_name", String(60), nullable=False, default=""),
+    Column("contact_phone", String(30), nullable=False, default=""),
+    Column("second_phone", String(30), nullable=False, default=""),
+    Column("phone_hash", String(32), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "request_id"),
+    Index(None, "status_id", unique=True),
+    Index(None, "phone_hash"),
+)
+
+#: Who responds (救助力量): rescue teams, NGOs, departments — each an account (its operators act
+#: for it) with what it can do, where, and how many requests it takes at once.
+help_responders = Table(
+    "help_responders",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    #: comma-separated needs it meets (rescue, medical, …)
+    Column("capabilities", String(120), nullable=False),
+    #: the region it works in (a province, city or county code)
+    Column("region_code", String(6), nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("capacity", Integer, nullable=False, default=5),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_by", ID, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "region_code"),
+)
+
+#: A request offered to a responder (派遣): it shows in their list of requests to claim.
+help_offers = Table(
+    "help_offers",
+    metadata,
+    Column("request_id", ID, ForeignKey("help_requests.id", ondelete="CASCADE"), primary_key=True),
+    Column("responder_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("offered_at", DateTime(timezone=True), nullable=False),
+    Index(None, "responder_id", "offered_at"),
+)
+
+#: Verifiers (核实员) granted by an administrator, or by an organisation for itself.
+help_verifiers = Table(
+    "help_verifiers",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True,
+           autoincrement=False),
+    Column("organisation_id", ID, nullable=True),
+    Column("granted_by", ID, nullable=True),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Each read of a request's personal data: who, in which role, why, through which door.
+help_data_reads = Table(
+    "help_data_reads",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("request_id", ID, ForeignKey("help_requests.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("why", String(200), nullable=False, default=""),
+    Column("via", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index(None, "request_id"),
+    Index(None, "account_id", "at"),
+)
