@@ -333,6 +333,41 @@ class TestWhatIsDoneOnceIsDoneOnceWhenSentAtOnce:
         assert served.count(workflow_events, workflow_events.c.subject_id == case_id) == 2  # start, accept
 
 
+    def test_responders_claiming_one_help_request_at_once_one_wins_and_the_rest_hear_409(
+            self, served: Served) -> None:
+        from plaza.help import requests as help_requests
+        from plaza.storage.schema import workflow_events
+
+        verifier, _ = served.citizen(role="admin")
+        teams = [served.citizen() for _ in range(CROWD)]
+        with served.plaza.db.write() as conn:
+            for team, _secret in teams:
+                help_requests.register_responder(conn, team.id, capabilities=["rescue"], region_code="500000")
+            new = help_requests.check(help_requests.NewRequest(
+                text="重庆市北碚区歇马镇山火逼近，村里三位老人需要转移", need="rescue", contact_phone="13800138000"))
+            request_id = int(help_requests.file(conn, new, help_requests.assess(conn, new, b"k")).row.id)
+            help_requests.act(conn, request_id, "verify", verifier, version=1, fields={"outcome": "verified"}, key=b"k")
+        turn = itertools.count()
+
+        def claim(client: httpx.Client) -> httpx.Response:
+            _team, secret = teams[next(turn)]  # sixteen teams, each claiming once, no version sent
+            return client.post(f"/api/plaza/v1/help/requests/{request_id}/actions/claim", json={},
+                               headers=_auth(secret))
+
+        answers = served.at_once(claim)
+
+        assert sorted(r.status_code for r in answers) == [200] + [409] * (CROWD - 1)
+        winner = next(r.json() for r in answers if r.status_code == 200)
+        assert winner["state"] == "claimed" and winner["contact"]["phone"] == "13800138000"
+        claims = served.count(workflow_events, workflow_events.c.workflow == "help",
+                              workflow_events.c.subject_id == request_id, workflow_events.c.action == "claim")
+        assert claims == 1
+        with served.plaza.db.read() as conn:
+            row = help_requests.load(conn, request_id)
+        assert row.state == "claimed" and row.responder_id in {team.id for team, _ in teams}
+        assert winner["responder"] == next(team.username for team, _ in teams if team.id == row.responder_id)
+
+
 def test_a_like_or_repost_sent_again_counts_once_for_hot_search(client: TestClient, plaza: Plaza) -> None:
     author = seasoned(plaza, "author")
     fan = seasoned(plaza, "fan")
