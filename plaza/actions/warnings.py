@@ -33,14 +33,17 @@ log = logging.getLogger("plaza.help")
 
 @dataclass(frozen=True, slots=True)
 class Issued:
-    """A warning as an act left it: its row, the division codes it names, its post."""
+    """A warning as an act left it (or as read): its row, the division codes it names, its post
+    (when just written) and the username of its post's author."""
 
     row: Row[Any]
     codes: tuple[str, ...]
-    post: Published | None
+    post: Published | None = None
+    username: str | None = None
 
     def as_json(self, base_url: str) -> dict[str, Any]:
-        return warnings.as_json(self.row, self.codes, base_url)
+        username = self.post.author.username if self.post is not None else self.username
+        return warnings.as_json(self.row, self.codes, base_url, username=username)
 
 
 def _now() -> datetime:
@@ -286,18 +289,20 @@ async def list_warnings(plaza: Plaza, *, area: str | None = None, every: bool = 
         with db.read() as conn:
             rows = warnings.listed(conn, now, area=area, every=every)
             codes = warnings.areas_of(conn, [r.id for r in rows])
-        return [warnings.as_json(r, codes.get(r.id, []), base, now) for r in rows]
+            names = warnings.usernames(conn, rows)
+        return [warnings.as_json(r, codes.get(r.id, []), base, now, names.get(r.account_id)) for r in rows]
 
     return await plaza.read(load)
 
 
-async def read_warning(plaza: Plaza, warning_id: int) -> tuple[Row[Any], list[str]]:
-    """A warning's row and the division codes it names (404 when there is none)."""
+async def read_warning(plaza: Plaza, warning_id: int) -> Issued:
+    """A warning as stored, with the division codes it names (404 when there is none)."""
     db = plaza.db
 
-    def load() -> tuple[Row[Any], list[str]]:
+    def load() -> Issued:
         with db.read() as conn:
             row = warnings.get(conn, warning_id)
-            return row, warnings.areas_of(conn, [row.id]).get(row.id, [])
+            codes = warnings.areas_of(conn, [row.id]).get(row.id, [])
+            return Issued(row, tuple(codes), None, warnings.usernames(conn, [row]).get(row.account_id))
 
     return await plaza.read(load)

@@ -38,7 +38,7 @@ from plaza.i18n import gettext
 from plaza.regions import address
 from plaza.square import pins
 from plaza.square.text import topic_key
-from plaza.storage.schema import warning_areas, warnings
+from plaza.storage.schema import accounts, warning_areas, warnings
 
 #: A warning is in force for at most this long (a longer one is issued again, or updated).
 MAX_DAYS = 30
@@ -492,9 +492,19 @@ def iso(value: datetime | None) -> str | None:
     return as_utc(value).astimezone(CHINA).isoformat(timespec="seconds") if value is not None else None
 
 
-def as_json(row: Row[Any], codes: Sequence[str], base_url: str, now: datetime | None = None) -> dict[str, Any]:
-    """A warning as Plaza's API serves it."""
+def usernames(conn: Connection, rows: Sequence[Row[Any]]) -> dict[int, str]:
+    """The usernames of the accounts that posted these warnings."""
+    ids = {r.account_id for r in rows if r.account_id is not None}
+    if not ids:
+        return {}
+    return dict(conn.execute(select(accounts.c.id, accounts.c.username).where(accounts.c.id.in_(ids))).all())
+
+
+def as_json(row: Row[Any], codes: Sequence[str], base_url: str, now: datetime | None = None,
+            username: str | None = None) -> dict[str, Any]:
+    """A warning as Plaza's API serves it (``username``: its post's author, for the post's URL)."""
     base = base_url.rstrip("/")
+    url = f"{base}/@{username}/{row.status_id}" if username is not None and row.status_id is not None else None
     return {
         "id": str(row.id), "identifier": row.identifier, "sender": row.sender, "msg_type": row.msg_type,
         "status": row.cap_status, "event": row.event, "type": row.type, "level": row.level,
@@ -506,5 +516,6 @@ def as_json(row: Row[Any], codes: Sequence[str], base_url: str, now: datetime | 
         "references": str(row.references_id) if row.references_id is not None else None,
         "superseded_by": str(row.superseded_by) if row.superseded_by is not None else None,
         "cancelled_at": iso(row.cancelled_at), "in_force": in_force(row, now or utcnow()),
-        "source": row.source, "cap_url": f"{base}/api/plaza/v1/warnings/{row.id}.cap",
+        "source": row.source, "account": username, "url": url,
+        "cap_url": f"{base}/api/plaza/v1/warnings/{row.id}.cap",
     }

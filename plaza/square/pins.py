@@ -98,6 +98,14 @@ def forget(db: Database) -> None:
         _cache.pop(db, None)
 
 
+def marks_of(db: Database, status_ids: list[int]) -> dict[int, Pin]:
+    """:func:`marks` in a read of its own."""
+    if not status_ids:
+        return {}
+    with db.read() as conn:
+        return marks(db, conn, status_ids)
+
+
 def first_page(page: Page) -> bool:
     """Whether ``page`` is the top of a timeline (no cursor): only it shows the pins."""
     return page.max_id is None and page.since_id is None and page.min_id is None
