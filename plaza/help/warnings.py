@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -363,6 +363,7 @@ def store(conn: Connection, *, warning_id: int, alert: Alert, info: cap.Info | N
           status_id: int | None, source: str, references: Row[Any] | None, now: datetime) -> Row[Any]:
     """Write one CAP message as a warning row with its areas; an Update replaces the warning it
     references, a Cancel withdraws it. Returns the row written."""
+    now = as_utc(now).astimezone(UTC)
     if conn.execute(select(warnings.c.id).where(warnings.c.identifier == alert.identifier)).first() is not None:
         raise Conflict("warning_exists", identifier=alert.identifier)
     kind, level = cap.warning_of(info) if info is not None else (None, None)
@@ -385,10 +386,12 @@ def store(conn: Connection, *, warning_id: int, alert: Alert, info: cap.Info | N
             "polygon": " ".join(f"{lat},{lon}" for lat, lon in polygon) or None,
             "onset": onset, "expires": expires,
         }
+    for name in ("onset", "expires"):  # stored in UTC: SQLite keeps no offset
+        values[name] = _utc(values[name])
     conn.execute(insert(warnings).values(
         id=warning_id, identifier=alert.identifier, sender=alert.sender, account_id=account_id,
         status_id=status_id, cap_status=alert.status, msg_type=alert.msg_type,
-        references_id=references.id if references is not None else None, sent=alert.sent, source=source,
+        references_id=references.id if references is not None else None, sent=_utc(alert.sent), source=source,
         cap_xml=document.decode("utf-8", "replace"), created_at=now, **values))
     rows = [{"warning_id": warning_id, "region_code": code, "city_code": city}
             for code, cities in covered_cities(codes).items() for city in cities]
@@ -400,6 +403,10 @@ def store(conn: Connection, *, warning_id: int, alert: Alert, info: cap.Info | N
         elif alert.msg_type == "Cancel":
             conn.execute(update(warnings).where(warnings.c.id == references.id).values(cancelled_at=now))
     return get(conn, warning_id)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value).astimezone(UTC) if value is not None else None
 
 
 def get(conn: Connection, warning_id: int) -> Row[Any]:
