@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import jsonschema
 import pytest
 import xmlschema
 from starlette.testclient import TestClient
@@ -136,6 +137,10 @@ def test_a_warning_pins_itself_in_the_affected_citys_timelines_until_it_expires(
     assert older[0]["id"] != post_id
     listed = client.get("/api/plaza/v1/warnings").json()
     assert [(w["id"], w["status_id"]) for w in listed] == [(warning["id"], post_id)]
+    doc = client.get("/api/plaza/v1/openapi.json").json()
+    jsonschema.validate(listed[0], {"$ref": "#/components/schemas/Warning", "components": doc["components"]})
+    jsonschema.validate(client.get("/api/plaza/v1/hot", params={"city": "500000"}).json(),
+                        {"$ref": "#/components/schemas/HotList", "components": doc["components"]})
     assert [w["id"] for w in client.get("/api/plaza/v1/warnings", params={"area": "500112"}).json()] == [warning["id"]]
     assert client.get("/api/plaza/v1/warnings", params={"area": "310000"}).json() == []
     assert client.get("/api/plaza/v1/warnings", params={"area": "999999"}).status_code == 422
