@@ -174,7 +174,6 @@ UI: dict[str, tuple[str, str]] = {
     "warning_colour_yellow": ("黄色预警", "Yellow"),
     "warning_colour_orange": ("橙色预警", "Orange"),
     "warning_colour_red": ("红色预警", "Red"),
-    "warning_colour_none": ("未分级", "No level"),
     "warning_level_unknown": ("预警", "Warning"),
     "warning_areas": ("受影响地区（行政区划代码）", "Affected areas (division codes)"),
     "warning_areas_hint": ("用逗号分隔，如 310115, 310120；省级代码覆盖全省各市，区县代码覆盖所在城市。",

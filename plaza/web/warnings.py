@@ -17,7 +17,7 @@ from plaza.help import cap, warnings
 from plaza.http.locale import request_locale
 from plaza.http.params import path_id
 from plaza.web.common import plaza_of, require_viewer
-from plaza.web.rendering import render
+from plaza.web.rendering import WARNING_COLOURS, render
 from plaza.web.sessions import checked_form
 
 FORM_FIELDS = ("type", "level", "areas", "onset", "expires", "headline", "description", "instruction",
@@ -38,7 +38,8 @@ async def warnings_page(request: Request) -> Response:
 
 def _form_context(values: dict[str, str], error: str | None = None) -> dict[str, Any]:
     kinds = [(t.key, t.chinese, t.english) for t in cap.WARNING_TYPES.values()]
-    return {"values": values, "error": error, "kinds": kinds, "colours": warnings.COLOURS,
+    colours = [(colour, f"warning_colour_{WARNING_COLOURS[colour]}") for colour in warnings.COLOURS]
+    return {"values": values, "error": error, "kinds": kinds, "colours": colours,
             "urgencies": warnings.URGENCIES, "certainties": warnings.CERTAINTIES}
 
 
