@@ -6,7 +6,7 @@ served as JSON, CAP 1.2 (valid against the OASIS schema) and Atom — on both da
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
