@@ -101,6 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hot_refresh_shared": ("已重新计算并发布到 Redis，所有服务器进程立即可见",
                            "Recomputed and published to Redis; every server process serves it at once"),
     "hot_pinned": ("置顶", "Pinned"),
+    # Official warnings (plaza warnings)
+    "warning_imported": ("已导入预警 {id}（{msg_type}）：{event}，地区 {areas}，由 @{username} 发布",
+                         "Imported warning {id} ({msg_type}): {event}, areas {areas}, posted by @{username}"),
+    "warnings_none": ("目前没有生效中的预警", "No warning is in force"),
     "hot_empty": ("（榜单为空）", "(the list is empty)"),
     "hot_columns": ("排名  话题  热度  标签  阅读量  讨论量", "rank  topic  heat  label  reads  discussions"),
     # Rebuilding hot search's counters from the database (plaza hot rebuild)
@@ -893,6 +897,58 @@ def campaign_show(campaign_id: int) -> None:
     for r in report.propagation:
         click.echo(_("campaign_reach_line", id=r.status_id, username=people[r.account_id].username,
                      reposts=r.reposts, members=r.member_reposts, replies=r.replies, likes=r.likes, reads=r.reads))
+
+
+# --- official warnings (预警) ----------------------------------------------------------------------
+
+
+@main.group("warnings")
+def warnings_group() -> None:
+    """Official warnings (预警): import CAP 1.2 documents, list the warnings in force."""
+
+
+@warnings_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_username", metavar="USERNAME",
+              help="The account that posts it (default: the account named by the document's sender).")
+def warnings_import(path: Path, as_username: str | None) -> None:
+    """Import a CAP 1.2 document (validated against the OASIS schema) as a warning."""
+    import asyncio
+
+    from plaza.actions import warnings as warning_actions
+    from plaza.help import cap
+
+    document = path.read_bytes()
+    alert = cap.parse(document)
+    with _plaza() as instance:
+        username = as_username or alert.sender.split("@", 1)[0]
+        from plaza.square import accounts
+
+        author = accounts.find_by_username(instance.db, username)
+        if author is None:
+            raise Invalid("warning_author_required") if as_username is None else NotFound("account_not_found")
+        done = asyncio.run(warning_actions.import_cap(instance, policy.OPERATOR, document, as_account=author))
+    click.echo(_("warning_imported", id=done.row.id, event=done.row.event, msg_type=done.row.msg_type,
+                 areas=",".join(done.codes) or "-", username=author.username))
+
+
+@warnings_group.command("list")
+@click.option("--all", "every", is_flag=True, help="Every message, not only the warnings in force.")
+@click.option("--area", metavar="CODE", help="Only those covering this division code.")
+def warnings_list(every: bool, area: str | None) -> None:
+    """The warnings in force (id, level, event, areas, expiry in Beijing time)."""
+    import asyncio
+
+    from plaza.actions import warnings as warning_actions
+
+    with _plaza() as instance:
+        found = asyncio.run(warning_actions.list_warnings(instance, area=area, every=every))
+    if not found:
+        click.echo(_("warnings_none"))
+    for item in found:
+        click.echo("\t".join([item["id"], item["level"] or "-", item["event"], ",".join(item["areas"]) or "-",
+                              (item["expires"] or "")[:16].replace("T", " "), item["msg_type"],
+                              "" if item["in_force"] else "-"]))
 
 
 # --- the service desk (服务台) ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ DEPARTMENT_TYPES: dict[str, tuple[str, str]] = {
     "museum": ("博物馆", "Museum"),
     "flood_control": ("防汛", "Flood control"),
     "fire_rescue": ("消防", "Fire & rescue"),
+    "earthquake": ("地震", "Earthquake"),
     "transport": ("交通", "Transport"),
     "health": ("卫健", "Health"),
     "ecology_environment": ("生态环境", "Ecology & environment"),

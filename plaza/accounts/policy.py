@@ -8,10 +8,12 @@ is the :data:`OPERATOR`, who may do what an administrator may. Capabilities and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from plaza.accounts.kinds import NATIONAL_REGION
 from plaza.errors import Forbidden
 
 ROLES = ("user", "moderator", "admin")
@@ -38,6 +40,8 @@ class Permission(StrEnum):
     MANAGE_MATRICES = "manage_matrices"
     #: screen and verify help requests (核实求助)
     VERIFY_HELP = "verify_help"
+    #: issue, update and cancel official warnings (预警) for any region, import CAP documents
+    ISSUE_WARNINGS = "issue_warnings"
 
 
 _MODERATOR = frozenset({
@@ -91,3 +95,46 @@ def require(actor: Any | None, permission: Permission, target: Any | None = None
     """Raise :class:`~plaza.errors.Forbidden` (with message ``key``) unless :func:`may`."""
     if not may(actor, permission, target):
         raise Forbidden(key)
+
+
+#: Department types (部门类型) whose verified government accounts issue official warnings (预警发布)
+#: for their own region: meteorology, emergency management, flood control, earthquake, fire.
+WARNING_DEPARTMENTS = frozenset({"meteorology", "emergency_management", "flood_control", "earthquake",
+                                 "fire_rescue"})
+
+
+def covers(region_code: str, code: str) -> bool:
+    """Whether the division ``region_code`` contains ``code`` (itself included): a province its
+    cities and counties, a city its counties; :data:`~plaza.accounts.kinds.NATIONAL_REGION` all."""
+    if region_code == NATIONAL_REGION:
+        return True
+    if region_code.endswith("0000"):
+        return code[:2] == region_code[:2]
+    if region_code.endswith("00"):
+        return code[:4] == region_code[:4]
+    return code == region_code
+
+
+def may_warn(actor: Any | None, region_codes: Iterable[str]) -> bool:
+    """Whether ``actor`` may issue (update, cancel) an official warning for these areas: whoever
+    holds :attr:`Permission.ISSUE_WARNINGS` anywhere; a verified government account of a warning
+    department (:data:`WARNING_DEPARTMENTS`) inside its own region — a national one anywhere."""
+    if may(actor, Permission.ISSUE_WARNINGS):
+        return True
+    if actor is None or getattr(actor, "kind", None) != "government" or actor.verified_at is None:
+        return False
+    if actor.department_type not in WARNING_DEPARTMENTS or actor.suspended:
+        return False
+    region = actor.region_code or ""
+    if actor.level == "national":
+        region = NATIONAL_REGION
+    codes = list(region_codes)
+    return bool(codes) and bool(region) and all(covers(region, code) for code in codes)
+
+
+def may_issue_any_warning(actor: Any | None) -> bool:
+    """Whether ``actor`` may issue warnings at all (somewhere): shows the web form."""
+    if may(actor, Permission.ISSUE_WARNINGS):
+        return True
+    return (actor is not None and getattr(actor, "kind", None) == "government" and actor.verified_at is not None
+            and actor.department_type in WARNING_DEPARTMENTS and not actor.suspended)

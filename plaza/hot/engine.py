@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from plaza.hot.events import DAY_OFFSET_SECONDS, day_start
-from plaza.hot.lists import AdminState, HotSnapshot
+from plaza.hot.lists import AdminState, HotSnapshot, WarningPin
 from plaza.hot.recorder import Batch, Recorder
 
 __all__ = ["Clock", "DayUse", "HotEngine", "Recount", "Refreshed", "TopicStats"]
@@ -161,6 +161,19 @@ class HotEngine(ABC):
 
     @abstractmethod
     def unpin(self, city: str | None = None) -> None: ...
+
+    @abstractmethod
+    def pin_warning(self, pin: WarningPin) -> None:
+        """Pin an official warning on the lists of the cities it covers (replacing one of the
+        same key) until it expires."""
+
+    @abstractmethod
+    def unpin_warning(self, key: str) -> None:
+        """Take a warning off every list (cancelled, replaced by an update, or expired)."""
+
+    @abstractmethod
+    def warning_pins(self) -> list[WarningPin]:
+        """Every warning pinned (expired ones included until taken off)."""
 
     @abstractmethod
     def block_topic(self, topic: str) -> None:

@@ -81,6 +81,42 @@ class Pinned:
         return cls(str(data["topic"]), str(data["note"]), float(data["set_at"]))
 
 
+@dataclass(frozen=True, slots=True)
+class WarningPin:
+    """An official warning (预警) pinned at the top of the lists of the cities it covers until it
+    expires (``until``, a UNIX time), above the ranking and the administrators' pinned slot;
+    ``key`` is the warning's id, ``order`` its place among several (the most severe first)."""
+
+    key: str
+    title: str
+    level: str | None
+    status_id: int | None
+    cities: tuple[str, ...]
+    until: float
+    order: int = 9
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "level": self.level, "status_id": self.status_id,
+                "cities": list(self.cities), "until": self.until, "order": self.order, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WarningPin:
+        status_id = data.get("status_id")
+        return cls(str(data["key"]), str(data["title"]), data.get("level"),
+                   int(status_id) if status_id is not None else None, tuple(data.get("cities", ())),
+                   float(data["until"]), int(data.get("order", 9)), str(data.get("note", "")))
+
+
+def warnings_on(pins: list[WarningPin], city: str | None, now: float) -> list[WarningPin]:
+    """The warnings pinned on one list (a city's; the national list has none) at ``now``, the
+    most severe first, then the newest."""
+    if city is None:
+        return []
+    shown = [p for p in pins if city in p.cities and p.until > now]
+    return sorted(shown, key=lambda p: (p.order, -int(p.key) if p.key.isdigit() else 0))
+
+
 class RankedList:
     """What every stored or published list offers: its entry for a topic and its topics in
     rank order (mixed into dataclasses with an ``entries`` tuple of ranked entries)."""

@@ -21,7 +21,7 @@ from plaza.hot.events import (
     USE_KINDS,
     EventKind,
 )
-from plaza.hot.lists import AdminState, HotSnapshot, Pinned
+from plaza.hot.lists import AdminState, HotSnapshot, Pinned, WarningPin
 from plaza.hot.recorder import Batch, ReadGroup
 from plaza.hot.state import HeatState
 from plaza.storage.ids import id_at
@@ -68,6 +68,8 @@ class MemoryEngine(HotEngine):
         self._pending_reads: dict[ReadGroup, Counter[str]] = {}
         self._pending_acts: Counter[tuple[str, str, str | None, int | None, int]] = Counter()
         self._admin = AdminState()
+        #: official warnings pinned on cities' lists, by key
+        self._warnings: dict[str, WarningPin] = {}
         self._lists: dict[str | None, HotSnapshot] = {}
         #: post id → reads (阅读数)
         self._post_reads: Counter[int] = Counter()
@@ -217,6 +219,15 @@ class MemoryEngine(HotEngine):
     def unpin(self, city: str | None = None) -> None:
         self._admin.pinned.pop(city, None)
 
+    def pin_warning(self, pin: WarningPin) -> None:
+        self._warnings[pin.key] = pin
+
+    def unpin_warning(self, key: str) -> None:
+        self._warnings.pop(key, None)
+
+    def warning_pins(self) -> list[WarningPin]:
+        return list(self._warnings.values())
+
     def block_topic(self, topic: str) -> None:
         self._admin.blocked_topics.add(topic)
 
@@ -320,6 +331,7 @@ class MemoryEngine(HotEngine):
                 "pending": a.pending,
             },
             "lists": {c: s.to_dict() for c, s in self._lists.items()},
+            "warnings": {k: p.to_dict() for k, p in self._warnings.items()},
             "post_reads": dict(self._post_reads),
         }
         raw = marshal.dumps(data)
@@ -362,3 +374,4 @@ class MemoryEngine(HotEngine):
         )
         self._lists = {c: HotSnapshot.from_dict(s) for c, s in data["lists"].items()}
         self._post_reads = Counter(data.get("post_reads", {}))  # absent from older snapshots
+        self._warnings = {k: WarningPin.from_dict(p) for k, p in data.get("warnings", {}).items()}

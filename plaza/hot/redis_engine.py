@@ -11,7 +11,9 @@ process may refresh, and all of them serve one and the same lists and counters.
   the lists as JSON. A process that refreshes after another one first catches up: it loads the
   last checkpoint of the state (written every ``checkpoint_seconds``) and replays the journal
   entries after it, each at its own time, so every process computes exactly the same state.
-* **Administrators' controls** are plain Redis hashes and sets, read by each refresh.
+* **Administrators' controls** are plain Redis hashes and sets, read by each refresh; official
+  warnings pinned on cities' lists are one hash (``warnings``, field = the warning's key), read
+  with each list.
 * **Reads of posts** are one hash per day of the posts' creation (``pr:<UTC day>``, field = post
   id), expiring once its posts are ``POST_READS_DAYS`` old.
 
@@ -39,7 +41,7 @@ from plaza.hot.events import (
     USE_KINDS,
     EventKind,
 )
-from plaza.hot.lists import AdminState, HotSnapshot, Pinned
+from plaza.hot.lists import AdminState, HotSnapshot, Pinned, WarningPin
 from plaza.hot.recorder import Batch
 from plaza.hot.state import ActDelta, HeatState, ReadDelta
 from plaza.storage.ids import ms_of
@@ -518,6 +520,15 @@ class RedisEngine(HotEngine):
 
     def unpin(self, city: str | None = None) -> None:
         self.r.hdel(self._k("pinned"), city or "")
+
+    def pin_warning(self, pin: WarningPin) -> None:
+        self.r.hset(self._k("warnings"), pin.key, json.dumps(pin.to_dict()))
+
+    def unpin_warning(self, key: str) -> None:
+        self.r.hdel(self._k("warnings"), key)
+
+    def warning_pins(self) -> list[WarningPin]:
+        return [WarningPin.from_dict(json.loads(v)) for v in self.r.hgetall(self._k("warnings")).values()]
 
     def block_topic(self, topic: str) -> None:
         self.r.sadd(self._k("blocked_topics"), topic)

@@ -42,13 +42,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from plaza.clock import utcnow
 from plaza.errors import HotSearchUnavailable, Invalid
 from plaza.files import private_dir
 from plaza.hot.curves import CurvePoint, TopicRecord, advance, heat_curve
 from plaza.hot.engine import DayUse, HotEngine, Recount, TopicStats
 from plaza.hot.events import day_start
 from plaza.hot.history import AdminAction, HotHistory, StoredList
-from plaza.hot.lists import AdminState, HotSnapshot
+from plaza.hot.lists import AdminState, HotSnapshot, WarningPin, warnings_on
 from plaza.hot.recorder import Batch, Recorder
 from plaza.hot.trust import TrustInputs, trust_weight
 from plaza.square.text import topic_key
@@ -694,6 +695,35 @@ class HotService:
         with self._calling() as engine:
             engine.unpin(city)
         self._audit("unpin", by, city=city)
+
+    # --- official warnings (预警) pinned on cities' lists -----------------------------------
+
+    def pin_warning(self, pin: WarningPin) -> None:
+        """Pin an official warning at the top of the lists of the cities it covers until it
+        expires (``plaza.help.warnings`` calls it when a warning is issued or updated)."""
+        with self._calling() as engine:
+            engine.pin_warning(pin)
+
+    def unpin_warning(self, key: str) -> None:
+        """Take a warning off every list at once (cancelled, or replaced by an update)."""
+        with self._calling() as engine:
+            engine.unpin_warning(key)
+
+    def warnings(self, city: str | None) -> list[WarningPin]:
+        """The warnings pinned on a city's list now (by the clock of :mod:`plaza.clock`, so a
+        warning leaves the list the moment it expires), the most severe first; none while the
+        engine is unreachable. Expired pins are taken off as they are seen."""
+        if city is None:
+            return []
+        try:
+            with self._calling() as engine:
+                pins = engine.warning_pins()
+                now = utcnow().timestamp()
+                for expired in [p for p in pins if p.until <= now]:
+                    engine.unpin_warning(expired.key)
+        except HotSearchUnavailable:
+            return []
+        return warnings_on(pins, city, now)
 
     def block_topic(self, name: str, *, by: int | None = None) -> None:
         key = _named(name)

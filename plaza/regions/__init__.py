@@ -124,3 +124,28 @@ def cities() -> tuple[Division, ...]:
 def provinces() -> tuple[Division, ...]:
     """The 34 provincial-level divisions."""
     return tuple(d for d in _table().values() if d.rank == "province")
+
+
+def within_polygon(ring: tuple[tuple[float, float], ...] | list[tuple[float, float]]) -> list[str]:
+    """Codes of the places below province level (cities, counties) whose centroid lies inside a
+    polygon of (latitude, longitude) points — the places a warning drawn as a polygon covers
+    (centroids only: Plaza ships no boundaries)."""
+    if len(ring) < 3:
+        return []
+    lats = [p[0] for p in ring]
+    lons = [p[1] for p in ring]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    found = []
+    for division in _table().values():
+        lat, lon = division.latitude, division.longitude
+        if lat is None or lon is None or division.rank == "province" or not is_place(division.code):
+            continue
+        if not (south <= lat <= north and west <= lon <= east):
+            continue
+        inside = False
+        for (lat1, lon1), (lat2, lon2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+            if (lat1 > lat) != (lat2 > lat) and lon < lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1):
+                inside = not inside
+        if inside:
+            found.append(division.code)
+    return sorted(found)

@@ -2,15 +2,18 @@
 
 Home is read from the materialised feed (:mod:`plaza.square.feeds`), written in each post's own
 transaction, so a post is in every follower's home timeline the moment its create returns.
+
+The official warnings in force for a city (:mod:`plaza.square.pins`) are pinned at the top of
+its feed and of the home timeline of everyone whose home city it is, and left out further down.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
-from plaza.square import accounts, feeds, views
+from plaza.square import accounts, feeds, pins, views
 from plaza.square.pagination import Keyset, Page
 from plaza.square.text import topic_key
 from plaza.square.visibility import LISTED, SUSPENDED_IDS, suspended_ids
@@ -34,31 +37,58 @@ def home(db: Database, account_id: int, page: Page) -> list[int]:
 # them (the caller checks it may still read) — on PostgreSQL in one statement for a page newest
 # first (plaza.square.views.read_page).
 
+def _with_pins(db: Database, conn: Connection, shown: views.Shown, city_code: str | None, page: Page,
+               viewer_id: int | None, base_url: str) -> views.Shown:
+    """The page with the warnings pinned for ``city_code`` first (on the top page) and not again
+    further down; ``ids`` stay the page's own, for its ``Link`` header."""
+    pinned = pins.for_city(db, conn, city_code)
+    if not pinned:
+        return shown
+    taken = set(pinned)
+    rest = [v for v in shown.views if v.status.id not in taken]
+    if not pins.first_page(page):
+        return views.Shown(shown.ids, rest, shown.acting)
+    return views.Shown(shown.ids, views.load_with(conn, pinned, viewer_id, base_url) + rest, shown.acting)
+
+
+def pinned(db: Database, city_code: str | None) -> list[int]:
+    """The posts pinned for ``city_code`` now (the warnings in force there, most severe first)."""
+    with db.read() as conn:
+        return pins.for_city(db, conn, city_code)
+
+
 def home_shown(db: Database, account_id: int, page: Page, base_url: str) -> views.Shown:
-    """:func:`home` with its posts loaded for the account itself."""
+    """:func:`home` with its posts loaded for the account itself, the warnings in force for its
+    home city pinned first."""
     with db.read() as conn:
         if conn.dialect.name == "postgresql" and not page.ascending:
             shown = views.read_page(conn, feeds.HOME_PAGE_PG, feeds.home_page_params(account_id, page),
                                     account_id, base_url)
             older = feeds.below_feed(conn, account_id, page, shown.ids)
-            if not older:
-                return shown
-            return views.Shown(shown.ids + older,
-                               shown.views + views.load_with(conn, older, account_id, base_url), shown.acting)
-        ids = feeds.read(conn, account_id, page)
-        return views.Shown(ids, views.load_with(conn, ids, account_id, base_url),
-                           accounts.acting_row(conn, account_id))
+            if older:
+                shown = views.Shown(shown.ids + older,
+                                    shown.views + views.load_with(conn, older, account_id, base_url), shown.acting)
+        else:
+            ids = feeds.read(conn, account_id, page)
+            shown = views.Shown(ids, views.load_with(conn, ids, account_id, base_url),
+                                accounts.acting_row(conn, account_id))
+        city = shown.acting.home_city if shown.acting is not None else None
+        return _with_pins(db, conn, shown, city, page, account_id, base_url)
 
 
 def _keyset_shown(db: Database, keyset: Keyset, page: Page, params: tuple[object, ...],
-                  viewer_id: int | None, base_url: str) -> views.Shown:
+                  viewer_id: int | None, base_url: str, *, pinned_for: str | None = None) -> views.Shown:
     with db.read() as conn:
         if conn.dialect.name == "postgresql" and not page.ascending:
-            return views.read_page(conn, keyset.desc.source, (*params, page.upper, page.lower, page.limit),
-                                   viewer_id, base_url)
-        ids = page.finish(keyset.fetch(conn, page, *params))
-        return views.Shown(ids, views.load_with(conn, ids, viewer_id, base_url),
-                           accounts.acting_row(conn, viewer_id))
+            shown = views.read_page(conn, keyset.desc.source, (*params, page.upper, page.lower, page.limit),
+                                    viewer_id, base_url)
+        else:
+            ids = page.finish(keyset.fetch(conn, page, *params))
+            shown = views.Shown(ids, views.load_with(conn, ids, viewer_id, base_url),
+                                accounts.acting_row(conn, viewer_id))
+        if pinned_for is None:
+            return shown
+        return _with_pins(db, conn, shown, pinned_for, page, viewer_id, base_url)
 
 
 # The listed timelines show public posts of accounts that are not suspended (a suspended
@@ -89,8 +119,9 @@ def public_shown(db: Database, page: Page, viewer_id: int | None, base_url: str)
 
 
 def city_shown(db: Database, city_code: str, page: Page, viewer_id: int | None, base_url: str) -> views.Shown:
-    """:func:`city` with its posts loaded for ``viewer_id``."""
-    return _keyset_shown(db, _CITY, page, (city_code,), viewer_id, base_url)
+    """:func:`city` with its posts loaded for ``viewer_id``, the warnings in force there pinned
+    first."""
+    return _keyset_shown(db, _CITY, page, (city_code,), viewer_id, base_url, pinned_for=city_code)
 
 
 def topic_shown(db: Database, name: str, page: Page, viewer_id: int | None, base_url: str) -> views.Shown:

@@ -917,3 +917,54 @@ help_data_reads = Table(
     Index(None, "request_id"),
     Index(None, "account_id", "at"),
 )
+
+#: Official warnings (预警, plaza.help.warnings): every CAP message — an Alert, an Update that
+#: replaces an earlier one (``references_id``; the earlier gets ``superseded_by``), a Cancel that
+#: withdraws one (the withdrawn gets ``cancelled_at``) — issued here or imported, with its post
+#: (``status_id``) and its CAP document (as received for imports, as written for Plaza's own).
+warnings = Table(
+    "warnings",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("identifier", String(255), nullable=False, unique=True),
+    Column("sender", String(255), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="SET NULL"), nullable=True),
+    Column("cap_status", String(10), nullable=False, default="Actual"),
+    Column("msg_type", String(10), nullable=False),
+    Column("references_id", ID, ForeignKey("warnings.id", ondelete="SET NULL"), nullable=True),
+    Column("superseded_by", ID, nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("event", String(255), nullable=False),
+    Column("type", String(32), nullable=True),
+    Column("level", String(8), nullable=True),
+    Column("severity", String(10), nullable=False),
+    Column("urgency", String(10), nullable=False),
+    Column("certainty", String(10), nullable=False),
+    Column("headline", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("instruction", Text, nullable=True),
+    Column("area_description", Text, nullable=False, default=""),
+    Column("polygon", Text, nullable=True),
+    Column("sent", DateTime(timezone=True), nullable=False),
+    Column("onset", DateTime(timezone=True), nullable=True),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("cap_xml", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "expires"),
+    Index(None, "status_id"),
+    Index(None, "references_id"),
+)
+
+#: The areas of a warning: each division code it names, and each city that code covers (a
+#: province's every city, a county's city, a city itself) — so the warnings of a city are found by
+#: index, and a reader's home city decides what is pinned for them.
+warning_areas = Table(
+    "warning_areas",
+    metadata,
+    Column("warning_id", ID, ForeignKey("warnings.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", String(6), primary_key=True),
+    Column("city_code", String(6), primary_key=True),
+    Index(None, "city_code", "warning_id"),
+)

@@ -8,7 +8,7 @@ from sqlalchemy import Row
 from starlette.requests import Request
 
 from plaza.http.context import plaza_of
-from plaza.square import views
+from plaza.square import pins, views
 from plaza.square.pagination import Page, parse_id, parse_page
 from plaza.square.visibility import may_review
 from plaza.web.errors import SignInRequired
@@ -46,9 +46,12 @@ def form_id(value: Any, name: str = "id") -> int | None:
     return parse_id(value if isinstance(value, str) else None, name)
 
 
-def timeline(request: Request, ids: list[int], page: Page) -> dict[str, Any]:
+def timeline(request: Request, ids: list[int], page: Page, pinned: list[int] | None = None) -> dict[str, Any]:
     """The template values of a list of posts with its "older" link; the topics shown count as
-    read (阅读) for hot search, as on the API's timelines."""
-    statuses = load(request, ids)
+    read (阅读) for hot search, as on the API's timelines. ``pinned`` (the warnings in force for
+    the page's city) come first on the top page and are left out further down."""
+    shown = pins.put_first(pinned or [], ids, page)
+    statuses = load(request, shown)
     plaza_of(request).hot.displayed(statuses, current_account(request))
-    return {"statuses": statuses, "older_max_id": older_than(ids, page)}
+    return {"statuses": statuses, "older_max_id": older_than(ids, page),
+            "warning_marks": pins.marks_of(plaza_of(request).db, [v.status.id for v in statuses])}

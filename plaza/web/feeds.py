@@ -1,5 +1,5 @@
 """Pages that list posts: the square, home, a city's feed (同城), search results (a topic's page is
-in :mod:`plaza.web.topics`)."""
+in :mod:`plaza.web.topics`). Home and a city's feed show the warnings in force there first."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ async def home(request: Request) -> Response:
     """Home (首页): one's own posts and those of followed accounts, with a compose box."""
     viewer = require_viewer(request)
     page = page_of(request)
-    ids = timelines.home(plaza_of(request).db, viewer.id, page)
-    return render(request, "home.html", timeline(request, ids, page))
+    db = plaza_of(request).db
+    ids = timelines.home(db, viewer.id, page)
+    return render(request, "home.html", timeline(request, ids, page, timelines.pinned(db, viewer.home_city)))
 
 
 async def city_index(request: Request) -> Response:
@@ -49,8 +50,9 @@ async def city(request: Request) -> Response:
     if city_code != code:  # a county: show the city it belongs to
         return RedirectResponse(f"/city/{city_code}", status_code=303)
     page = page_of(request)
-    ids = timelines.city(plaza_of(request).db, code, page)
-    return render(request, "city.html", {"city_code": code, **timeline(request, ids, page)})
+    db = plaza_of(request).db
+    ids = timelines.city(db, code, page)
+    return render(request, "city.html", {"city_code": code, **timeline(request, ids, page, timelines.pinned(db, code))})
 
 
 async def search_page(request: Request) -> Response:

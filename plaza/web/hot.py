@@ -20,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plaza import i18n, regions
 from plaza.errors import Invalid, NotFound, PlazaError
-from plaza.hot.lists import HotSnapshot
+from plaza.hot.lists import HotSnapshot, WarningPin
 from plaza.hot.service import HotService
 from plaza.http.locale import request_locale
 from plaza.square import accounts
@@ -128,6 +128,8 @@ class HotPage:
     pinned_topic: str | None
     pinned_note: str
     rows: tuple[HotRow, ...]
+    #: official warnings in force in the city, pinned above everything (the most severe first)
+    warnings: tuple[WarningPin, ...] = ()
 
 
 def list_city(raw: str | None) -> str | None:
@@ -155,7 +157,8 @@ def hot_page_of(hot: HotService, city: str | None, limit: int | None = None) -> 
     rows = tuple(HotRow(e.rank, names[e.topic], e.heat, e.label, *_label(e.label), e.onboard_at,
                         e.reads, e.discussions) for e in entries)
     return HotPage(city, snapshot.refreshed_at if snapshot is not None else None, hot.clock(),
-                   names[pinned.topic] if pinned else None, pinned.note if pinned else "", rows)
+                   names[pinned.topic] if pinned else None, pinned.note if pinned else "", rows,
+                   tuple(hot.warnings(city)))
 
 
 def poll_seconds(hot: HotService) -> int:

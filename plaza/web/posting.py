@@ -15,7 +15,7 @@ from plaza import actions
 from plaza.errors import Invalid, NotFound
 from plaza.http.locale import request_locale
 from plaza.http.params import path_id
-from plaza.square import posts
+from plaza.square import pins, posts
 from plaza.square.views import account_path
 from plaza.web.common import form_id, load, plaza_of, require_viewer
 from plaza.web.rendering import render, status_path
@@ -96,7 +96,7 @@ async def status_page(request: Request) -> Response:
     if view.account.username != request.path_params["username"]:
         return RedirectResponse(status_path(view.account, status_id), status_code=303)
     return render(request, "status.html", {
-        "view": view, "ancestors": load(request, ancestors, review=True),
+        "view": view, "warning_marks": pins.marks_of(db, [status_id]), "ancestors": load(request, ancestors, review=True),
         "replies": load(request, descendants, review=True),
         **_compose_values(reply_to=view)})
 

@@ -129,6 +129,15 @@ def topics_of(statuses: list[StatusView], limit: int = 10) -> list[str]:
     return list(seen)[:limit]
 
 
+#: A warning level (预警级别) → the colour a page shows it in.
+WARNING_COLOURS = {"蓝色": "blue", "黄色": "yellow", "橙色": "orange", "红色": "red"}
+
+
+def warning_colour(level: str | None) -> str:
+    """``red``, ``orange``, ``yellow``, ``blue`` for a warning's level (its CSS class), else ``none``."""
+    return WARNING_COLOURS.get(level or "", "none")
+
+
 def iso(value: datetime | None) -> str:
     return as_utc(value).isoformat() if value is not None else ""
 
@@ -146,7 +155,7 @@ def _environment() -> Environment:
         avatar_url=avatar_url, media_url=media_url, preview_url=preview_url, badge=badge, city_name=city_name, city_groups=city_groups,
         levels=kinds.LEVELS, department_types=kinds.DEPARTMENT_TYPES,
         organisation_types=kinds.ORGANISATION_TYPES, iso=iso, post_html=post_html, topics_of=topics_of,
-        new_key=lambda: secrets.token_urlsafe(16),
+        new_key=lambda: secrets.token_urlsafe(16), warning_colour=warning_colour,
     )
     return env
 
@@ -187,6 +196,11 @@ def page_context(request: Request) -> dict[str, Any]:
         "t": t,
         "settings": settings,
         "is_staff": policy.is_staff(viewer),
+        "may_warn": policy.may_issue_any_warning(viewer),
+        #: status id → the warning in force it announces (its colour, pinned); pages with posts set it
+        "warning_marks": {},
+        "beijing_time": lambda value: as_utc(value).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+        if value is not None else "",
         "csrf_field": Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "lang_url": lambda code: lang_url(request, code),

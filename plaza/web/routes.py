@@ -10,7 +10,19 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from plaza.web import admin, auth, desk_board, desk_pages, feeds, hot, oauth_pages, people, posting, topics
+from plaza.web import (
+    admin,
+    auth,
+    desk_board,
+    desk_pages,
+    feeds,
+    hot,
+    oauth_pages,
+    people,
+    posting,
+    topics,
+    warnings,
+)
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import (
     SignInRequired,
@@ -88,6 +100,12 @@ def routes() -> list[BaseRoute]:
         Route("/desks/{desk}/new", desk_pages.new_case_submit, methods=["POST"]),
         Route("/desks/{desk}/queue", desk_pages.queue_page, name="desk_queue"),
         Route("/me/cases", desk_pages.my_cases, name="my_cases"),
+        # official warnings (预警): those in force, the form to issue one, lifting one
+        Route("/warnings", warnings.warnings_page, name="warnings"),
+        Route("/warnings/new", warnings.new_warning_form, name="new_warning"),
+        Route("/warnings/new", warnings.new_warning_submit, methods=["POST"]),
+        Route("/warnings/{id}", warnings.warning_page, name="warning"),
+        Route("/warnings/{id}/cancel", warnings.cancel_submit, methods=["POST"]),
         Route("/departments/{username}/inbox", desk_pages.inbox_page, name="department_inbox"),
     ]
 

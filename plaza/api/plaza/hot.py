@@ -42,7 +42,8 @@ def city_param(raw: str | None) -> str | None:
 
 
 def hot_list_body(hot: HotService, city: str | None, snapshot: HotSnapshot | None) -> dict[str, Any]:
-    """A list as JSON, topics under the names they were first written with."""
+    """A list as JSON, topics under the names they were first written with; a city's with the
+    official warnings in force there pinned above it (``warnings``, the most severe first)."""
     entries = snapshot.entries if snapshot is not None else ()
     pinned = snapshot.pinned if snapshot is not None else None
     names = hot.names([e.topic for e in entries] + ([pinned.topic] if pinned else []))
@@ -52,6 +53,9 @@ def hot_list_body(hot: HotService, city: str | None, snapshot: HotSnapshot | Non
         "refreshed_at": iso(snapshot.refreshed_at) if snapshot is not None else None,
         "pinned": {"topic": names[pinned.topic], "note": pinned.note, "set_at": iso(pinned.set_at)}
         if pinned is not None else None,
+        "warnings": [{"id": w.key, "event": w.title, "level": w.level, "headline": w.note or None,
+                      "status_id": str(w.status_id) if w.status_id is not None else None,
+                      "expires": iso(w.until)} for w in hot.warnings(city)],
         "entries": [{"rank": e.rank, "topic": names[e.topic], "heat": e.heat, "label": e.label,
                      "onboard_at": iso(e.onboard_at), "reads": e.reads,
                      "discussions": e.discussions} for e in entries],
