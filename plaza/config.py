@@ -82,6 +82,8 @@ class Settings:
     rate_limit_help: str = "60/hour"
     #: hours after which a help request nobody moved comes back to the verifiers (回访)
     help_follow_up_hours: float = 6.0
+    #: screen every public post for a help request (求助): on unless an instance says otherwise
+    help_screening: bool = True
     password_grant: bool = True
     approval_required: bool = False
     registrations_open: bool = True
@@ -171,6 +173,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         rate_limit_cases=e.get("PLAZA_RATE_LIMIT_CASES", "30/hour"),
         rate_limit_help=e.get("PLAZA_RATE_LIMIT_HELP", "60/hour"),
         help_follow_up_hours=float(e.get("PLAZA_HELP_FOLLOW_UP_HOURS", "6")),
+        help_screening=_bool(e.get("PLAZA_HELP_SCREENING"), True),
         password_grant=_bool(e.get("PLAZA_PASSWORD_GRANT"), True),
         approval_required=_bool(e.get("PLAZA_APPROVAL_REQUIRED"), False),
         registrations_open=_bool(e.get("PLAZA_REGISTRATIONS_OPEN"), True),

@@ -34,7 +34,9 @@ async def post_status(plaza: Plaza, author_id: int, new: NewStatus, *, idempoten
     intake = cases.post_intake(plaza, opened)
     # every public post is screened for a help request: scored before the write, the few that are
     # requests written as drafts for the verifiers in the post's own commit
-    screened = help_actions.screen(new.text, new.city) if new.visibility in ("public", "unlisted") else None
+    screening_on = plaza.settings.help_screening or help_actions.HELP_TOPIC in new.text  # #求助# files, always
+    screened = (help_actions.screen(new.text, new.city)
+                if screening_on and new.visibility in ("public", "unlisted") else None)
     found_help: list[int] = []
     screening = help_actions.post_screening(plaza, screened, found_help)
 
