@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -44,6 +44,7 @@ from plaza.storage.schema import (
     statuses,
     topics,
 )
+from plaza.workflow.worktime import BEIJING
 
 #: What kind of emergency (the pages name them in the reader's language: ``incident_kind_*``).
 KINDS = ("wildfire", "typhoon", "flood", "rainstorm", "earthquake", "landslide", "snowstorm", "epidemic",
@@ -190,6 +191,37 @@ def balance_after(raised: int, disbursed: int, kind: str, amount: int) -> tuple[
     return raised, disbursed + amount
 
 
+def split_list(values: Iterable[Any]) -> list[str]:
+    """Codes, names or usernames given as a list, or in one text separated by commas, spaces,
+    line breaks or 、 (as people type them in a form)."""
+    out: list[str] = []
+    for value in values:
+        if value is None:
+            continue
+        out += [part for part in re.split(r"[\s,，、;；]+", str(value)) if part]
+    return out
+
+
+def parse_time(text: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time (``2022-08-17T22:00+08:00``, or ``2022-08-17 22:00`` read as Beijing
+    time, as a form gives it); empty is None."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("parameter_invalid", name=name) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=BEIJING)
+    return value.astimezone(UTC)
+
+
+def beijing(value: datetime | None) -> str | None:
+    """A time as the API and the exports give it: ISO 8601 in Beijing time."""
+    return None if value is None else as_utc(value).astimezone(BEIJING).isoformat(timespec="seconds")
+
+
 def median(values: Sequence[float]) -> float | None:
     ordered = sorted(values)
     if not ordered:
@@ -331,7 +363,7 @@ def create(conn: Connection, spec: IncidentSpec, *, by: int | None, now: datetim
     incident_id = new_id()
     conn.execute(incidents.insert().values(
         id=incident_id, slug=slug, name=name, kind=kind, summary=summary, account_id=spec.account_id,
-        started_at=as_utc(spec.started_at or now), ended_at=None, active=True, mode=bool(spec.mode),
+        started_at=as_utc(spec.started_at or now).astimezone(UTC), ended_at=None, active=True, mode=bool(spec.mode),
         created_by=by, created_at=now, updated_at=now))
     _set_places(conn, incident_id, places)
     _set_topics(conn, incident_id, found_topics)
@@ -361,7 +393,7 @@ def change(conn: Connection, incident: Incident, changes: dict[str, Any], *,
     if "account_id" in changes:
         values["account_id"] = _running_account(conn, changes["account_id"]).id
     if "started_at" in changes and changes["started_at"] is not None:
-        values["started_at"] = as_utc(changes["started_at"])
+        values["started_at"] = as_utc(changes["started_at"]).astimezone(UTC)
     if "mode" in changes:
         if changes["mode"] and not incident.row.active:
             raise Invalid("incident_ended_no_mode")
@@ -634,7 +666,7 @@ def add_entry(conn: Connection, project_id: int, entry: Entry, *, by: Any, now: 
                          .values(raised_fen=raised, disbursed_fen=disbursed, entries=seq)).rowcount
     if moved != 1:  # another entry went in meanwhile (the lock makes this rare): try again
         raise Conflict("ledger_busy")
-    at = as_utc(entry.at) if entry.at is not None else now
+    at = as_utc(entry.at).astimezone(UTC) if entry.at is not None else now
     conn.execute(donation_ledger.insert().values(
         project_id=project_id, seq=seq, kind=entry.kind, amount_fen=entry.amount_fen,
         counterpart=entry.counterpart, purpose=entry.purpose, at=at, entered_by=getattr(by, "id", None),

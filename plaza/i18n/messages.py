@@ -186,7 +186,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "time_limit_invalid": ("时限格式不正确：{value}（例如 2h 表示 2 小时，5d 表示 5 个工作日）", "Not a time limit: {value} (e.g. 2h for 2 hours, 5d for 5 working days)"),
     "urgency_invalid": ("紧急程度只能是 ordinary 或 urgent：{value}", "Urgency is ordinary or urgent, not {value}"),
     "operator_role_invalid": ("经办角色只能是 operator 或 manager：{value}", "An operator's role is operator or manager, not {value}"),
-    "operator_agency_not_government": ("只有政务号可以设置经办人", "Only government accounts have operators"),
+    "operator_agency_not_government": ("只有政务号和机构账号可以设置经办人", "Only government and organisation accounts have operators"),
     "operator_of_itself": ("账号不能做自己的经办人", "An account is not its own operator"),
     "case_not_found": ("工单不存在", "No such case"),
     "case_source_invalid": ("未知的来源：{value}", "Unknown source: {value}"),
