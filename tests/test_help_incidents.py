@@ -242,3 +242,152 @@ def test_the_detail_gathers_requests_totals_and_official_updates(client, plaza, 
     assert [u["id"] for u in body["official_updates"]] == [str(official)]
     assert {p["id"] for p in body["topic_posts"]} == {str(official), str(citizen_post)}
     assert str(unrelated) not in str(body) and body["warnings"] == []
+
+
+# --- the map (no database) ------------------------------------------------------------------------
+
+def test_the_map_draws_the_affected_places_and_a_point_per_located_request() -> None:
+    svg = str(draw_map(["500109", "500116"], REQUESTS))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    affected = re.findall(r'<path d="(M[^"]+)"[^>]*data-region="(\d{6})"', svg)
+    assert [code for _, code in affected] == ["500000"]  # the counties' city, drawn whole
+    assert len(affected[0][0]) > 200  # an outline, not a token
+    assert "北碚区" in svg and "江津区" in svg  # the counties marked at their centres
+    points = re.findall(r'<circle cx="[\d.]+" cy="[\d.]+" r="4" fill="(#[0-9a-f]{6})"[^>]*data-state="(\w+)"', svg)
+    assert sorted(points) == sorted([(STATE_COLOURS["submitted"], "submitted"), (STATE_COLOURS["helped"], "helped")])
+    assert "待核实 1" in svg and "已救助 1" in svg and "受影响地区" in svg  # the legend
+    assert "（1 条没有位置）" in svg  # the request without a place is counted, not drawn
+    assert 'fill="#f6f6f6"' in svg  # neighbours drawn faint (四川, 贵州 …)
+    assert not EXTERNAL.search(svg) and "<script" not in svg and "<image" not in svg
+
+    english = str(draw_map(["500109"], REQUESTS[:1], locale="en"))
+    assert "Affected places and help requests" in english and "Submitted 1" in english and "Around" in english
+
+    typhoon = str(draw_map(["440000", "460100"], []))
+    assert {code for code in re.findall(r'data-region="(\d{6})"', typhoon)} == {"440000", "460100"}
+    assert "<circle" not in typhoon.split('class="map-legend"')[0]
+    assert "0 条" in typhoon
+    # a county-level city without an outline of its own (定州) is marked at its centre
+    assert "定州市" in str(draw_map(["139001"], []))
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+def as_person(client: Any, login: str, password: str = "correct horse battery") -> None:
+    assert sign_in(client, login, password).status_code == 303
+
+
+def no_external(html: str) -> None:
+    found = EXTERNAL.search(html)
+    assert found is None, html[max(0, found.start() - 80):found.end() + 80] if found else ""
+
+
+def test_incident_pages_render_in_chinese_and_english_with_map_requests_and_ledger(client, plaza, cast,
+                                                                                   monkeypatch) -> None:
+    open_fire(client, plaza, cast)
+    project = open_project(client, plaza, cast)
+    ledger = f"/api/plaza/v1/incidents/2022-chongqing-fire/donations/{project['id']}/ledger"
+    assert client.post(ledger, json={"kind": "receipt", "amount_fen": 2_000_000, "counterpart": "爱心企业"},
+                       headers=bearer(plaza, cast.charity)).status_code == 201
+    client.post("/api/plaza/v1/incidents/2022-chongqing-fire/responders", json={"account": "cq_lantian",
+                "role": "搜救"}, headers=bearer(plaza, cast.moderator))
+    monkeypatch.setattr(incidents, "requests_of", lambda conn, incident_id, *, limit: REQUESTS[:limit])
+    update = factories.post(plaza, cast.cq, "#重庆山火# 缙云山明火已扑灭，感谢各方")
+
+    listing = client.get("/incidents")
+    assert listing.status_code == 200 and "2022 重庆山火" in listing.text and "山火" in listing.text
+    page = client.get("/incidents/2022-chongqing-fire")
+    assert page.status_code == 200, page.text[:2000]
+    text = page.text
+    assert "权威发布" in text and "缙云山明火已扑灭" in text and str(update) in text
+    assert "重庆蓝天救援队" in text and "搜救" in text and "求助统计" in text
+    assert "山火救援物资" in text and "¥20,000.00" in text and '<progress class="donation-progress" max="10000000" value="2000000"' in text
+    assert '<svg class="incident-map"' in text and text.count('r="4" fill=') == 2 and 'data-region="500000"' in text
+    assert "北碚区" in text and "待核实" in text  # the request list, states in the reader's language
+    assert 'href="/help/new?incident=2022-chongqing-fire"' in text
+    assert "/api/plaza/v1/incidents/2022-chongqing-fire/totals.csv" in text
+    no_external(text)
+    english = client.get("/incidents/2022-chongqing-fire?lang=en").text
+    assert "Official updates" in english and "Responders" in english and "Ask for help" in english
+    assert "Submitted" in english and "Affected places and help requests" in english
+    no_external(english)
+
+    ledger_page = client.get(f"/incidents/2022-chongqing-fire/donations/{project['id']}?lang=zh-CN")
+    assert ledger_page.status_code == 200 and "收支公示" in ledger_page.text and "爱心企业" in ledger_page.text
+    assert "+20,000.00" in ledger_page.text and 'action="/incidents/2022-chongqing-fire/donations' not in ledger_page.text
+    no_external(ledger_page.text)
+    assert "Public ledger" in client.get(f"/incidents/2022-chongqing-fire/donations/{project['id']}?lang=en").text
+    assert client.get("/incidents/no-such-fire").status_code == 404
+
+
+def test_the_banner_shows_on_the_front_page_and_affected_cities_and_not_elsewhere(client, plaza, cast) -> None:
+    open_fire(client, plaza, cast)
+    banner = 'class="incident-banner"'
+    help_link = 'href="/help/new?incident=2022-chongqing-fire"'
+    for path in ("/", "/city/500000"):
+        page = client.get(path).text
+        assert banner in page and help_link in page and "2022 重庆山火" in page, path
+        no_external(page)
+    for path in ("/city/510100", "/city/310000", "/hot", "/search?q=火"):
+        assert banner not in client.get(path).text, path
+    as_person(client, "zz_citizen")
+    assert banner in client.get("/home").text
+
+    # a typhoon over a whole province: every city of it, and nowhere else
+    assert client.patch("/api/plaza/v1/incidents/2022-chongqing-fire", json={"mode": False},
+                        headers=bearer(plaza, cast.moderator)).status_code == 200
+    assert banner not in client.get("/city/500000").text and banner not in client.get("/").text
+    open_fire(client, plaza, cast, slug="2022-typhoon-muifa", name="台风梅花", kind="typhoon", regions=["330000"],
+              topics=["台风梅花"])
+    assert 'data-incident="2022-typhoon-muifa"' in client.get("/city/330200").text  # 宁波
+    assert banner not in client.get("/city/500000").text and banner not in client.get("/city/310000").text
+    assert client.post("/api/plaza/v1/incidents/2022-typhoon-muifa/end",
+                       headers=bearer(plaza, cast.moderator)).status_code == 200
+    assert banner not in client.get("/city/330200").text and banner not in client.get("/").text
+
+
+def test_staff_open_an_incident_with_the_web_form_and_citizens_may_not(client, plaza, cast) -> None:
+    as_person(client, "zz_citizen")
+    assert client.get("/incidents/new").status_code == 403
+    client.post("/signout", data={"csrf_token": csrf(client, "/home")})
+    as_person(client, "zz_moderator")
+    form = {"csrf_token": csrf(client, "/incidents/new"), "slug": "2023-zhuozhou-flood", "name": "2023 涿州洪涝",
+            "kind": "flood", "account": "cq_fabu", "regions": "130681, 130600", "topics": "涿州加油\n#河北暴雨#",
+            "summary": "", "started_at": "2023-07-31 08:00", "mode": "1"}
+    bad = client.post("/incidents?lang=en", data={**form, "regions": "130681 123456"}, follow_redirects=False)
+    assert bad.status_code == 422 and "123456" in bad.text and "not valid" in bad.text
+    made = client.post("/incidents", data=form, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"] == "/incidents/2023-zhuozhou-flood?done=saved"
+    page = client.get("/incidents/2023-zhuozhou-flood?done=saved&lang=zh-CN").text
+    assert "2023 涿州洪涝" in page and "#涿州加油#" in page and "#河北暴雨#" in page and "已保存" in page
+    edit = client.get("/incidents/2023-zhuozhou-flood/edit")
+    assert edit.status_code == 200 and "130600 130681" in edit.text
+    saved = client.post("/incidents/2023-zhuozhou-flood/edit", data={
+        **{k: v for k, v in form.items() if k != "slug"}, "csrf_token": csrf(client, "/incidents/2023-zhuozhou-flood/edit"),
+        "summary": "涿州市部分地区积水严重"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert "涿州市部分地区积水严重" in client.get("/incidents/2023-zhuozhou-flood").text
+
+
+def test_the_organisation_enters_ledger_lines_with_the_web_form(client, plaza, cast) -> None:
+    open_fire(client, plaza, cast)
+    project = open_project(client, plaza, cast)
+    page = f"/incidents/2022-chongqing-fire/donations/{project['id']}"
+    as_person(client, "zz_clerk")
+    assert 'action="' + page + '/ledger"' in client.get(page).text
+    line = {"csrf_token": csrf(client, page), "kind": "receipt", "amount": "1,000.50", "counterpart": "网友",
+            "purpose": "", "at": "", "evidence": "支付宝流水 2022082500001"}
+    entered = client.post(page + "/ledger", data=line, follow_redirects=False)
+    assert entered.status_code == 303 and entered.headers["location"] == page + "?done=line"
+    over = client.post(page + "/ledger", data={**line, "kind": "disbursement", "amount": "2000"},
+                       follow_redirects=False)
+    assert over.status_code == 422 and "可用余额" in over.text and 'value="2000"' in over.text
+    shown = client.get(page).text
+    assert "+1,000.50" in shown and "支付宝流水 2022082500001" in shown and "@zz_clerk" in shown
+    client.post("/signout", data={"csrf_token": csrf(client, "/home")})
+    as_person(client, "zz_citizen")
+    refused = client.post(page + "/ledger", data={**line, "csrf_token": csrf(client, page)}, follow_redirects=False)
+    assert refused.status_code == 403
+    with plaza.db.read() as conn:
+        assert incidents.ledger_sums(conn, int(project["id"])) == (100_050, 0)
+    assert incident_actions.BANNER_SECONDS <= 10

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,20 +32,19 @@ POSTS_SHOWN = 10
 UPDATES_SHOWN = 10
 REQUESTS_SHOWN = 200
 
-_banners: tuple[float, list[Incident]] | None = None
+#: per database (a process serves one; tests open many): when read, and what was found
+_banners: weakref.WeakKeyDictionary[Any, tuple[float, list[Incident]]] = weakref.WeakKeyDictionary()
 _banners_lock = threading.Lock()
 
 
-def _forget_banners() -> None:
-    global _banners
+def _forget_banners(plaza: Plaza) -> None:
     with _banners_lock:
-        _banners = None
+        _banners.pop(plaza.db, None)
 
 
 async def in_mode(plaza: Plaza) -> list[Incident]:
     """Active incidents in incident mode, kept per process for :data:`BANNER_SECONDS`."""
-    global _banners
-    cached = _banners
+    cached = _banners.get(plaza.db)
     if cached is not None and time.monotonic() - cached[0] < BANNER_SECONDS:
         return cached[1]
 
@@ -54,7 +54,7 @@ async def in_mode(plaza: Plaza) -> list[Incident]:
 
     found = await plaza.read(work)
     with _banners_lock:
-        _banners = (time.monotonic(), found)
+        _banners[plaza.db] = (time.monotonic(), found)
     return found
 
 
@@ -74,7 +74,7 @@ async def _write(plaza: Plaza, job: Callable[[Connection], Any]) -> Any:
     try:
         return await plaza.db.batched(run)
     finally:
-        _forget_banners()
+        _forget_banners(plaza)
 
 
 def _account_id(conn: Connection, value: Any, name: str) -> int | None:

@@ -96,6 +96,8 @@ class _Frame:
 def _frame(region_codes: tuple[str, ...], fallback: tuple[float, float, float, float] | None, width: int) -> _Frame:
     affected: dict[str, Outline] = {}
     markers: list[tuple[float, float, str]] = []  # counties and places without an outline
+    unmapped: list[str] = []
+    context: list[tuple[float, float, float, float]] = []
     for code in region_codes:
         outline = outlines.of(code)
         if outline is not None:
@@ -105,7 +107,13 @@ def _frame(region_codes: tuple[str, ...], fallback: tuple[float, float, float, f
             spot = _place_point(code)
             if spot is not None:
                 markers.append((spot[0], spot[1], division.name))
-    box = _union([o.bbox for o in affected.values()] + [(x, y, x, y) for x, y, _ in markers]) or fallback or CHINA
+            elif outline is None:  # neither outline nor centre (定州): named, framed by its province
+                unmapped.append(division.name)
+                province = outlines.province(code)
+                if province is not None:
+                    context.append(province.bbox)
+    box = (_union([o.bbox for o in affected.values()] + [(x, y, x, y) for x, y, _ in markers] + context)
+           or fallback or CHINA)
     west, south, east, north = box
     span_x, span_y = max(east - west, MIN_SPAN), max(north - south, MIN_SPAN)
     cx, cy = (west + east) / 2, (south + north) / 2
@@ -173,7 +181,7 @@ def _frame(region_codes: tuple[str, ...], fallback: tuple[float, float, float, f
                     f'<text x="{x + 7}" y="{y - 5}" fill="{TEXT}" {FONT} stroke="#ffffff" stroke-width="3" '
                     f'paint-order="stroke">{escape(name)}</text></g>')
     body.append("</g>")
-    names = tuple(_name(o) for o in affected.values()) + tuple(name for _, _, name in markers)
+    names = tuple(_name(o) for o in affected.values()) + tuple(name for _, _, name in markers) + tuple(unmapped)
     return replace(frame, body="".join(body), names=names)
 
 
