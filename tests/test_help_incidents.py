@@ -244,6 +244,25 @@ def test_the_detail_gathers_requests_totals_and_official_updates(client, plaza, 
     assert str(unrelated) not in str(body) and body["warnings"] == []
 
 
+def test_every_kind_of_incident_and_ledger_line_has_chinese_and_english() -> None:
+    from plaza import i18n
+
+    for key in [f"incident_kind_{k}" for k in incidents.KINDS] + [f"ledger_kind_{k}" for k in incidents.LEDGER_KINDS]:
+        zh, en = i18n.gettext(key, "zh-CN"), i18n.gettext(key, "en")
+        assert key not in (zh, en) and zh != en, key
+
+
+def test_money_is_read_in_yuan_and_kept_in_fen() -> None:
+    assert incidents.parse_yuan("1,234.50") == 123_450 and incidents.parse_yuan("¥200") == 20_000
+    assert incidents.yuan(123_456) == "1,234.56" and incidents.yuan(5) == "0.05"
+    assert incidents.balance_after(1000, 0, "disbursement", 1000) == (1000, 1000)
+    for bad in ("1.234", "abc", "0", "-1", "NaN", "Infinity", "1e3"):
+        with pytest.raises(incidents.Invalid):
+            incidents.parse_yuan(bad)
+    with pytest.raises(incidents.Invalid):
+        incidents.balance_after(1000, 1000, "disbursement", 1)
+
+
 # --- the map (no database) ------------------------------------------------------------------------
 
 def test_the_map_draws_the_affected_places_and_a_point_per_located_request() -> None:

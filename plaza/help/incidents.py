@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, or_, select, update
@@ -140,13 +140,11 @@ def parse_yuan(text: str | None, name: str = "amount") -> int:
     """An amount of money in yuan as people write it (``1,234.50``, ``¥200``) → fen (分), a
     positive whole number; more than two decimals, zero or a negative amount is refused."""
     raw = (text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise Invalid("money_invalid", name=name) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if re.fullmatch(r"-\d{1,12}(?:\.\d{1,2})?", raw):
+        raise Invalid("money_not_positive", name=name)
+    if not re.fullmatch(r"\d{1,12}(?:\.\d{1,2})?", raw):
         raise Invalid("money_invalid", name=name)
-    return check_fen(int(value * 100), name)
+    return check_fen(int(Decimal(raw) * 100), name)
 
 
 def check_fen(value: Any, name: str = "amount_fen") -> int:
