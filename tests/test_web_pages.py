@@ -577,7 +577,7 @@ def test_every_word_on_the_pages_has_chinese_and_english() -> None:
     # keys made from a prefix and a value (t("kind_" ~ account.kind)): their values are checked
     # where the vocabularies are defined
     prefixes = {"kind_", "role_", "visibility_", "notification_", "metric_", "metric_def_", "desk_group_",
-                "desk_result_", "desk_by_"}
+                "desk_result_", "desk_by_", "incident_kind_", "ledger_kind_"}
     missing = [key for key in used - prefixes if i18n.gettext(key, "zh-CN") == key]
     assert not missing
     for key, (zh, en) in UI.items():

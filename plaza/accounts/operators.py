@@ -1,5 +1,7 @@
 """People who act for an agency (经办人): a government account's operators are personal accounts
-with a role on it, so each step an agency takes names the person who took it. A small agency
+with a role on it, so each step an agency takes names the person who took it. An organisation
+(an NGO, a rescue team, a charity) has operators the same way: those who keep its donation
+ledgers (plaza.help.incidents). A small agency
 without operators acts with its own sign-in; an account acts for itself as well as for every
 agency it operates."""
 
@@ -26,7 +28,7 @@ def appoint(conn: Connection, agency_id: int, account_id: int, role: str = "oper
     agency = conn.execute(select(accounts.c.kind, accounts.c.verified_at).where(accounts.c.id == agency_id)).first()
     if agency is None:
         raise NotFound("account_not_found")
-    if agency.kind != "government":
+    if agency.kind not in ("government", "organisation"):
         raise Invalid("operator_agency_not_government")
     if agency_id == account_id:
         raise Invalid("operator_of_itself")

@@ -42,11 +42,15 @@ class Permission(StrEnum):
     VERIFY_HELP = "verify_help"
     #: issue, update and cancel official warnings (预警) for any region, import CAP documents
     ISSUE_WARNINGS = "issue_warnings"
+    #: open, change and end incidents (事件) and their incident mode (事件模式); an incident's own
+    #: account changes its own without this
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 _MODERATOR = frozenset({
     Permission.MODERATE_POSTS, Permission.APPROVE_ACCOUNTS, Permission.SUSPEND_ACCOUNTS,
     Permission.MANAGE_HOT_SEARCH, Permission.MANAGE_TOPICS, Permission.MANAGE_MATRICES, Permission.VERIFY_HELP,
+    Permission.MANAGE_INCIDENTS,
 })
 #: role → what it may do. Verification and roles are an administrator's acts.
 GRANTS: dict[str, frozenset[Permission]] = {

@@ -968,3 +968,108 @@ warning_areas = Table(
     Column("city_code", String(6), primary_key=True),
     Index(None, "city_code", "warning_id"),
 )
+
+
+# --- Incidents (事件) and their donation projects (公益项目): plaza/help/incidents.py, migration 0023 ---
+
+#: An emergency that gathers topics, official updates, help requests, responders, warnings and
+#: donations (2022 重庆山火, 台风梅花). ``active`` until it is ended; ``mode`` (incident mode, 事件模式)
+#: puts its banner and help form on the front page and its cities' feeds while it is active.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("slug", String(60), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    #: wildfire, typhoon, flood, earthquake, … (plaza.help.incidents.KINDS)
+    Column("kind", String(16), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    #: the organisation or government account that runs it (its posts are official updates)
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("mode", Boolean, nullable=False, default=False),
+    Column("created_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "active", "mode"),
+)
+
+#: The places an incident affects: a county, a city or a province (GB/T 2260), with the city it
+#: belongs to (None for a province) so a city's feed finds its incidents.
+incident_regions = Table(
+    "incident_regions",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", String(6), primary_key=True),
+    Column("city_code", String(6), nullable=True),
+    Column("province_code", String(6), nullable=False),
+    Index(None, "city_code"),
+    Index(None, "province_code"),
+)
+
+#: An incident's topics by name (a topic may be named before any post uses it); ``topic_key``
+#: as plaza.square.text.topic_key makes it.
+incident_topics = Table(
+    "incident_topics",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_key", String(200), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Index(None, "topic_key"),
+)
+
+#: The accounts that respond (rescue teams, NGOs, departments).
+incident_responders = Table(
+    "incident_responders",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    #: what it does there, in a few words (搜救, 物资, 医疗 …)
+    Column("role", String(40), nullable=False, default=""),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Index(None, "account_id"),
+)
+
+#: A donation project (公益项目, in the style of 微公益) an organisation runs for an incident. Money
+#: is in fen (分); ``raised_fen`` and ``disbursed_fen`` are the sums of the ledger's receipts and
+#: disbursements, kept in step in each entry's transaction.
+donation_projects = Table(
+    "donation_projects",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=False),
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("goal_fen", BigInteger, nullable=False),
+    Column("raised_fen", BigInteger, nullable=False, default=0),
+    Column("disbursed_fen", BigInteger, nullable=False, default=0),
+    #: the number of ledger entries (the last one's ``seq``)
+    Column("entries", Integer, nullable=False, default=0),
+    Column("created_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "incident_id"),
+)
+
+#: A project's public ledger (公示): only ever appended to; a mistake is answered by a later entry.
+donation_ledger = Table(
+    "donation_ledger",
+    metadata,
+    Column("project_id", ID, ForeignKey("donation_projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    #: "receipt" (money in) or "disbursement" (money out)
+    Column("kind", String(16), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    #: who gave or received it (a donor may be "匿名")
+    Column("counterpart", String(100), nullable=False),
+    Column("purpose", String(200), nullable=False, default=""),
+    #: when the money moved (the entry is written at ``created_at``)
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("entered_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    #: where to check it: a receipt number, a bank reference, an invoice
+    Column("evidence", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

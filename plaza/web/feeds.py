@@ -1,5 +1,7 @@
 """Pages that list posts: the square, home, a city's feed (同城), search results (a topic's page is
-in :mod:`plaza.web.topics`). Home and a city's feed show the warnings in force there first."""
+in :mod:`plaza.web.topics`). Home and a city's feed show the warnings in force there first; the
+square, home and an affected city's feed carry the banner of an incident in incident mode
+(:func:`plaza.web.incidents.banners`)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from plaza import actions, regions
 from plaza.errors import Invalid, NotFound
 from plaza.http.locale import request_locale
 from plaza.square import timelines
-from plaza.web import hot
+from plaza.web import hot, incidents
 from plaza.web.common import load, page_of, plaza_of, require_viewer, timeline
 from plaza.web.rendering import render
 from plaza.web.sessions import current_account
@@ -21,7 +23,8 @@ async def square(request: Request) -> Response:
     national hot list's top entries beside it."""
     page = page_of(request)
     ids = timelines.public(plaza_of(request).db, page)
-    return render(request, "square.html", {**timeline(request, ids, page), "hot_top": await hot.top_box(request)})
+    return render(request, "square.html", {**timeline(request, ids, page), "hot_top": await hot.top_box(request),
+                                           "incident_banners": await incidents.banners(request)})
 
 
 async def home(request: Request) -> Response:
@@ -30,7 +33,8 @@ async def home(request: Request) -> Response:
     page = page_of(request)
     db = plaza_of(request).db
     ids = timelines.home(db, viewer.id, page)
-    return render(request, "home.html", timeline(request, ids, page, timelines.pinned(db, viewer.home_city)))
+    return render(request, "home.html", {**timeline(request, ids, page, timelines.pinned(db, viewer.home_city)),
+                                         "incident_banners": await incidents.banners(request)})
 
 
 async def city_index(request: Request) -> Response:
@@ -52,7 +56,8 @@ async def city(request: Request) -> Response:
     page = page_of(request)
     db = plaza_of(request).db
     ids = timelines.city(db, code, page)
-    return render(request, "city.html", {"city_code": code, **timeline(request, ids, page, timelines.pinned(db, code))})
+    return render(request, "city.html", {"city_code": code, **timeline(request, ids, page, timelines.pinned(db, code)),
+                                         "incident_banners": await incidents.banners(request, code)})
 
 
 async def search_page(request: Request) -> Response:

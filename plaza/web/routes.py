@@ -23,6 +23,7 @@ from plaza.web import (
     topics,
     warnings,
 )
+from plaza.web import incidents as incident_pages
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import (
     SignInRequired,
@@ -107,6 +108,18 @@ def routes() -> list[BaseRoute]:
         Route("/warnings/{id}", warnings.warning_page, name="warning"),
         Route("/warnings/{id}/cancel", warnings.cancel_submit, methods=["POST"]),
         Route("/departments/{username}/inbox", desk_pages.inbox_page, name="department_inbox"),
+        # incidents (事件), their donation projects (公益项目) and public ledgers
+        Route("/incidents", incident_pages.incident_list, name="incidents"),
+        Route("/incidents", incident_pages.create, methods=["POST"]),
+        Route("/incidents/new", incident_pages.new_form, name="new_incident"),
+        Route("/incidents/{slug}", incident_pages.incident_page, name="incident"),
+        Route("/incidents/{slug}/edit", incident_pages.edit_form),
+        Route("/incidents/{slug}/edit", incident_pages.save, methods=["POST"]),
+        Route("/incidents/{slug}/end", incident_pages.end, methods=["POST"]),
+        Route("/incidents/{slug}/responders", incident_pages.add_responder, methods=["POST"]),
+        Route("/incidents/{slug}/donations", incident_pages.open_project, methods=["POST"]),
+        Route("/incidents/{slug}/donations/{project_id}", incident_pages.project_page, name="donation_project"),
+        Route("/incidents/{slug}/donations/{project_id}/ledger", incident_pages.add_line, methods=["POST"]),
     ]
 
 
