@@ -33,7 +33,7 @@ FIRE = {"slug": "2022-chongqing-fire", "name": "2022 重庆山火", "kind": "wil
 REQUESTS = [
     {"id": "1", "need": "rescue", "county": "500109", "county_name": "北碚区", "state": "submitted",
      "lat": 29.83, "lon": 106.40, "created_at": None},
-    {"id": "2", "need": "supplies", "county": "500116", "county_name": "江津区", "state": "helped",
+    {"id": "2", "need": "supplies", "county": "500116", "county_name": "江津区", "state": "published",
      "lat": 29.29, "lon": 106.26, "created_at": None},
     {"id": "3", "need": "medical", "county": None, "county_name": None, "state": "verified", "lat": None, "lon": None,
      "created_at": None},
@@ -273,8 +273,8 @@ def test_the_map_draws_the_affected_places_and_a_point_per_located_request() -> 
     assert len(affected[0][0]) > 200  # an outline, not a token
     assert "北碚区" in svg and "江津区" in svg  # the counties marked at their centres
     points = re.findall(r'<circle cx="[\d.]+" cy="[\d.]+" r="4" fill="(#[0-9a-f]{6})"[^>]*data-state="(\w+)"', svg)
-    assert sorted(points) == sorted([(STATE_COLOURS["submitted"], "submitted"), (STATE_COLOURS["helped"], "helped")])
-    assert "待核实 1" in svg and "已救助 1" in svg and "受影响地区" in svg  # the legend
+    assert sorted(points) == sorted([(STATE_COLOURS["submitted"], "submitted"), (STATE_COLOURS["published"], "published")])
+    assert "待核实 1" in svg and "已公示 1" in svg and "受影响地区" in svg  # the legend
     assert "（1 条没有位置）" in svg  # the request without a place is counted, not drawn
     assert 'fill="#f6f6f6"' in svg  # neighbours drawn faint (四川, 贵州 …)
     assert not EXTERNAL.search(svg) and "<script" not in svg and "<image" not in svg

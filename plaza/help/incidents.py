@@ -29,6 +29,8 @@ from plaza.accounts import operators, policy
 from plaza.accounts.policy import Permission
 from plaza.clock import as_utc, utcnow
 from plaza.errors import Conflict, Forbidden, Invalid, NotFound
+from plaza.help import requests as help_requests
+from plaza.help import warnings as warnings_store
 from plaza.square.text import topic_key
 from plaza.square.visibility import LISTED
 from plaza.storage.ids import new_id
@@ -43,6 +45,7 @@ from plaza.storage.schema import (
     status_topics,
     statuses,
     topics,
+    warning_areas,
 )
 from plaza.workflow.worktime import BEIJING
 
@@ -237,16 +240,25 @@ def requests_of(conn: Connection, incident_id: int, *, limit: int = 100) -> list
          "state": str (the help request workflow's state), "lat": float | None, "lon": float | None
          (rounded to 0.01°, about 1 km, for the public), "created_at": datetime}
 
-    Help requests (table ``help_requests``) are wired in where they are built; until then, none.
-    """
-    return []
+    Merged requests live on in the one they joined and are not listed."""
+    rows = help_requests.public_list(conn, incident_id=incident_id, limit=limit)
+    found = []
+    for row in rows:
+        place = help_requests.public_place(row)
+        found.append({"id": str(row.id), "need": row.need, "county": row.county_code,
+                      "county_name": place["name"], "state": row.state,
+                      "lat": round(row.lat, 2) if row.lat is not None else None,
+                      "lon": round(row.lon, 2) if row.lon is not None else None,
+                      "created_at": as_utc(row.created_at)})
+    return found
 
 
 def totals_of(conn: Connection, incident_id: int) -> dict[str, Any]:
     """The public totals of the incident's help requests: how many, how many verified (核实),
-    how many helped (已救助), and the median minutes from a request to its help (None without
-    one). Filled in with the help requests (see :func:`requests_of`)."""
-    return {"requests": 0, "verified": 0, "helped": 0, "median_minutes_to_help": None}
+    how many people helped (获救助), and the median minutes from a request to its help (None
+    without one) — :func:`plaza.help.requests.totals`."""
+    found = help_requests.totals(conn, incident_id=incident_id)
+    return {key: found[key] for key in TOTAL_KEYS}
 
 
 def warnings_of(conn: Connection, incident: Any) -> list[dict[str, Any]]:
@@ -255,9 +267,20 @@ def warnings_of(conn: Connection, incident: Any) -> list[dict[str, Any]]:
         {"id": str, "event": str, "level": str (blue/yellow/orange/red), "headline": str,
          "sender": str, "areas": [str], "sent_at": datetime, "expires_at": datetime | None,
          "url": str}
-
-    Wired in with the warnings' table; until then, none."""
-    return []
+    """
+    now = utcnow()
+    seen: dict[int, dict[str, Any]] = {}
+    for place in incident.places:
+        for row in warnings_store.listed(conn, now, area=place.code, limit=20):
+            if row.id in seen:
+                continue
+            codes = [r.region_code for r in conn.execute(
+                select(warning_areas.c.region_code).where(warning_areas.c.warning_id == row.id))]
+            seen[row.id] = {"id": str(row.id), "event": row.event, "level": row.level or "",
+                            "headline": row.headline or row.event, "sender": row.sender,
+                            "areas": sorted(set(codes)), "sent_at": as_utc(row.sent),
+                            "expires_at": as_utc(row.expires), "url": f"/warnings/{row.id}"}
+    return sorted(seen.values(), key=lambda w: w["sent_at"], reverse=True)
 
 
 TOTAL_KEYS = ("requests", "verified", "helped", "median_minutes_to_help")

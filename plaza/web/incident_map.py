@@ -34,12 +34,10 @@ MUTED = "#8a8a8a"
 FONT = 'font-size="11"'
 #: A help request's state → its colour; a state not named here is drawn in :data:`OTHER_COLOUR`.
 STATE_COLOURS: dict[str, str] = {
-    "submitted": "#d93025", "new": "#d93025", "pending": "#d93025",
-    "verified": "#ff8200", "triaged": "#ff8200",
-    "dispatched": "#e0a800", "accepted": "#e0a800",
-    "responding": "#2f6fd0", "in_progress": "#2f6fd0",
-    "helped": "#2e9d4f", "completed": "#2e9d4f", "resolved": "#2e9d4f", "published": "#2e9d4f",
-    "closed": "#8a8a8a", "duplicate": "#b5b5b5", "rejected": "#b5b5b5", "withdrawn": "#b5b5b5",
+    "submitted": "#d93025", "verified": "#ff8200", "dispatched": "#e0a800",
+    "claimed": "#2f6fd0", "in_progress": "#2f6fd0",
+    "completed": "#2e9d4f", "confirmed": "#2e9d4f", "published": "#2e9d4f",
+    "closed": "#8a8a8a", "withdrawn": "#b5b5b5", "merged": "#b5b5b5",
 }
 OTHER_COLOUR = "#6b4fbb"
 #: The whole country, when nothing places the map.
