@@ -215,8 +215,8 @@ def screen(text: str, hint: str | None) -> Screened | None:
     """The detector's verdict on a post's text, or None when there is nothing to act on."""
     if not text or not text.strip():
         return None
-    found = detect.detect(text, hint)
     over = detect.says_it_is_over(text)
+    found = detect.detect(text, hint)
     if not found.is_request and not over and HELP_TOPIC not in text:
         return None
     return Screened(found, over)
