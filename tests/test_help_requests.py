@@ -269,3 +269,26 @@ def test_duplicates_are_found_by_phone_place_and_words_among_open_requests(plaza
         assert elsewhere.similar_to is None
         sources = conn.execute(select(func.count()).select_from(help_sources)).scalar()
     assert sources == 1
+
+
+def test_requests_in_an_incidents_city_or_topic_gather_into_it_and_count_in_its_public_totals(
+        client: Any, people: People) -> None:
+    opened = client.post("/api/plaza/v1/incidents", headers=people.h["admin"], json={
+        "slug": "2021-henan-floods", "name": "河南暴雨", "kind": "flood", "account": "blue_sky_rescue",
+        "regions": ["410100"], "topics": ["河南暴雨互助"], "mode": True})
+    assert opened.status_code == 201, opened.text
+    filed = file(client, people)
+    assert filed["incident_id"] is not None
+    named = file(client, people, incident="2021-henan-floods", contact={"phone": "13300133000"},
+                 text="郑州市二七区某某小区有孕妇临产，路被淹了出不去，急需医疗帮助", need="medical")
+    assert named["incident_id"] == filed["incident_id"]
+    unknown = client.post("/api/plaza/v1/help/requests", headers=people.h["requester"],
+                          json={"need": "rescue", "text": "被困", "incident": "no-such-thing"})
+    assert unknown.status_code == 422
+    posted = client.post("/api/v1/statuses", headers=people.h["stranger"], json={
+        "status": "#河南暴雨互助# 新乡市卫辉市城关镇某某村5户人家被困，水还在涨，求冲锋舟！电话13200132000"})
+    assert posted.status_code == 200
+    incident = client.get("/api/plaza/v1/incidents/2021-henan-floods").json()
+    assert incident["totals"]["requests"] == 3
+    listed = json.dumps(incident["requests"], ensure_ascii=False)
+    assert filed["id"] in listed and PHONE not in listed and "丰产路" not in listed

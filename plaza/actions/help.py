@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, select, update
 
 from plaza import privacy
-from plaza.errors import Forbidden, PlazaError
-from plaza.help import detect, requests, triage
+from plaza.errors import Forbidden, Invalid, NotFound, PlazaError
+from plaza.help import detect, incidents, requests, triage
 from plaza.help.requests import NewRequest
 from plaza.help.workflow import VERIFIER
 from plaza.i18n import gettext
@@ -40,21 +40,46 @@ def request_url(plaza: Plaza, request_id: int, base_url: str | None = None) -> s
     return f"{(base_url if base_url is not None else plaza.settings.base_url).rstrip('/')}/help/{request_id}"
 
 
+def incident_for(conn: Connection, *, slug: str | None = None, city: str | None = None,
+                 topics: tuple[str, ...] = ()) -> int | None:
+    """The incident a request belongs to: the one its form names (422 when there is none of that
+    name), else an active incident whose topic the post carries, else the active incident over
+    the request's city."""
+    if slug:
+        try:
+            return incidents.by_slug(conn, slug).id
+        except NotFound as exc:
+            raise Invalid("help_incident_unknown", slug=slug[:60]) from exc
+    wanted = {t.lower() for t in topics}
+    if wanted:
+        for incident in incidents.listing(conn, active=True, limit=50):
+            if wanted & {t.lower() for t in incident.topics}:
+                return incident.id
+    if not city:
+        return None
+    found = incidents.for_city(conn, city)
+    return found[0].id if found else None
+
+
 async def submit_help(plaza: Plaza, new: NewRequest, *, requester: Row[Any] | None = None,
-                      limit_key: str | None = None) -> dict[str, Any]:
+                      limit_key: str | None = None, incident: str | None = None) -> dict[str, Any]:
     """File a help request; returns it as its requester sees it. Its place is resolved (or kept
-    as text and flagged), its urgency scored and its likely duplicate found before the write;
-    it is stored before the answer. Rate-limited per requester (or address)."""
+    as text and flagged), its urgency scored, its likely duplicate found and its incident (the
+    one named, else the one over its city) known before the write; it is stored before the
+    answer. Rate-limited per requester (or address)."""
     plaza.limits.hit("help", limit_key or str(new.requester_id))
     new = requests.check(replace(new, place_hint=new.place_hint or (requester.home_city if requester else None)))
     db = plaza.db
     key = _key(plaza)
 
-    def assess() -> requests.Intake:
+    def assess() -> tuple[requests.Intake, int | None]:
         with db.read() as conn:
-            return requests.assess(conn, new, key)
+            found = requests.assess(conn, new, key)
+            return found, incident_for(conn, slug=incident, city=found.where.city or new.place_hint)
 
-    intake = await plaza.read(assess)
+    intake, incident_id = await plaza.read(assess)
+    if incident_id is not None:
+        new = replace(new, incident_id=incident_id)
 
     def job() -> requests.Filed:
         with db.write() as conn:
@@ -276,6 +301,8 @@ def _screened(conn: Connection, key: bytes, published: Published, screened: Scre
         requester_id=author.id, source_status_id=status.id, detected=not under_topic,
         detect_score=detection.score, place_hint=author.home_city or None))
     intake = requests.assess(conn, new, key)
+    new = replace(new, incident_id=incident_for(conn, city=intake.where.city or author.home_city or None,
+                                                topics=published.topics))
     if intake.similar_to is not None and (intake.similar_score or 0) >= requests.SAME_REQUEST_SIMILARITY:
         target = requests.surviving(conn, requests.load(conn, intake.similar_to))
         if target.state in requests.OPEN:

@@ -106,6 +106,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "Only verifiers and administrators can screen posts for help requests"),
     # Help requests (plaza/help/requests.py, plaza/actions/help.py).
     "help_request_not_found": ("求助不存在", "No such help request"),
+    "help_incident_unknown": ("没有这个事件：{slug}", "No such incident: {slug}"),
     "help_source_invalid": ("未知的来源：{value}", "Unknown source: {value}"),
     "help_need_invalid": ("未知的求助类型：{value}（可选 {allowed}）", "Unknown need: {value} (use one of {allowed})"),
     "help_text_missing": ("请说明需要什么帮助", "Say what help is needed"),

@@ -132,7 +132,8 @@ async def create_request(request: Request) -> Response:
     params = await read_params(request)
     new = new_request_from(params, caller.account_id, "api")
     body = await help_actions.submit_help(plaza_of(request), new, requester=caller.account,
-                                          limit_key=str(caller.account_id))
+                                          limit_key=str(caller.account_id),
+                                          incident=(params.text("incident") or "").strip() or None)
     return ORJSONResponse(body, status_code=201)
 
 

@@ -103,7 +103,9 @@ def _requests() -> dict[str, Any]:
                                            "text": _STR, "place": _PLACE_IN, "contact": _CONTACT,
                                            "on_behalf": {"type": "boolean"},
                                            "media_ids": {"type": "array", "items": _STR},
-                                           "hours_without_contact": {"type": "number"}}, ["need", "text"]),
+                                           "hours_without_contact": {"type": "number"},
+                                           "incident": {"type": "string", "description": "an incident's slug"}},
+                                          ["need", "text"]),
                      "responses": {"201": one, "401": _ERROR, "403": _ERROR, "422": _ERROR, "429": _ERROR}},
             "get": {"summary": "Help requests: the public list (need, county, state), or mine=true the caller's own",
                     "parameters": [*query, *({"name": n, "in": "query", "required": False, "schema": _STR}
