@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from plaza.web import admin, auth, desk_board, desk_pages, feeds, hot, oauth_pages, people, posting, topics
+from plaza.web import admin, auth, desk_board, desk_pages, feeds, help_pages, hot, oauth_pages, people, posting, topics
 from plaza.web import matrices as matrix_pages
 from plaza.web.errors import (
     SignInRequired,
@@ -89,6 +89,17 @@ def routes() -> list[BaseRoute]:
         Route("/desks/{desk}/queue", desk_pages.queue_page, name="desk_queue"),
         Route("/me/cases", desk_pages.my_cases, name="my_cases"),
         Route("/departments/{username}/inbox", desk_pages.inbox_page, name="department_inbox"),
+        # help requests (求助): the public list, the form, "my requests", the verifiers' queue, a
+        # responder's page, a request's page and its steps
+        Route("/help", help_pages.public_list, name="help"),
+        Route("/help/new", help_pages.new_request_form, name="new_help_request"),
+        Route("/help/new", help_pages.new_request_submit, methods=["POST"]),
+        Route("/help/mine", help_pages.my_requests, name="my_help_requests"),
+        Route("/help/queue", help_pages.queue_page, name="help_queue"),
+        Route("/help/queue/next", help_pages.queue_next, methods=["POST"]),
+        Route("/help/responders/{username}", help_pages.responder_page, name="help_responder"),
+        Route("/help/{id}", help_pages.request_page, name="help_request"),
+        Route("/help/{id}/actions/{action}", help_pages.request_action, methods=["POST"]),
     ]
 
 
