@@ -283,7 +283,7 @@ async def new_request_submit(request: Request) -> Response:
     vulnerable = [v for v in form.getlist("vulnerable") if isinstance(v, str) and v][:len(triage.VULNERABLE) + 1]
     on_behalf = _text(form, "on_behalf", 5) == "1"
     media_ids = [int(v) for v in form.getlist("media_ids")
-                 if isinstance(v, str) and v.isdigit() and len(v) < 20][:requests.MAX_PHOTOS]
+                 if isinstance(v, str) and v.isascii() and v.isdigit() and int(v) < 2**63][:requests.MAX_PHOTOS]
     try:
         for upload in form.getlist("photos"):
             if isinstance(upload, UploadFile) and upload.filename:
