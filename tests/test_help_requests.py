@@ -141,7 +141,7 @@ def test_the_queue_is_by_urgency_and_each_verifier_works_a_request_of_their_own(
     assert client.get("/api/plaza/v1/help/queue", headers=people.h["stranger"]).status_code == 403
     queue = client.get("/api/plaza/v1/help/queue", headers=people.h["verifier"]).json()
     assert [r["id"] for r in queue] == [rescue["id"], supplies["id"]]
-    assert PHONE not in json.dumps(queue)  # a list: personal data is opened one request at a time
+    assert PHONE not in json.dumps(queue, ensure_ascii=False)  # a list: personal data is opened one request at a time
     first = client.post("/api/plaza/v1/help/queue/next", headers=people.h["verifier"])
     second = client.post("/api/plaza/v1/help/queue/next", headers=people.h["verifier2"])
     assert first.json()["id"] == rescue["id"] and second.json()["id"] == supplies["id"]
@@ -188,12 +188,15 @@ def test_the_loop_from_a_post_through_merge_dispatch_one_claim_completion_and_pu
     assert verified["state"] == "dispatched" and verified["people"] == 3
     offered = client.get("/api/plaza/v1/help/responders/blue_sky_rescue/requests", headers=h["team"]).json()
     assert [r["id"] for r in offered] == [draft_id]
-    assert PHONE not in json.dumps(offered) and "丰产路" not in json.dumps(offered)
+    offered_json = json.dumps(offered, ensure_ascii=False)
+    assert PHONE not in offered_json and "丰产路" not in offered_json
+    assert all("text" not in r for r in offered)  # the words name the door: they come with the claim
     assert client.get("/api/plaza/v1/help/responders/blue_sky_rescue/requests",
                       headers=h["stranger"]).status_code == 403
     # a responder that may claim sees what is needed, not who or exactly where
-    before = client.get(f"/api/plaza/v1/help/requests/{draft_id}", headers=h["team"]).json()
-    assert "contact" not in before and "claim" in before["actions"] and before["people"] == 3
+    before = client.get(f"/api/plaza/v1/help/requests/{draft_id}", headers=h["team"])
+    assert "丰产路" not in before.text and PHONE not in before.text
+    assert "contact" not in before.json() and "claim" in before.json()["actions"] and before.json()["people"] == 3
     # one claim wins; the other team is told it is taken
     won = act(client, people, "team", draft_id, "claim")
     assert won["state"] == "claimed" and won["responder"] == "blue_sky_rescue"

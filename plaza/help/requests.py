@@ -979,13 +979,18 @@ def view(conn: Connection, row: Row[Any], who: Standing, *, history: bool = True
         body["actions"] = [a for a in body["actions"] if a != "close"]  # a verifier closes by verify's outcome
     if who.roles & {VERIFIER, RESPONDER, ASSIGNEE, REQUESTER}:
         body.update({
-            "text": row.text if private else row.public_text, "people": row.people,
+            "people": row.people,
             "vulnerable": _csv(row.vulnerable), "signals": _csv(row.signals), "urgency": row.urgency,
             "urgency_reasons": _csv(row.urgency_reasons), "sources_count": row.sources_count,
             "source": row.source, "detected": bool(row.detected), "on_behalf": bool(row.on_behalf),
             "people_helped": row.people_helped, "completion_note": row.completion_note if private else None,
             "needs_follow_up": bool(row.needs_follow_up), "close_reason": row.close_reason,
         })
+    if who.roles & {VERIFIER, ASSIGNEE, REQUESTER}:
+        # the words of a request name the door and often the people: those entitled read them
+        # (a list shows them masked); a responder deciding whether to claim reads the need,
+        # the people, who is vulnerable and how urgent — the address comes with the claim
+        body["text"] = row.text if private else row.public_text
     if private:
         body["place"] = {**body["place"], "text": row.place_text, "lat": row.lat, "lon": row.lon}
         body["contact"] = {"name": row.contact_name, "phone": row.contact_phone, "second_phone": row.second_phone}

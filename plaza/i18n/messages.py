@@ -133,6 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "help_merge_target_missing": ("请指定要合并到的、仍在处理中的求助", "Name the open request this one duplicates"),
     "help_version_missing": ("请提供所看到的版本号（version）", "Send the version you saw"),
     "help_completion_note_missing": ("请说明救助经过", "Describe the help given"),
+    "help_hours_invalid": ("距最后联系的小时数应为 0 到 720 之间的数", "Hours since last contact must be a number from 0 to 720"),
     "help_people_helped_invalid": ("获助人数应为不小于 0 的整数", "People helped must be a whole number, 0 or more"),
     "help_minutes": ("{n} 分钟", "{n} min"),
     "help_hours": ("{n} 小时", "{n} h"),

@@ -16,6 +16,7 @@ from plaza.web import (
     desk_board,
     desk_pages,
     feeds,
+    help_pages,
     hot,
     oauth_pages,
     people,
@@ -120,6 +121,17 @@ def routes() -> list[BaseRoute]:
         Route("/incidents/{slug}/donations", incident_pages.open_project, methods=["POST"]),
         Route("/incidents/{slug}/donations/{project_id}", incident_pages.project_page, name="donation_project"),
         Route("/incidents/{slug}/donations/{project_id}/ledger", incident_pages.add_line, methods=["POST"]),
+        # help requests (求助): the public list, the form, "my requests", the verifiers' queue, a
+        # responder's page, a request's page and its steps
+        Route("/help", help_pages.public_list, name="help"),
+        Route("/help/new", help_pages.new_request_form, name="new_help_request"),
+        Route("/help/new", help_pages.new_request_submit, methods=["POST"]),
+        Route("/help/mine", help_pages.my_requests, name="my_help_requests"),
+        Route("/help/queue", help_pages.queue_page, name="help_queue"),
+        Route("/help/queue/next", help_pages.queue_next, methods=["POST"]),
+        Route("/help/responders/{username}", help_pages.responder_page, name="help_responder"),
+        Route("/help/{id}", help_pages.request_page, name="help_request"),
+        Route("/help/{id}/actions/{action}", help_pages.request_action, methods=["POST"]),
     ]
 
 
