@@ -295,3 +295,20 @@ def test_requests_in_an_incidents_city_or_topic_gather_into_it_and_count_in_its_
     assert incident["totals"]["requests"] == 3
     listed = json.dumps(incident["requests"], ensure_ascii=False)
     assert filed["id"] in listed and PHONE not in listed and "丰产路" not in listed
+
+
+def test_exports_mask_personal_data_unless_the_exporters_role_allows_and_log_each_read(
+        client: Any, people: People, plaza: Plaza) -> None:
+    filed = file(client, people)
+    public = client.get("/api/plaza/v1/help/requests?format=csv&city=410100")
+    assert public.status_code == 200 and public.headers["content-type"].startswith("text/csv")
+    assert filed["id"] in public.text and PHONE not in public.text and "丰产路" not in public.text
+    assert client.get("/api/plaza/v1/help/queue?format=csv", headers=people.h["stranger"]).status_code == 403
+    verifier = client.get("/api/plaza/v1/help/queue?format=csv", headers=people.h["verifier"])
+    assert verifier.status_code == 200 and PHONE in verifier.text and "contact_phone" in verifier.text
+    own = client.get("/api/plaza/v1/help/requests?format=csv&mine=true", headers=people.h["requester"])
+    assert PHONE in own.text
+    with plaza.db.read() as conn:
+        logged = conn.execute(select(help_data_reads.c.why, help_data_reads.c.via).where(
+            help_data_reads.c.request_id == int(filed["id"]))).all()
+    assert ("export", "export") in [(r.why, r.via) for r in logged]

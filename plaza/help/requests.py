@@ -1054,6 +1054,33 @@ def views(conn: Connection, rows: Sequence[Row[Any]], viewer: Row[Any] | None, *
                  lookups=lookups) for r in rows]
 
 
+#: An export's columns: the public ones, and those only a verifier's export carries.
+EXPORT_PUBLIC = ("id", "state", "need", "county", "city", "place_name", "created_at", "updated_at", "responder",
+                 "people_helped")
+EXPORT_PERSONAL = ("people", "vulnerable", "urgency", "text", "place_text", "lat", "lon", "contact_name",
+                   "contact_phone", "second_phone", "sources_count")
+
+
+def export_rows(conn: Connection, rows: Sequence[Row[Any]], *, personal: bool) -> list[list[Any]]:
+    """Requests as a table (the header first): the public columns for everyone; the personal
+    ones only when ``personal`` (a verifier's export, each row's read logged by the caller)."""
+    lookups = Lookups.load(conn, rows)
+    header = list(EXPORT_PUBLIC) + (list(EXPORT_PERSONAL) if personal else [])
+    table: list[list[Any]] = [header]
+    for row in rows:
+        place = public_place(row)
+        responder = lookups.people.get(row.responder_id) if row.responder_id else None
+        line: list[Any] = [str(row.id), row.state, row.need, row.county_code or "", row.city_code or "",
+                           place["name"] or "", iso(row.created_at), iso(row.updated_at),
+                           responder.username if responder is not None else "", row.people_helped or ""]
+        if personal:
+            line += [row.people or "", row.vulnerable, row.urgency, row.text, row.place_text,
+                     "" if row.lat is None else row.lat, "" if row.lon is None else row.lon, row.contact_name,
+                     row.contact_phone, row.second_phone, row.sources_count]
+        table.append(line)
+    return table
+
+
 def log_read(conn: Connection, request_id: int, account_id: int, who: Standing, via: str, why: str = "",
              at: datetime | None = None) -> None:
     """A verifier's or responder's read of personal data, kept with who, in which role and why."""

@@ -137,8 +137,25 @@ async def create_request(request: Request) -> Response:
     return ORJSONResponse(body, status_code=201)
 
 
+def _csv(table: list[list[Any]], name: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in table:  # a cell a spreadsheet would run as a formula is quoted as text
+        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in line])
+    return Response(out.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _format(params: Params) -> str:
+    fmt = params.text("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise Invalid("parameter_invalid", name="format")
+    return fmt
+
+
 async def list_requests(request: Request) -> Response:
     params = query_params(request)
+    fmt = _format(params)
     caller = viewer(request, "read")
     limit = _limit(params, 20)
     max_id = params.id("max_id")
@@ -152,12 +169,19 @@ async def list_requests(request: Request) -> Response:
         with db.read() as conn:
             if mine and caller is not None:
                 rows = requests.mine(conn, caller.id, limit=limit, max_id=max_id)
+                if fmt == "csv":  # their own: everything they gave
+                    exported.extend(requests.export_rows(conn, rows, personal=True))
                 return requests.views(conn, rows, caller)
             rows = requests.public_list(conn, city=params.text("city") or None, state=state, limit=limit,
                                         max_id=max_id)
+            if fmt == "csv":  # the public columns only, whoever exports
+                exported.extend(requests.export_rows(conn, rows, personal=False))
             return requests.views(conn, rows, None, who=requests.NOBODY)
 
+    exported: list[list[Any]] = []
     body = await off_loop(request, work)
+    if fmt == "csv":
+        return _csv(exported or [list(requests.EXPORT_PUBLIC)], "help-requests.csv")
     return page_response(request, body, [int(r["id"]) for r in body], limit)
 
 
@@ -203,18 +227,32 @@ async def get_queue(request: Request) -> Response:
     caller = authenticate(request, "read")
     params = query_params(request)
     limit = _limit(params)
+    fmt = _format(params)
     db = plaza_of(request).db
 
-    def work() -> list[dict[str, Any]]:
+    def work() -> tuple[list[dict[str, Any]], list[list[Any]]]:
         with db.read() as conn:
             if not requests.is_verifier(conn, caller.user):
                 raise Forbidden("help_verifiers_only")
             rows = requests.queue(conn, view=params.text("view") or "verify", city=params.text("city") or None,
                                   county=params.text("county") or None, need=params.text("need") or None,
                                   limit=limit, max_id=params.id("max_id"))
-            return requests.views(conn, rows, caller.user)
+            table = requests.export_rows(conn, rows, personal=True) if fmt == "csv" else []
+            return requests.views(conn, rows, caller.user), table
 
-    body = await off_loop(request, work)
+    body, table = await off_loop(request, work)
+    if fmt == "csv":  # a verifier's export carries the personal columns: each request's read is logged
+        ids = [int(line[0]) for line in table[1:]]
+
+        def log_them() -> None:
+            with db.write() as conn:
+                who = requests.Standing(frozenset({"verifier"}))
+                for request_id in ids:
+                    requests.log_read(conn, request_id, caller.account_id, who, "export", why="export")
+
+        if ids:
+            await plaza_of(request).db.batched(log_them)
+        return _csv(table, "help-queue.csv")
     return ORJSONResponse(body)
 
 

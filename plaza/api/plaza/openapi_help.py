@@ -109,7 +109,7 @@ def _requests() -> dict[str, Any]:
                      "responses": {"201": one, "401": _ERROR, "403": _ERROR, "422": _ERROR, "429": _ERROR}},
             "get": {"summary": "Help requests: the public list (need, county, state), or mine=true the caller's own",
                     "parameters": [*query, *({"name": n, "in": "query", "required": False, "schema": _STR}
-                                             for n in ("city", "state", "mine"))],
+                                             for n in ("city", "state", "mine", "format"))],
                     "responses": {"200": many, "401": _ERROR, "422": _ERROR}}},
         "/api/plaza/v1/help/requests/{id}": {"get": {
             "summary": "A help request as the caller may see it, with its history (why=: the reason a verifier or "
@@ -137,7 +137,7 @@ def _requests() -> dict[str, Any]:
             "summary": "The verifiers' queue, the most urgent first (view=verify|follow_up|dispatch|working|confirm|"
                        "unresolved_place|open|closed|all)", "security": _BEARER,
             "parameters": [*query, *({"name": n, "in": "query", "required": False, "schema": _STR}
-                                     for n in ("view", "city", "county", "need"))],
+                                     for n in ("view", "city", "county", "need", "format"))],
             "responses": {"200": many, **errors}}},
         "/api/plaza/v1/help/queue/next": {"post": {
             "summary": "The most urgent request nobody holds, locked to the caller (verifiers)", "security": _BEARER,
