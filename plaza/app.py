@@ -39,6 +39,10 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     await run_in_threadpool(detect.detector)
     plaza: Plaza = app.state.plaza
     plaza.hot.start()
+    from plaza.help.workflow import HELP
+    from plaza.workflow.declaration import Limit
+
+    workflow_engine.configure_limits(HELP, {"follow_up": Limit(hours=plaza.settings.help_follow_up_hours)})
     media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
     overdue_sweep = asyncio.create_task(workflow_engine.sweep_periodically(plaza.db))
     retraining = asyncio.create_task(routing.retrain_periodically(plaza.db))

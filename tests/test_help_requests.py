@@ -203,6 +203,11 @@ def test_the_loop_from_a_post_through_merge_dispatch_one_claim_completion_and_pu
     assert won["contact"]["phone"] == PHONE  # the assigned responder sees the contact and the address
     lost = act(client, people, "team2", draft_id, "claim", 409)
     assert "已被其他" in lost["error"]
+    # whoever reads the post that reported it learns help is on its way (no second boat)
+    thread = client.get(f"/api/v1/statuses/{post_id}/context").json()["descendants"]
+    assert any("已认领" in s["content"] and s["account"]["username"] == "blue_sky_rescue" for s in thread)
+    assert all(PHONE not in s["content"] and "丰产路" not in s["content"] for s in thread
+               if s["account"]["username"] == "blue_sky_rescue")
     assert act(client, people, "stranger", draft_id, "progress", 403, note="到了")["error"]
     act(client, people, "team", draft_id, "progress", note="冲锋舟已出发")
     assert act(client, people, "team", draft_id, "complete", 422, note="")["error"]
@@ -312,3 +317,22 @@ def test_exports_mask_personal_data_unless_the_exporters_role_allows_and_log_eac
         logged = conn.execute(select(help_data_reads.c.why, help_data_reads.c.via).where(
             help_data_reads.c.request_id == int(filed["id"]))).all()
     assert ("export", "export") in [(r.why, r.via) for r in logged]
+
+
+def test_the_follow_up_round_repeats_at_the_instances_configured_interval(
+        client: Any, people: People, plaza: Plaza) -> None:
+    from plaza.workflow.declaration import Limit
+
+    filed = file(client, people)
+    act(client, people, "verifier", filed["id"], "verify", outcome="verified")
+    engine.configure_limits(HELP, {"follow_up": Limit(hours=2)})
+    try:
+        first = utcnow() + timedelta(hours=plaza.settings.help_follow_up_hours + 1)
+        assert engine.sweep(plaza.db, HELP, now=first) == 1
+        with plaza.db.read() as conn:
+            timer = engine.timers(conn, HELP, int(filed["id"]))["follow_up"]
+        assert timer.due_at - first == timedelta(hours=2)  # the next round comes after the instance's 2 hours
+        assert engine.sweep(plaza.db, HELP, now=first + timedelta(hours=1)) == 0
+        assert engine.sweep(plaza.db, HELP, now=first + timedelta(hours=2, minutes=1)) == 1
+    finally:
+        engine.configure_limits(HELP, {})

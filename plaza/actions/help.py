@@ -20,12 +20,13 @@ from plaza import privacy
 from plaza.errors import Forbidden, Invalid, NotFound, PlazaError
 from plaza.help import detect, incidents, requests, triage
 from plaza.help.requests import NewRequest
-from plaza.help.workflow import VERIFIER
+from plaza.help.workflow import HELP, VERIFIER
 from plaza.i18n import gettext
 from plaza.instance import Plaza
 from plaza.square import posts
 from plaza.square.posts import NewStatus, Published
 from plaza.storage.schema import accounts, help_requests, statuses
+from plaza.workflow import engine
 
 log = logging.getLogger("plaza.help")
 #: The topic a person files a help request under (a post under it is one, in the person's words).
@@ -109,6 +110,8 @@ async def act_on_help(plaza: Plaza, request_id: int, action: str, actor: Row[Any
         with db.write() as conn:
             acted = requests.act(conn, request_id, action, actor, version=version, fields=fields, key=key,
                                  follow_up_hours=hours)
+            if acted.action in NOTICES:
+                _notice(plaza, conn, acted.row, acted.action, base_url)
             if acted.action == "publish" or "publish" in acted.extra:
                 _publish(plaza, conn, acted.row, base_url)
             row = requests.load(conn, request_id)
@@ -188,7 +191,38 @@ async def lock_help(plaza: Plaza, request_id: int, verifier: Row[Any], *, releas
     return await db.batched(job)
 
 
-# --- publication (公示) ---------------------------------------------------------------------------------
+# --- notices and publication (公示) -------------------------------------------------------------------
+
+#: Steps the requester hears of, from the responder's account: in the thread of the post that
+#: reported the request (so whoever reads it knows help is on its way — no second boat to the
+#: same door), else directly.
+NOTICES = frozenset({"claim", "complete", "release"})
+
+
+def _notice(plaza: Plaza, conn: Connection, row: Row[Any], action: str, base_url: str | None) -> None:
+    responder_id = row.responder_id
+    if action == "release":
+        last = [e for e in engine.history(conn, HELP, row.id) if e.action == "release"]
+        responder_id = int(last[-1].data.get("responder") or 0) if last and last[-1].data.get("responder") else None
+    if responder_id is None or row.requester_id is None:
+        return
+    people = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.locale)
+                                            .where(accounts.c.id.in_([responder_id, row.requester_id])))}
+    responder, requester = people.get(responder_id), people.get(row.requester_id)
+    if responder is None or requester is None or responder.id == requester.id:
+        return
+    source = None
+    if row.source_status_id is not None:
+        source = conn.execute(select(statuses.c.id, statuses.c.account_id, statuses.c.visibility).where(
+            statuses.c.id == row.source_status_id)).first()
+    in_thread = source is not None and source.account_id == requester.id and source.visibility in ("public",
+                                                                                                   "unlisted")
+    text = gettext(f"help_notice_{action}", requester.locale, responder=f"@{responder.username}",
+                   url=request_url(plaza, row.id, base_url))
+    posts.publish(plaza.db, responder.id, NewStatus(
+        text=f"@{requester.username} {text}", visibility="public" if in_thread else "direct",
+        in_reply_to_id=source.id if in_thread and source is not None else None),
+        max_chars=max(plaza.settings.max_post_chars, 500))
 
 
 def _duration(minutes: float, locale: str | None) -> str:

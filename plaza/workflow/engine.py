@@ -50,6 +50,21 @@ Observer = Callable[[Connection, "Move"], None]
 _OBSERVERS: dict[str, list[Observer]] = {}
 
 
+#: An instance's own time limits for timers a workflow's steps start, when not the declared ones
+#: (a help request's follow-up after PLAZA_HELP_FOLLOW_UP_HOURS): used by the sweep's steps.
+_LIMITS: dict[str, dict[str, Limit]] = {}
+
+
+def configure_limits(workflow: Workflow, limits: Mapping[str, Limit]) -> None:
+    """Have the steps the server takes on ``workflow`` (the sweep's) start its timers with
+    ``limits`` instead of the declared ones."""
+    _LIMITS[workflow.name] = dict(limits)
+
+
+def configured_limits(workflow: Workflow) -> dict[str, Limit] | None:
+    return _LIMITS.get(workflow.name)
+
+
 def register(workflow: Workflow) -> Workflow:
     """Have the running server sweep ``workflow`` for overdue subjects; returns it."""
     _REGISTERED[workflow.name] = workflow
@@ -327,7 +342,8 @@ def sweep(db: Database, workflow: Workflow, now: datetime | None = None, *, cale
             try:
                 with conn.begin_nested():
                     apply(conn, workflow, subject_id, declared.action, SWEEPER, version=subject.version, at=now,
-                          note=f"{name}: overdue", data={"timer": name}, calendar=calendar)
+                          note=f"{name}: overdue", data={"timer": name}, calendar=calendar,
+                          limits=configured_limits(workflow))
             except PlazaError as exc:  # a guard said no: the timer stays marked, the step not taken
                 log.warning("%s %s: %s not taken when %s ran out: %s", workflow.name, subject_id,
                             declared.action, name, exc.key)
