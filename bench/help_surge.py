@@ -7,9 +7,11 @@ A real ``plaza serve`` (``--workers`` processes) on a fresh database with people
 ordinary posts, verifiers and responders; then:
 
 * **surge** — ``--total`` help requests arriving at an even pace over ``--minutes``, mixed: filed
-  through ``POST /api/plaza/v1/help/requests`` (45 %), posted as ordinary posts that screening must
-  find (``POST /api/v1/statuses``, 40 %: a third of them a "扩散" copy of an earlier one, which
-  must join its request instead of making a new one), and reposts of those posts (15 %) — while
+  through ``POST /api/plaza/v1/help/requests`` (30 %), through the web form by signed-in people
+  (``GET`` then ``POST /help/new`` with its CSRF token, 15 %), posted as ordinary posts that
+  screening must find (``POST /api/v1/statuses``, 40 %: a third of them a "扩散" copy of an earlier
+  one, which must join its request instead of making a new one), and reposts of those posts
+  (15 %) — while
   square users read their home and public timelines, post and like at ``--square-rps``, and three
   verifiers read their queue and take the next request. Each filing is stored before its answer
   (the queue is a read of the same table), so "in the verifiers' queue" comes at the answer: its
@@ -29,6 +31,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -68,6 +71,9 @@ ORDINARY = (
 )
 ROADS = ("丰产路", "金水路", "文化路", "中原路", "京广路", "花园路", "经三路", "农业路", "黄河路", "紫荆山路")
 NEEDS = ("rescue", "medical", "supplies", "evacuation", "missing_person")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+WEB_PASSWORD = "surge web pass 1"
+REQUEST_PAGE = re.compile(r"/help/(\d+)")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,6 +97,9 @@ def people(plaza: Plaza, requesters: int, square: int) -> dict[str, list[str]]:
             row = accounts.create(plaza.db, username=f"{prefix}{i}", display_name=f"{prefix}{i}", password=None,
                                   home_city="410100", role=role)
             made[kind].append(tokens.issue(plaza.db, row.id, None, frozenset({"read", "write"}))[0])
+            if kind == "requesters" and i < 20:  # and on the web, with a password
+                accounts.create(plaza.db, username=f"surge_web{i}", display_name=f"surge_web{i}",
+                                password=WEB_PASSWORD, home_city="410100")
             if kind == "responders":
                 with plaza.db.write() as conn:
                     help_requests.register_responder(conn, row.id, capabilities=list(NEEDS),
@@ -110,8 +119,9 @@ class Surge:
         self.seconds = seconds
         self.square_rps = square_rps
         self.rng = random.Random(12)
-        self.latency: dict[str, list[float]] = {"api": [], "post": [], "spread": [], "repost": [], "square": [],
-                                                "queue": []}
+        self.latency: dict[str, list[float]] = {"api": [], "form": [], "post": [], "spread": [], "repost": [],
+                                                "square": [], "queue": []}
+        self.web: list[aiohttp.ClientSession] = []
         self.codes: dict[str, dict[int, int]] = {}
         self.filed_ids: list[int] = []
         self.help_posts: list[int] = []  # ids of help posts answered 200 (originals and spread copies)
@@ -121,7 +131,7 @@ class Surge:
     def note(self, kind: str, status: int, took: float) -> None:
         self.codes.setdefault(kind, {}).setdefault(status, 0)
         self.codes[kind][status] += 1
-        if status < 300:
+        if status < 300 or (kind == "form" and status == 303):
             self.latency[kind].append(took)
 
     def _help_text(self) -> str:
@@ -134,7 +144,9 @@ class Surge:
         headers = {"Authorization": f"Bearer {token}"}
         roll = self.rng.random()
         began = time.perf_counter()
-        if roll < 0.45 or not self.originals:
+        if 0.30 <= roll < 0.45 and self.web:
+            await self.one_form(self.web[i % len(self.web)])
+        elif roll < 0.45:
             body = {"need": self.rng.choice(NEEDS), "people": self.rng.randint(1, 9), "text": self._help_text(),
                     "vulnerable": self.rng.choice([[], ["elderly"], ["children", "pregnant"]]),
                     "contact": {"phone": f"139{self.rng.randint(10**7, 10**8 - 1)}"}}
@@ -143,8 +155,8 @@ class Surge:
                 self.note("api", r.status, time.perf_counter() - began)
                 if r.status == 201:
                     self.filed_ids.append(int(json.loads(answer)["id"]))
-        elif roll < 0.85:
-            spread = roll >= 0.72 and self.originals
+        elif roll < 0.85 or not self.originals:
+            spread = 0.72 <= roll < 0.85 and bool(self.originals)
             text = ("扩散！" + self.rng.choice(self.originals)[1]) if spread else self._help_text()
             async with session.post(f"{self.url}/api/v1/statuses", json={"status": text}, headers=headers) as r:
                 answer = await r.read()
@@ -162,6 +174,41 @@ class Surge:
                 self.note("repost", r.status, time.perf_counter() - began)
                 if r.status == 200:
                     self.reposts.append(int(json.loads(answer)["id"]))
+
+    async def one_form(self, web: aiohttp.ClientSession) -> None:
+        """The web form, as a signed-in person fills it: the page (its CSRF token), then the POST."""
+        began = time.perf_counter()
+        async with web.get(f"{self.url}/help/new") as r:
+            page = await r.text()
+        token = CSRF.search(page)
+        if token is None:
+            self.note("form", 599, 0.0)
+            return
+        fields = {"csrf_token": token.group(1), "need": self.rng.choice(NEEDS), "text": self._help_text(),
+                  "people": str(self.rng.randint(1, 9)), "address": "", "contact_phone":
+                  f"137{self.rng.randint(10**7, 10**8 - 1)}", "vulnerable": "elderly"}
+        async with web.post(f"{self.url}/help/new", data=fields, allow_redirects=False) as r:
+            await r.read()
+            self.note("form", r.status, time.perf_counter() - began)
+            filed = REQUEST_PAGE.search(r.headers.get("Location", ""))
+            if r.status == 303 and filed is not None:
+                self.filed_ids.append(int(filed.group(1)))
+            elif r.status == 303:
+                self.note("form", 598, 0.0)  # not sent to the request's page: refused
+
+    async def sign_in(self, n: int) -> None:
+        """``n`` people signed in on the web (a session each)."""
+        for i in range(n):
+            web = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                        timeout=aiohttp.ClientTimeout(total=120))
+            async with web.get(f"{self.url}/signin") as r:
+                token = CSRF.search(await r.text())
+            assert token is not None
+            async with web.post(f"{self.url}/signin", data={"csrf_token": token.group(1), "login": f"surge_web{i}",
+                                                            "password": WEB_PASSWORD}, allow_redirects=False) as r:
+                await r.read()
+                assert r.status == 303, r.status
+            self.web.append(web)
 
     async def square_user(self, session: aiohttp.ClientSession, stop: asyncio.Event) -> None:
         gap = 1.0 / self.square_rps if self.square_rps > 0 else 1.0
@@ -197,6 +244,7 @@ class Surge:
             await asyncio.sleep(1.0)
 
     async def run(self) -> float:
+        await self.sign_in(20)
         stop = asyncio.Event()
         connector = aiohttp.TCPConnector(limit=256)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
@@ -216,6 +264,8 @@ class Surge:
             took = time.perf_counter() - began
             stop.set()
             await asyncio.gather(*background)
+        for web in self.web:
+            await web.close()
         return took
 
 
@@ -236,8 +286,8 @@ def check(plaza: Plaza, surge: Surge) -> dict[str, Any]:
         from_posts = conn.execute(select(func.count()).select_from(requests_table)
                                   .where(requests_table.c.source == "post")).scalar_one()
     posts_linked = sum(1 for s in surge.help_posts if s in linked)
-    return {"api_answered": len(surge.filed_ids), "api_stored": len(stored),
-            "api_lost": len(surge.filed_ids) - len(stored),
+    return {"filed_answered": len(surge.filed_ids), "filed_stored": len(stored),
+            "filed_lost": len(surge.filed_ids) - len(stored),
             "help_posts_answered": len(surge.help_posts), "help_posts_linked": posts_linked,
             "reposts_answered": len(surge.reposts), "reposts_linked": sum(1 for s in surge.reposts if s in linked),
             "requests_stored": requests_total, "requests_from_posts": from_posts}

@@ -336,3 +336,15 @@ def test_the_follow_up_round_repeats_at_the_instances_configured_interval(
         assert engine.sweep(plaza.db, HELP, now=first + timedelta(hours=2, minutes=1)) == 1
     finally:
         engine.configure_limits(HELP, {})
+
+
+def test_two_families_posting_alike_with_their_own_phones_stay_two_requests(client: Any, people: People) -> None:
+    first = "郑州市金水区丰产路某某小区3号楼被困，家里有老人，水已经到二楼了，求救援！电话13800138001"
+    second = "郑州市金水区丰产路某某小区5号楼被困，家里有老人，水已经到二楼了，求救援！电话13800138002"
+    for text in (first, second):
+        assert client.post("/api/v1/statuses", json={"status": text}, headers=people.h["stranger"]).status_code == 200
+    queue = client.get("/api/plaza/v1/help/queue", headers=people.h["verifier"]).json()
+    assert len(queue) == 2
+    spread = client.post("/api/v1/statuses", json={"status": "扩散 " + second}, headers=people.h["requester"])
+    assert spread.status_code == 200  # the same phone: the same family, one request
+    assert len(client.get("/api/plaza/v1/help/queue", headers=people.h["verifier"]).json()) == 2

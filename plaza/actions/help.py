@@ -339,7 +339,10 @@ def _screened(conn: Connection, key: bytes, published: Published, screened: Scre
                                                 topics=published.topics))
     if intake.similar_to is not None and (intake.similar_score or 0) >= requests.SAME_REQUEST_SIMILARITY:
         target = requests.surviving(conn, requests.load(conn, intake.similar_to))
-        if target.state in requests.OPEN:
+        # words alike but another phone: two families of one compound, not one — a verifier decides
+        other_phone = (intake.phone_hash is not None and target.phone_hash is not None
+                       and intake.phone_hash not in requests.phone_hashes_of(conn, target.id))
+        if target.state in requests.OPEN and not other_phone:
             requests.add_source(conn, target.id, "post", status_id=status.id, account_id=author.id,
                                 contact_phone=new.contact_phone, second_phone=new.second_phone,
                                 phone_hash=intake.phone_hash)

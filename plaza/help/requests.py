@@ -343,6 +343,14 @@ def add_source(conn: Connection, request_id: int, kind: str, *, status_id: int |
     return True
 
 
+def phone_hashes_of(conn: Connection, request_id: int) -> set[str]:
+    """The hashed phones a request was reported with (its own and its sources')."""
+    found = {r[0] for r in conn.execute(select(help_sources.c.phone_hash).where(
+        help_sources.c.request_id == request_id, help_sources.c.phone_hash.is_not(None)))}
+    own = conn.execute(select(help_requests.c.phone_hash).where(help_requests.c.id == request_id)).scalar()
+    return found | ({own} if own else set())
+
+
 def for_status(conn: Connection, status_id: int) -> Row[Any] | None:
     """The request a post reports (as its first post or one of its sources), if any."""
     request_id = conn.execute(select(help_sources.c.request_id).where(help_sources.c.status_id == status_id)).scalar()
