@@ -157,7 +157,8 @@ def main() -> None:
     assess: list[float] = []
     found = 0
     with plaza.db.read() as conn:
-        for i in range(args.queries):
+        for i in range(-20, args.queries):  # the first 20 untimed: the address parser's tables, statements
+            timed = i >= 0
             body = text_for(rng)
             county = rng.choice(COUNTIES)
             phone = rng.choice(known_phones) if i % 4 == 0 else phone_for(rng)
@@ -166,13 +167,15 @@ def main() -> None:
             began = time.perf_counter()
             hits = requests.duplicates(conn, phone_hash=hashed, county=county, city=county[:4] + "00",
                                        signature=signature, place_text=rng.choice(PLACES))
-            dedupe.append(time.perf_counter() - began)
-            found += bool(hits)
+            if timed:
+                dedupe.append(time.perf_counter() - began)
+                found += bool(hits)
             new = requests.NewRequest(text=body, need="rescue", contact_phone=phone,
                                       place_text=f"{'郑州市金水区' if county < '5' else '重庆市北碚区'}{rng.choice(PLACES)}")
             began = time.perf_counter()
             requests.assess(conn, new, KEY)
-            assess.append(time.perf_counter() - began)
+            if timed:
+                assess.append(time.perf_counter() - began)
     for name, values in (("dedupe", dedupe), ("assess", assess)):
         print(f"{name}: p50 {statistics.median(values) * 1000:.2f} ms  p99 {percentile(values, 0.99) * 1000:.2f} ms  "
               f"max {max(values) * 1000:.2f} ms  over {len(values)}")

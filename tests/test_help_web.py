@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from plaza.actions import help as help_actions
 from plaza.help import requests
 from plaza.help.requests import NewRequest
+from plaza.identity import tokens
 from plaza.instance import Plaza
 from plaza.storage.schema import help_data_reads, help_requests
 from tests.support.help import ADDRESS, FLOOD, PHONE, HelpCast, help_cast
@@ -99,6 +100,11 @@ def filed_by_action(plaza: Plaza, cast: HelpCast, **over: Any) -> int:
 
 
 def test_a_person_asks_for_help_with_the_form_and_sees_every_word_on_the_requests_page(client, plaza, cast) -> None:
+    secret, _ = tokens.issue(plaza.db, cast.admin.id, None, frozenset({"read", "write"}))
+    opened = client.post("/api/plaza/v1/incidents", headers={"Authorization": f"Bearer {secret}"}, json={
+        "slug": "zhengzhou-flood", "name": "郑州暴雨", "kind": "flood", "account": cast.team.username,
+        "regions": ["410100"], "topics": ["郑州暴雨"], "mode": True})
+    assert opened.status_code == 201, opened.text
     as_person(client, "zhang_wei")
     form = client.get("/help/new?incident=zhengzhou-flood")
     assert form.status_code == 200
@@ -117,6 +123,7 @@ def test_a_person_asks_for_help_with_the_form_and_sees_every_word_on_the_request
     assert {"elderly", "children"} <= set(filed.vulnerable.split(","))
     assert filed.contact_phone == PHONE and filed.contact_name == NAME and filed.second_phone == SECOND
     assert filed.on_behalf is True and filed.lat == pytest.approx(34.7745) and filed.media_ids
+    assert filed.incident_id is not None  # the incident's banner led here: the request is the incident's
     assert "hours_without_contact:4" in filed.urgency_reasons
 
     page = client.get(f"/help/{request_id}?done=filed")

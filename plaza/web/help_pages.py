@@ -291,7 +291,8 @@ async def new_request_submit(request: Request) -> Response:
                     raise Invalid("media_too_many", limit=requests.MAX_PHOTOS)
                 media_ids.append(int((await actions.upload_media(plaza, viewer.id, upload)).id))
         new = _new_request(values, vulnerable, on_behalf, int(viewer.id), media_ids)
-        body = await help_actions.submit_help(plaza, new, requester=viewer, limit_key=str(viewer.id))
+        body = await help_actions.submit_help(plaza, new, requester=viewer, limit_key=str(viewer.id),
+                                              incident=values.get("incident") or None)
     except RateLimited:
         raise
     except PlazaError as exc:
