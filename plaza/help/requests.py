@@ -757,6 +757,10 @@ def act(conn: Connection, request_id: int, action: str, viewer: Row[Any] | None,
                                  if helped not in (None, "") else None)
         media = fields.get("media_ids") or []
         data["media"] = [str(m) for m in (media if isinstance(media, list) else str(media).split(",")) if str(m)]
+        if len(data["media"]) > MAX_PHOTOS:
+            raise Invalid("media_too_many", limit=MAX_PHOTOS)
+        if data["media"]:  # the evidence: photos the responder's person uploaded for it
+            _claim_media(conn, viewer_id, [_as_int(m, "media_invalid") for m in data["media"]])
     if step == "release":
         data["responder"] = str(row.responder_id) if row.responder_id else None
     if version is None:
@@ -1003,6 +1007,7 @@ def view(conn: Connection, row: Row[Any], who: Standing, *, history: bool = True
         body["place"] = {**body["place"], "text": row.place_text, "lat": row.lat, "lon": row.lon}
         body["contact"] = {"name": row.contact_name, "phone": row.contact_phone, "second_phone": row.second_phone}
         body["media"] = [str(i) for i in _csv(row.media_ids)]
+        body["completion_media"] = [str(i) for i in _csv(row.completion_media)]
         body["source_status_id"] = str(row.source_status_id) if row.source_status_id else None
     if VERIFIER in who.roles:
         body["detect_score"] = row.detect_score
