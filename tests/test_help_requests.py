@@ -348,3 +348,14 @@ def test_two_families_posting_alike_with_their_own_phones_stay_two_requests(clie
     spread = client.post("/api/v1/statuses", json={"status": "扩散 " + second}, headers=people.h["requester"])
     assert spread.status_code == 200  # the same phone: the same family, one request
     assert len(client.get("/api/plaza/v1/help/queue", headers=people.h["verifier"]).json()) == 2
+
+
+def test_the_public_place_names_a_municipality_once() -> None:
+    from types import SimpleNamespace
+
+    def name(county: str) -> str | None:
+        return requests.public_place(SimpleNamespace(county_code=county, city_code=county[:4] + "00",
+                                                     place_resolved=True))["name"]
+
+    assert name("500109") == "重庆市北碚区" and name("310115") == "上海市浦东新区"
+    assert name("410105") == "河南省郑州市金水区"

@@ -936,9 +936,10 @@ def public_place(row: Row[Any]) -> dict[str, Any]:
     code = row.county_code or row.city_code
     place = regions.resolve(code) if code else None
     name = ""
-    if place is not None:
-        name = "".join(d.name for d in (place.province, place.city, place.county) if d is not None
-                       and (not name or d.name not in name))
+    if place is not None:  # 重庆市北碚区, not 重庆市重庆市北碚区: a municipality is its own city
+        for division in (place.province, place.city, place.county):
+            if division is not None and not name.endswith(division.name):
+                name += division.name
     return {"county": row.county_code, "city": row.city_code, "name": name or None,
             "resolved": bool(row.place_resolved)}
 
