@@ -741,9 +741,11 @@ class _HelpLoader:
             if original is None:
                 return
             who = self.citizen(data["who"])
-            repost = posts.reblog(self.db, who, original, "public", created_at=at)
+            done = posts.reblog_once(self.db, who, original, "public", created_at=at)
+            if not done.new:  # the same person again (a small demo has few people)
+                return
             self.posts += 1
-            await help_actions.repost_screening(self.plaza, original, repost, who.id)
+            await help_actions.repost_screening(self.plaza, original, done.status_id, who.id)
         elif action == "safe":
             requester = self.citizen(plan.requester)
             self.publish(requester, data["text"], at, plan.need.city)
