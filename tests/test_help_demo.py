@@ -60,7 +60,7 @@ def test_the_demo_has_its_emergencies(plaza: Plaza) -> None:
 def check_responders_verifiers_and_sign_ins(loaded: tuple[Plaza, LoadReport]) -> None:
     plaza, report = loaded
     signs = dict(report.sign_ins)
-    assert {"gongyi_verifier_lin", "cq_lantian", "weibo_gongyi"} <= set(signs)
+    assert {"verifier_lin", "cq_lantian", "weibo_gongyi"} <= set(signs)
     for username in signs:
         assert accounts.authenticate(plaza.db, username, DEMO_PASSWORD) is not None, username
     team = accounts.find_by_username(plaza.db, "cq_lantian")

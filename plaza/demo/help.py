@@ -74,7 +74,7 @@ i18n.register({
 
 #: The help people to sign in as, printed with the demo's other sign-ins (what -> demo_as_<what>).
 SIGN_INS: tuple[tuple[str, str], ...] = (
-    ("gongyi_verifier_lin", "help_verifier"),
+    ("verifier_lin", "help_verifier"),
     ("cq_lantian", "help_responder"),
     ("weibo_gongyi", "help_charity"),
 )
@@ -94,9 +94,9 @@ ORGANISATIONS = (
 )
 #: People: (username, display name, home city, bio).
 VERIFIERS = (
-    ("gongyi_verifier_lin", "林晓雨", CHONGQING, "微公益求助核实志愿者：回电核实、去重、派单（演示）。"),
-    ("gongyi_verifier_zhao", "赵一鸣", CHONGQING, "微公益求助核实志愿者（演示）。"),
-    ("gongyi_verifier_shen", "沈佳怡", SHANGHAI, "微公益求助核实志愿者，上海（演示）。"),
+    ("verifier_lin", "林晓雨", CHONGQING, "微公益求助核实志愿者：回电核实、去重、派单（演示）。"),
+    ("verifier_zhao", "赵一鸣", CHONGQING, "微公益求助核实志愿者（演示）。"),
+    ("verifier_shen", "沈佳怡", SHANGHAI, "微公益求助核实志愿者，上海（演示）。"),
 )
 #: A member of @重庆蓝天救援队 who claims and reports for the team (its operator).
 TEAM_MEMBER = ("lantian_ma", "马志强", CHONGQING, "重庆蓝天救援队队员（演示）。", "cq_lantian")
@@ -449,7 +449,7 @@ def _plan(rng: random.Random, key: int, need: Need, scenario: str, source: str, 
             text += f" {rng.choice(handles)}"
     if source == "topic":
         text = f"#求助# {text}"
-    verifier = "gongyi_verifier_shen" if need.city == SH else rng.choice(("gongyi_verifier_lin", "gongyi_verifier_zhao"))
+    verifier = "verifier_shen" if need.city == SH else rng.choice(("verifier_lin", "verifier_zhao"))
     plan = Plan(key, need, scenario, source, created, requester, text, phone, name, verifier)
     steps = plan.steps
     steps.append((created, "file", {}))
