@@ -790,7 +790,10 @@ class _HelpLoader:
         if action in ("verify",):
             actor = self.rows[plan.verifier]
             if fields.get("outcome") == "duplicate":
-                fields["into"] = str(self.request_of[int(data["into"])])
+                into = self.request_of.get(int(data["into"]))
+                if into is None:  # the request it repeats was never filed on its own
+                    raise PlazaError("help_merge_target_missing")
+                fields["into"] = str(into)
         elif action in ("withdraw",):
             actor = self.citizen(plan.requester)
         elif action == "confirm":
