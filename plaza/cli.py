@@ -64,6 +64,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{reblogs} 条转发），{likes} 个赞，{topics} 个话题，用时 {seconds:.1f} 秒",
                     "Demo loaded: {accounts} accounts, {follows} follows, {posts} posts ({replies} replies, "
                     "{reblogs} reposts), {likes} likes, {topics} topics in {seconds:.1f} s"),
+    "demo_loaded_help": ("求助与应急：{incidents} 个事件，{warnings} 条生效中的预警，{requests} 条求助（在办 {open} 条，"
+                         "已公示 {published} 条），用时 {seconds:.1f} 秒",
+                         "Help in emergencies: {incidents} incidents, {warnings} warnings in force, {requests} help "
+                         "requests ({open} open, {published} published) in {seconds:.1f} s"),
     "demo_stage_cast": ("政务号、媒体和组织账号：{done}", "government, media and organisation accounts: {done}"),
     "demo_stage_citizens": ("市民账号：{done}/{total}", "citizens: {done}/{total}"),
     "demo_stage_follows": ("关注：{done}", "follows: {done}"),
@@ -308,6 +312,10 @@ def demo_load(seed: int, citizens: int, posts: int, quiet: bool) -> None:
             click.echo(_("demo_loaded", accounts=report.accounts, follows=report.follows,
                          posts=report.posts, replies=report.replies, reblogs=report.reblogs,
                          likes=report.likes, topics=report.topics, seconds=report.seconds))
+            if report.help_requests:
+                click.echo(_("demo_loaded_help", incidents=report.incidents, warnings=report.warnings,
+                             requests=report.help_requests, open=report.help_open,
+                             published=report.help_published, seconds=report.help_seconds))
             for reason, count in sorted(report.skipped.items()):
                 click.echo(_("demo_skipped", reason=reason, count=count))
             _replay(instance, seed)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from plaza.accounts.kinds import NATIONAL_REGION
 from plaza.cli import main
 from plaza.demo import cast
+from plaza.demo import help as help_demo
 from plaza.demo.load import (
     ADMIN_USERNAME,
     DEMO_PASSWORD,
@@ -63,7 +64,9 @@ def check_cast_accounts_have_their_kinds_regions_and_levels(loaded: tuple[Plaza,
     assert report.loaded and report.skipped == {}
     # the demo citizen and the admin; the service desks' departments, city governments and operators
     assert report.desk_accounts > 0
-    assert report.accounts == len(cast.ACCOUNTS) + CITIZENS + 2 + report.desk_accounts
+    # the responders and verifiers help in emergencies brought (plaza.demo.help)
+    assert report.help_accounts == len(help_demo.ORGANISATIONS) + len(help_demo.VERIFIERS) + 1
+    assert report.accounts == len(cast.ACCOUNTS) + CITIZENS + 2 + report.desk_accounts + report.help_accounts
     assert accounts.count(plaza.db) == report.accounts
     cq = accounts.find_by_username(plaza.db, "cq_fabu")
     assert (cq.display_name, cq.kind, cq.agency, cq.region_code, cq.level, cq.department_type) == (
@@ -89,7 +92,8 @@ def check_cast_accounts_have_their_kinds_regions_and_levels(loaded: tuple[Plaza,
         kinds = dict(conn.execute(select(accounts_table.c.kind, func.count())
                                   .group_by(accounts_table.c.kind)).all())
     desk_government = kinds["government"] - sum(a.kind == "government" for a in cast.ACCOUNTS)
-    desk_people = kinds["citizen"] - (CITIZENS + 2)
+    assert kinds["organisation"] == sum(a.kind == "organisation" for a in cast.ACCOUNTS) + len(help_demo.ORGANISATIONS)
+    desk_people = kinds["citizen"] - (CITIZENS + 2) - (len(help_demo.VERIFIERS) + 1)
     assert desk_government > 0 and desk_people > 0  # departments; operators who act for them
     assert desk_government + desk_people == report.desk_accounts
 
@@ -118,7 +122,8 @@ def check_counters_and_time_order_are_right(loaded: tuple[Plaza, LoadReport]) ->
     with plaza.db.read() as conn:
         c = counts(plaza)
         assert c["follows"] == report.follows and c["favourites"] == report.likes
-        assert c["statuses"] == report.posts + report.case_posts  # the desks' replies in their threads
+        # the desks' replies in their threads; help requests, reposts, publications and warnings
+        assert c["statuses"] == report.posts + report.case_posts + report.help_posts
         assert conn.execute(text(
             "select count(*) from accounts a where followers_count != "
             "(select count(*) from follows f where f.target_account_id = a.id) or following_count != "

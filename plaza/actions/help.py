@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, update
@@ -98,10 +99,11 @@ async def submit_help(plaza: Plaza, new: NewRequest, *, requester: Row[Any] | No
 
 async def act_on_help(plaza: Plaza, request_id: int, action: str, actor: Row[Any] | None, *,
                       version: int | None, fields: Mapping[str, Any], via: str = "api",
-                      base_url: str | None = None) -> dict[str, Any]:
+                      base_url: str | None = None, at: datetime | None = None) -> dict[str, Any]:
     """Take a step on a request as ``actor``; returns it as they now see it (409 with the current
     state when it moved since ``version``; a claim needs no version and of concurrent claims
-    exactly one wins)."""
+    exactly one wins). ``at`` is when the step happened, for a history written afterwards (the
+    demo's): the step and its publication post carry that moment; by default, now."""
     db = plaza.db
     key = _key(plaza)
     hours = plaza.settings.help_follow_up_hours
@@ -109,11 +111,11 @@ async def act_on_help(plaza: Plaza, request_id: int, action: str, actor: Row[Any
     def job() -> dict[str, Any]:
         with db.write() as conn:
             acted = requests.act(conn, request_id, action, actor, version=version, fields=fields, key=key,
-                                 follow_up_hours=hours)
+                                 follow_up_hours=hours, at=at)
             if acted.action in NOTICES:
-                _notice(plaza, conn, acted.row, acted.action, base_url)
+                _notice(plaza, conn, acted.row, acted.action, base_url, at)
             if acted.action == "publish" or "publish" in acted.extra:
-                _publish(plaza, conn, acted.row, base_url)
+                _publish(plaza, conn, acted.row, base_url, created_at=at)
             row = requests.load(conn, request_id)
             who = requests.standing(conn, row, actor)
             if who.entitled and actor is not None and "requester" not in who.roles:
@@ -199,7 +201,8 @@ async def lock_help(plaza: Plaza, request_id: int, verifier: Row[Any], *, releas
 NOTICES = frozenset({"claim", "complete", "release"})
 
 
-def _notice(plaza: Plaza, conn: Connection, row: Row[Any], action: str, base_url: str | None) -> None:
+def _notice(plaza: Plaza, conn: Connection, row: Row[Any], action: str, base_url: str | None,
+            at: datetime | None = None) -> None:
     responder_id = row.responder_id
     if action == "release":
         last = [e for e in engine.history(conn, HELP, row.id) if e.action == "release"]
@@ -222,7 +225,7 @@ def _notice(plaza: Plaza, conn: Connection, row: Row[Any], action: str, base_url
     posts.publish(plaza.db, responder.id, NewStatus(
         text=f"@{requester.username} {text}", visibility="public" if in_thread else "direct",
         in_reply_to_id=source.id if in_thread and source is not None else None),
-        max_chars=max(plaza.settings.max_post_chars, 500))
+        max_chars=max(plaza.settings.max_post_chars, 500), created_at=at)
 
 
 def _duration(minutes: float, locale: str | None) -> str:
@@ -244,8 +247,10 @@ def publication_text(plaza: Plaza, row: Row[Any], responder: str | None, locale:
                    people=row.people_helped or 0, url=request_url(plaza, row.id, base_url))
 
 
-def _publish(plaza: Plaza, conn: Connection, row: Row[Any], base_url: str | None) -> None:
-    """A post by the responder's account, written in the publishing step's transaction."""
+def _publish(plaza: Plaza, conn: Connection, row: Row[Any], base_url: str | None, *,
+             created_at: datetime | None = None) -> None:
+    """A post by the responder's account, written in the publishing step's transaction (at
+    ``created_at`` for a history written afterwards, else now)."""
     if row.responder_id is None:
         return
     responder = conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.locale)
@@ -254,7 +259,7 @@ def _publish(plaza: Plaza, conn: Connection, row: Row[Any], base_url: str | None
         return
     text = publication_text(plaza, row, responder.username, responder.locale, base_url)
     done = posts.publish(plaza.db, responder.id, NewStatus(text=text, visibility="public"),
-                         max_chars=max(plaza.settings.max_post_chars, 500))
+                         max_chars=max(plaza.settings.max_post_chars, 500), created_at=created_at)
     status_id = done.status.id if isinstance(done, Published) else int(done)
     conn.execute(update(help_requests).where(help_requests.c.id == row.id).values(published_status_id=status_id))
 

@@ -37,6 +37,8 @@ from plaza.demo.cast import CastAccount
 from plaza.demo.desk import SIGN_INS as DESK_SIGN_INS
 from plaza.demo.desk import load_desks
 from plaza.demo.generate import WINDOW_MINUTES, DemoData, generate
+from plaza.demo.help import SIGN_INS as HELP_SIGN_INS
+from plaza.demo.help import load_help
 from plaza.errors import Conflict, PlazaError
 from plaza.identity.passwords import hash_password
 from plaza.matrices import demo_matrices
@@ -70,7 +72,7 @@ i18n.register({
 })
 
 #: Called as ``progress(stage, done, total)``; stages: cast, citizens, follows, posts, likes,
-#: desk_accounts, desk_cases, desk, hosts, matrices, admin.
+#: desk_accounts, desk_cases, desk, help_accounts, help_requests, help, hosts, matrices, admin.
 Progress = Callable[[str, int, int], None]
 
 
@@ -96,6 +98,17 @@ class LoadReport:
     case_posts: int = 0
     #: accounts the desks brought: departments, city governments, operators
     desk_accounts: int = 0
+    #: help in emergencies (plaza.demo.help): incidents, warnings in force, help requests (all, still
+    #: open, published), the posts they made (citizens' requests and 已获救, publications, warnings),
+    #: the accounts they brought (responders, verifiers), how long that part took
+    incidents: int = 0
+    warnings: int = 0
+    help_requests: int = 0
+    help_open: int = 0
+    help_published: int = 0
+    help_posts: int = 0
+    help_accounts: int = 0
+    help_seconds: float = 0.0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -128,7 +141,7 @@ def _sign_ins(cast: Iterable[CastAccount]) -> tuple[tuple[str, str], ...]:
     found = [(ADMIN_USERNAME, "admin"), (DEMO_USERNAME, "citizen")]
     if government:
         found.append((government, "government"))
-    return (*found, *DESK_SIGN_INS)
+    return (*found, *DESK_SIGN_INS, *HELP_SIGN_INS)
 
 
 def parent_first(cast: Iterable[CastAccount]) -> list[CastAccount]:
@@ -208,10 +221,12 @@ class _Loader:
         follow_count = self.create_follows()
         replies, reblogs = self.create_posts()
         likes = self.create_likes()
+        citizens = [self.rows[c.username] for c in self.data.citizens if c.username in self.rows]
         desk = load_desks(self.plaza, self.seed, now=self.now, password_hash=self.password_hash,
-                          citizens=[self.rows[c.username] for c in self.data.citizens if c.username in self.rows]
-                          + [self.rows[DEMO_USERNAME]],
+                          citizens=[*citizens, self.rows[DEMO_USERNAME]],
                           cases_per_day=self.cases_per_day, progress=self.progress)
+        help_ = load_help(self.plaza, self.seed, now=self.now, password_hash=self.password_hash,
+                          citizens=[*citizens, self.rows[DEMO_USERNAME]], progress=self.progress)
         self.backdate_notifications()
         self.curate_topics()
         self.create_matrices()
@@ -219,10 +234,14 @@ class _Loader:
         with self.db.read() as conn:
             topics_after = conn.execute(select(func.count()).select_from(topics)).scalar_one()
         return LoadReport(
-            loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1 + desk.accounts, follows=follow_count,
+            loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1 + desk.accounts + help_.accounts,
+            follows=follow_count,
             posts=len(self.status_of), replies=replies, reblogs=reblogs, likes=likes,
             topics=int(topics_after - topics_before), cases=desk.cases, cases_open=desk.open,
-            cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts, skipped={**self.skipped, **desk.skipped},
+            cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts,
+            incidents=help_.incidents, warnings=help_.warnings, help_requests=help_.requests, help_open=help_.open,
+            help_published=help_.published, help_posts=help_.posts, help_accounts=help_.accounts,
+            help_seconds=help_.seconds, skipped={**self.skipped, **desk.skipped, **help_.skipped},
             seconds=time.monotonic() - started)
 
     # —— accounts ——
