@@ -6,9 +6,9 @@ families of the same compound or village in the same template, the same template
 place, a later request from the same street) — fed one by one into a fresh SQLite database through
 Plaza's own intake: ``requests.check``, ``requests.assess`` (place, signature, the open request it
 most resembles: ``similar_to``), then the product's decision for a screened post
-(``plaza.actions.help._screened``): it joins that request by itself when at least
-``SAME_REQUEST_SIMILARITY`` alike (the same phone scores 1.0) and it carries no phone the request
-was not reported with; otherwise it is filed (``requests.file``), ``similar_to`` shown to the
+(``plaza.actions.help.joins``): it joins that request by itself on the same phone, or when its
+words alone are at least ``SAME_REQUEST_SIMILARITY`` alike, it carries no phone the request was not
+reported with and names no other building or door; otherwise it is filed (``requests.file``), ``similar_to`` shown to the
 verifiers. Measured per report whose case already has a request (a duplicate):
 
 * **suggestion** — the request shown to the verifier as ``similar_to`` holds the same case:
@@ -39,6 +39,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from plaza.actions import help as help_actions
 from plaza.config import load_settings
 from plaza.help import detect, requests
 from plaza.help.requests import NewRequest
@@ -117,12 +118,10 @@ def feed(reports: list[Report]) -> Run:
                                             place_text=intake.where.text, lat=new.lat, lon=new.lon, limit=1)
                 why = found[0].why if found else ""
                 joined = filed = None
-                # the product's rule for a screened post (plaza.actions.help._screened)
-                if intake.similar_to is not None and (intake.similar_score or 0) >= requests.SAME_REQUEST_SIMILARITY:
+                # the product's own rule for a screened post (plaza.actions.help.joins)
+                if intake.similar_to is not None and help_actions.joins(conn, intake, report.text):
                     target = requests.surviving(conn, requests.load(conn, intake.similar_to))
-                    other_phone = (intake.phone_hash is not None and target.phone_hash is not None
-                                   and intake.phone_hash not in requests.phone_hashes_of(conn, target.id))
-                    if target.state in requests.OPEN and not other_phone:
+                    if target.state in requests.OPEN:
                         requests.add_source(conn, target.id, "post", contact_phone=new.contact_phone,
                                             phone_hash=intake.phone_hash, at=at)
                         joined = int(target.id)
@@ -164,7 +163,7 @@ def show(run: Run, title: str, *, lists: bool) -> None:
           f"{sum(len(c) > 1 for c in counties.values())} cases' reports fall in more than one county bucket")
     print(f"suggestion (similar_to holds the same case): precision {share(len(right), len(suggested))}, "
           f"recall {share(len(right), len(dupes))}")
-    print(f"auto-join (score ≥ {requests.SAME_REQUEST_SIMILARITY}, no other phone): precision "
+    print(f"auto-join (same phone, or words ≥ {requests.SAME_REQUEST_SIMILARITY} with no other phone or door): precision "
           f"{share(len(right_joins), len(joins))}, recall {share(len(right_joins), len(dupes))}")
     firsts = [o for o in outs if not o.duplicate]
     print(f"first reports of a case given a suggestion anyway (another case's request): "

@@ -4,6 +4,7 @@ savepoint — a failing one is rolled back alone and its caller gets its error."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -116,3 +117,18 @@ def test_a_batch_caught_in_a_deadlock_is_run_again_and_every_job_lands(plaza: Pl
                                    {"a": first.id, "b": second.id}).all())
     # the batch's two bumps, and the other transaction's two unless it was the one aborted
     assert counts[first.id] == counts[second.id] and counts[first.id] in (1, 2)
+
+
+def test_a_deadlock_or_duplicate_raised_by_the_driver_itself_is_recognised_like_one_through_sqlalchemy() -> None:
+    # plaza.storage.fast runs statements on psycopg's cursor: its errors come unwrapped, and a
+    # batch that deadlocked must run again rather than fail its posts (seen in bench/help_surge.py)
+    import psycopg.errors
+
+    from plaza.storage import db as storage_db
+
+    assert storage_db._must_retry(psycopg.errors.DeadlockDetected())
+    assert storage_db._must_retry(psycopg.errors.SerializationFailure())
+    assert not storage_db._must_retry(psycopg.errors.UndefinedTable())
+    assert storage_db._duplicate(psycopg.errors.UniqueViolation())
+    assert storage_db._duplicate(sqlite3.IntegrityError("UNIQUE constraint failed: favourites.account_id"))
+    assert not storage_db._duplicate(sqlite3.IntegrityError("NOT NULL constraint failed: statuses.text"))

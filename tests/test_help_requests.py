@@ -359,3 +359,15 @@ def test_the_public_place_names_a_municipality_once() -> None:
 
     assert name("500109") == "重庆市北碚区" and name("310115") == "上海市浦东新区"
     assert name("410105") == "河南省郑州市金水区"
+
+
+def test_a_post_joins_a_request_by_itself_only_on_its_phone_or_its_words_never_on_a_place_alone(
+        client: Any, people: People) -> None:
+    h = people.h
+    lines = ("【金水区待救援汇总】锦华苑（丰庆路）3号楼2单元一楼：老人3名，行动不便，水深约1.2米，暂无人对接",
+             "【金水区待救援汇总】锦华苑（丰庆路）5号楼1单元一楼：老人3名，行动不便，水深约1.2米，暂无人对接")
+    for text in lines:  # a volunteer's list: two households, no phones, alike but for the doors
+        assert client.post("/api/v1/statuses", json={"status": text}, headers=h["stranger"]).status_code == 200
+    assert len(client.get("/api/plaza/v1/help/queue", headers=h["verifier"]).json()) == 2
+    assert requests.numbers_disagree(lines[0], lines[1]) and not requests.numbers_disagree(lines[0], "扩散" + lines[0])
+    assert requests.house_numbers("丰庆路锦华苑3-2-102 还有老人没出来") == frozenset({"3", "2", "102"})

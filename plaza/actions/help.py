@@ -342,17 +342,32 @@ def _screened(conn: Connection, key: bytes, published: Published, screened: Scre
     intake = requests.assess(conn, new, key)
     new = replace(new, incident_id=incident_for(conn, city=intake.where.city or author.home_city or None,
                                                 topics=published.topics))
-    if intake.similar_to is not None and (intake.similar_score or 0) >= requests.SAME_REQUEST_SIMILARITY:
+    if intake.similar_to is not None and joins(conn, intake, status.text):
         target = requests.surviving(conn, requests.load(conn, intake.similar_to))
-        # words alike but another phone: two families of one compound, not one — a verifier decides
-        other_phone = (intake.phone_hash is not None and target.phone_hash is not None
-                       and intake.phone_hash not in requests.phone_hashes_of(conn, target.id))
-        if target.state in requests.OPEN and not other_phone:
+        if target.state in requests.OPEN:
             requests.add_source(conn, target.id, "post", status_id=status.id, account_id=author.id,
                                 contact_phone=new.contact_phone, second_phone=new.second_phone,
                                 phone_hash=intake.phone_hash)
             return int(target.id)
     return int(requests.file(conn, new, intake, at=status.created_at).row.id)
+
+
+def joins(conn: Connection, intake: requests.Intake, text: str) -> bool:
+    """Whether a screened post is one more report of the request intake found, by itself (else
+    it is a request of its own, its likeness shown to the verifiers): the same phone; or words
+    alike enough (≥ SAME_REQUEST_SIMILARITY — a place alone never is) with no other phone and no
+    other building or door named (3号楼 is not 5号楼, however alike the rest)."""
+    if intake.similar_to is None:
+        return False
+    if intake.same_phone:
+        return True
+    if intake.similar_text < requests.SAME_REQUEST_SIMILARITY:
+        return False
+    target = requests.load(conn, intake.similar_to)
+    if intake.phone_hash is not None and target.phone_hash is not None and (
+            intake.phone_hash not in requests.phone_hashes_of(conn, target.id)):
+        return False  # words alike, another phone: two families of one compound — a verifier decides
+    return not requests.numbers_disagree(text, target.text)
 
 
 async def repost_screening(plaza: Plaza, original_id: int, repost_id: int, account_id: int) -> None:

@@ -186,6 +186,9 @@ class Intake:
     signature: bytes
     similar_to: int | None
     similar_score: float | None
+    #: how alike the words alone are, and whether it is the same phone
+    similar_text: float = 0.0
+    same_phone: bool = False
 
 
 def assess(conn: Connection, new: NewRequest, key: bytes, *, exclude: int | None = None) -> Intake:
@@ -199,17 +202,21 @@ def assess(conn: Connection, new: NewRequest, key: bytes, *, exclude: int | None
     signature = similarity.signature(new.text)
     found = duplicates(conn, phone_hash=phone, county=where.county, city=where.city, signature=signature,
                        place_text=where.text, lat=new.lat, lon=new.lon, exclude=exclude, limit=1)
+    best = found[0] if found else None
     return Intake(where, urgency, vulnerable, signals, phone, signature,
-                  found[0].request_id if found else None, found[0].score if found else None)
+                  best.request_id if best else None, best.score if best else None,
+                  best.text if best else 0.0, best is not None and best.why == "phone")
 
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """An open request like another: how alike (0–1) and why (phone, place, text)."""
+    """An open request like another: how alike (0–1) and why (phone, place, text); ``text`` is
+    how alike the words alone are (a place only raises the score shown to verifiers)."""
 
     request_id: int
     score: float
     why: str
+    text: float = 0.0
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -222,8 +229,29 @@ _SPACES = re.compile(r"[\s,，。.、]+")
 
 
 def _same_place(a: str, b: str) -> bool:
+    """The same address, as two people write it: one holds the other (金水区丰庆路锦华苑 and
+    郑州市金水区丰庆路锦华苑), at least six characters of it."""
     a, b = _SPACES.sub("", a or ""), _SPACES.sub("", b or "")
-    return len(a) >= 6 and a == b
+    if len(a) < 6 or len(b) < 6:
+        return False
+    return a in b or b in a
+
+
+_HOUSE = re.compile(r"(\d+)\s*(?:号楼|栋|幢|单元|号院|室|号|楼)|(\d+)-(\d+)(?:-(\d+))?")
+
+
+def house_numbers(text: str) -> frozenset[str]:
+    """The building, unit and door numbers a text names (3号楼2单元, 3-2-102): two reports that
+    name different ones are two households, however alike their words."""
+    found: set[str] = set()
+    for match in _HOUSE.finditer(text or ""):
+        found.update(g.lstrip("0") or "0" for g in match.groups() if g)
+    return frozenset(found)
+
+
+def numbers_disagree(a: str, b: str) -> bool:
+    first, second = house_numbers(a), house_numbers(b)
+    return bool(first) and bool(second) and first != second
 
 
 _OPEN_IN_COUNTY = fast.Sql(f"SELECT id, signature, lat, lon, place_text FROM help_requests WHERE county_code = ? "
@@ -259,15 +287,16 @@ def duplicates(conn: Connection, *, phone_hash: str | None, county: str | None, 
     rows = [r for r in rows if r[1] and r[0] != exclude and int(r[0]) not in found]
     if rows:
         scores = similarity.similarities(signature, bytes.fromhex("".join(r[1] for r in rows)))
-        for (request_id, _, row_lat, row_lon, row_place), score in zip(rows, scores, strict=True):
-            why = "text"
-            if _same_place(place_text, row_place):
-                score, why = max(score, 0.5) + 0.3, "place"
+        for (request_id, _, row_lat, row_lon, row_place), words in zip(rows, scores, strict=True):
+            why, score = "text", words
+            if _same_place(place_text, row_place):  # for the verifiers' eyes: never a join by itself
+                score, why = max(score, 0.3) + 0.2, "place"
             elif (lat is not None and lon is not None and row_lat is not None and row_lon is not None
                   and _metres(lat, lon, row_lat, row_lon) <= SAME_PLACE_METRES):
                 score, why = score + 0.2, "place"
             if score >= DUPLICATE_SIMILARITY:
-                found[int(request_id)] = Duplicate(int(request_id), round(min(score, 0.99), 3), why)
+                found[int(request_id)] = Duplicate(int(request_id), round(min(score, 0.99), 3), why,
+                                                   round(words, 3))
     return sorted(found.values(), key=lambda d: (-d.score, -d.request_id))[:limit]
 
 

@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -297,17 +298,24 @@ class _Retry(Exception):
 _RETRY_STATES = frozenset({"40001", "40P01"})
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error, raised through SQLAlchemy (its ``orig``) or straight
+    from the driver (``plaza.storage.fast`` runs statements on psycopg's cursor)."""
+    state = getattr(getattr(error, "orig", None), "sqlstate", None) or getattr(error, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
 def _must_retry(error: BaseException) -> bool:
-    orig = getattr(error, "orig", None)
-    return getattr(orig, "sqlstate", None) in _RETRY_STATES
+    return _sqlstate(error) in _RETRY_STATES
 
 
 def _duplicate(error: BaseException) -> bool:
-    """A unique index refused a row (PostgreSQL's unique_violation; SQLite's UNIQUE constraint)."""
-    if not isinstance(error, IntegrityError):
-        return False
-    orig = error.orig
-    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+    """A unique index refused a row (PostgreSQL's unique_violation; SQLite's UNIQUE constraint),
+    through SQLAlchemy or straight from the driver."""
+    if _sqlstate(error) == "23505":
+        return True
+    orig = error.orig if isinstance(error, IntegrityError) else error
+    return isinstance(orig, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(orig)
 
 
 _SAVEPOINT = fast.Sql("SAVEPOINT plaza_job")
