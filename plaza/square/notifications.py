@@ -5,6 +5,7 @@ to one's public post names whom it is meant for, not the post's author)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,12 @@ _INSERT = fast.Sql("INSERT INTO notifications (id, account_id, from_account_id, 
 
 def notify(conn: Connection, account_id: int, from_account_id: int, type_: str,
            status_id: int | None, now: datetime) -> None:
-    fast.execute(conn, _INSERT, new_id(), account_id, from_account_id, type_, status_id, now)
+    """Notify ``account_id``; a notification of a back-dated act (the demo's history, imports)
+    gets an id of its own time, so ids follow time as pages expect."""
+    at_ms = int(now.timestamp() * 1000)
+    back_dated = at_ms < int(time.time() * 1000) - 1000
+    fast.execute(conn, _INSERT, new_id(at_ms) if back_dated else new_id(), account_id, from_account_id, type_,
+                 status_id, now)
 
 
 @dataclass(frozen=True, slots=True)
