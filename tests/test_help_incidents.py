@@ -280,7 +280,7 @@ def test_the_map_draws_the_affected_places_and_a_point_per_located_request() -> 
     assert not EXTERNAL.search(svg) and "<script" not in svg and "<image" not in svg
 
     english = str(draw_map(["500109"], REQUESTS[:1], locale="en"))
-    assert "Affected places and help requests" in english and "Submitted 1" in english and "Around" in english
+    assert "Affected places and help requests" in english and "To verify 1" in english and "Around" in english
 
     typhoon = str(draw_map(["440000", "460100"], []))
     assert {code for code in re.findall(r'data-region="(\d{6})"', typhoon)} == {"440000", "460100"}
@@ -328,7 +328,7 @@ def test_incident_pages_render_in_chinese_and_english_with_map_requests_and_ledg
     no_external(text)
     english = client.get("/incidents/2022-chongqing-fire?lang=en").text
     assert "Official updates" in english and "Responders" in english and "Ask for help" in english
-    assert "Submitted" in english and "Affected places and help requests" in english
+    assert "To verify" in english and "Affected places and help requests" in english
     no_external(english)
 
     ledger_page = client.get(f"/incidents/2022-chongqing-fire/donations/{project['id']}?lang=zh-CN")
