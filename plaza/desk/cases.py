@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, or_, select, update
@@ -41,7 +40,8 @@ from plaza.desk.workflow import (
     SUPERVISOR,
 )
 from plaza.errors import Forbidden, Invalid, NotFound
-from plaza.regions.address import resolve_place
+from plaza.regions.address import metres_between, resolve_place
+from plaza.square import media
 from plaza.storage import fast, upsert
 from plaza.storage.ids import new_id
 from plaza.storage.schema import (
@@ -52,7 +52,6 @@ from plaza.storage.schema import (
     case_followers,
     cases,
     desk_departments,
-    media_attachments,
 )
 from plaza.workflow import engine
 from plaza.workflow.declaration import SYSTEM, Limit
@@ -174,7 +173,7 @@ def file(conn: Connection, desk: Desk, new: NewCase, *, at: datetime | None = No
         raise Invalid("media_too_many", limit=MAX_PHOTOS)
     case_id = new_id(int(at.timestamp() * 1000))
     if new.media_ids:
-        _claim_media(conn, case_id, new.citizen_id, new.media_ids)
+        media.claim_uploads(conn, new.citizen_id, new.media_ids, "case")
     token = secrets.token_urlsafe(18) if new.source == "open311" else None
     row = conn.execute(_insert_case(conn.dialect.name), dict(
         id=case_id, desk_id=desk.id, citizen_id=new.citizen_id, source=new.source,
@@ -240,20 +239,6 @@ def _title_of(text: str) -> str:
     first = re.split(r"[。！？!?\n]", privacy.mask(text).strip(), maxsplit=1)[0]
     first = re.sub(r"[@#][^\s#@]+#?", "", first).strip() or privacy.mask(text).strip()
     return first[:30] + ("…" if len(first) > 30 else "")
-
-
-def _claim_media(conn: Connection, case_id: int, owner_id: int | None, media_ids: Sequence[int]) -> None:
-    """Photos uploaded for the case (by its citizen, not yet attached to anything)."""
-    if owner_id is None:
-        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
-    found = conn.execute(select(media_attachments.c.id).where(
-        media_attachments.c.id.in_(list(media_ids)), media_attachments.c.account_id == owner_id,
-        media_attachments.c.status_id.is_(None), media_attachments.c.purpose == "status",
-        media_attachments.c.discarded_at.is_(None))).all()
-    if len(found) != len(set(media_ids)):
-        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
-    conn.execute(update(media_attachments).where(media_attachments.c.id.in_(list(media_ids)))
-                 .values(purpose="case"))
 
 
 # --- who is who ---------------------------------------------------------------------------------
@@ -764,12 +749,6 @@ def public_list(conn: Connection, desk: Desk, *, limit: int = 20, max_id: int | 
     return list(conn.execute(select(cases).where(*where).order_by(cases.c.id.desc()).limit(max(1, min(limit, 200)))))
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
-    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
-    return 2 * 6_371_000 * asin(sqrt(a))
-
-
 @dataclass(frozen=True, slots=True)
 class Similar:
     case: Row[Any]
@@ -810,7 +789,7 @@ def nearest(conn: Connection, desk: Desk, text: str, *, county: str | None = Non
     found: list[tuple[float, int]] = []
     for (case_id, _, row_lat, row_lon, row_category), score in zip(rows, scores, strict=True):
         if (lat is not None and lon is not None and row_lat is not None and row_lon is not None
-                and _metres(lat, lon, row_lat, row_lon) > DUPLICATE_METRES):
+                and metres_between(lat, lon, row_lat, row_lon) > DUPLICATE_METRES):
             continue
         if category_id is not None and row_category not in (None, category_id):
             score *= 0.8

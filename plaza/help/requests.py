@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
@@ -42,7 +41,8 @@ from plaza.help.workflow import (
     RESPONDER,
     VERIFIER,
 )
-from plaza.regions.address import resolve_place
+from plaza.regions.address import metres_between, resolve_place
+from plaza.square import media as uploads
 from plaza.square.accounts import username_key
 from plaza.storage import fast, upsert
 from plaza.storage.ids import new_id
@@ -55,7 +55,6 @@ from plaza.storage.schema import (
     help_responders,
     help_sources,
     help_verifiers,
-    media_attachments,
 )
 from plaza.workflow import engine
 from plaza.workflow.declaration import SYSTEM, Limit
@@ -219,12 +218,6 @@ class Duplicate:
     text: float = 0.0
 
 
-def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
-    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
-    return 2 * 6_371_000 * asin(sqrt(a))
-
-
 _SPACES = re.compile(r"[\s,，。.、]+")
 
 
@@ -292,7 +285,7 @@ def duplicates(conn: Connection, *, phone_hash: str | None, county: str | None, 
             if _same_place(place_text, row_place):  # for the verifiers' eyes: never a join by itself
                 score, why = max(score, 0.3) + 0.2, "place"
             elif (lat is not None and lon is not None and row_lat is not None and row_lon is not None
-                  and _metres(lat, lon, row_lat, row_lon) <= SAME_PLACE_METRES):
+                  and metres_between(lat, lon, row_lat, row_lon) <= SAME_PLACE_METRES):
                 score, why = score + 0.2, "place"
             if score >= DUPLICATE_SIMILARITY:
                 found[int(request_id)] = Duplicate(int(request_id), round(min(score, 0.99), 3), why,
@@ -314,7 +307,7 @@ def file(conn: Connection, new: NewRequest, intake: Intake, *, at: datetime | No
     at = in_utc(at or utcnow())
     request_id = new_id(int(at.timestamp() * 1000))
     if new.media_ids:
-        _claim_media(conn, new.requester_id, new.media_ids)
+        uploads.claim_uploads(conn, new.requester_id, new.media_ids, "help")
     where = intake.where
     row = conn.execute(insert(help_requests).returning(*help_requests.c), dict(
         id=request_id, state=HELP.initial, version=1, source=new.source, detected=new.detected,
@@ -336,20 +329,6 @@ def file(conn: Connection, new: NewRequest, intake: Intake, *, at: datetime | No
     first = engine.start(conn, HELP, request_id, actor, role=REQUESTER if not new.detected else SYSTEM, at=at,
                          data={"source": new.source, "detected": new.detected})
     return Filed(row, first)
-
-
-def _claim_media(conn: Connection, owner_id: int | None, media_ids: Sequence[int]) -> None:
-    """Photos uploaded for the request (by its requester, not attached to anything yet)."""
-    if owner_id is None:
-        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
-    found = conn.execute(select(media_attachments.c.id).where(
-        media_attachments.c.id.in_(list(media_ids)), media_attachments.c.account_id == owner_id,
-        media_attachments.c.status_id.is_(None), media_attachments.c.purpose == "status",
-        media_attachments.c.discarded_at.is_(None))).all()
-    if len(found) != len(set(media_ids)):
-        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
-    conn.execute(update(media_attachments).where(media_attachments.c.id.in_(list(media_ids)))
-                 .values(purpose="help"))
 
 
 def add_source(conn: Connection, request_id: int, kind: str, *, status_id: int | None = None,
@@ -698,7 +677,7 @@ def fitting(conn: Connection, row: Row[Any], limit: int = OFFER_TO) -> list[Row[
 
     def distance(r: Row[Any]) -> float:
         if row.lat is not None and row.lon is not None and r.lat is not None and r.lon is not None:
-            return _metres(row.lat, row.lon, r.lat, r.lon)
+            return metres_between(row.lat, row.lon, r.lat, r.lon)
         return 1e9 + busy.get(r.account_id, 0)
 
     return sorted(free, key=distance)[:limit]
@@ -789,7 +768,7 @@ def act(conn: Connection, request_id: int, action: str, viewer: Row[Any] | None,
         if len(data["media"]) > MAX_PHOTOS:
             raise Invalid("media_too_many", limit=MAX_PHOTOS)
         if data["media"]:  # the evidence: photos the responder's person uploaded for it
-            _claim_media(conn, viewer_id, [_as_int(m, "media_invalid") for m in data["media"]])
+            uploads.claim_uploads(conn, viewer_id, [_as_int(m, "media_invalid") for m in data["media"]], "help")
     if step == "release":
         data["responder"] = str(row.responder_id) if row.responder_id else None
     if version is None:

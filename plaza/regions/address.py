@@ -411,6 +411,11 @@ def _grid() -> dict[tuple[int, int], tuple[_Centroid, ...]]:
     return {cell: tuple(centroids) for cell, centroids in cells.items()}
 
 
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance between two points, in metres."""
+    return _haversine_km(lat1, lon1, lat2, lon2) * 1000
+
+
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

@@ -34,7 +34,7 @@ import secrets
 import struct
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -639,3 +639,19 @@ async def clean_periodically(db: Database, media_dir: Path, interval: float = CL
                 log.info("removed %d unused or discarded images", removed)
         except Exception:  # tried again next time
             log.warning("media clean-up failed; retrying later", exc_info=True)
+
+
+def claim_uploads(conn: Connection, owner_id: int | None, media_ids: Sequence[int], purpose: str) -> None:
+    """Take images ``owner_id`` uploaded and attached to nothing yet for something of ``purpose``
+    (a case's photos, a help request's, a completion's evidence); 422 naming them when any is not
+    theirs, is used or is gone."""
+    if owner_id is None:
+        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
+    found = conn.execute(select(media_attachments.c.id).where(
+        media_attachments.c.id.in_(list(media_ids)), media_attachments.c.account_id == owner_id,
+        media_attachments.c.status_id.is_(None), media_attachments.c.purpose == "status",
+        media_attachments.c.discarded_at.is_(None))).all()
+    if len(found) != len(set(media_ids)):
+        raise Invalid("media_invalid", id=",".join(map(str, media_ids)))
+    conn.execute(update(media_attachments).where(media_attachments.c.id.in_(list(media_ids)))
+                 .values(purpose=purpose))
