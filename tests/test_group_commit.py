@@ -119,6 +119,47 @@ def test_a_batch_caught_in_a_deadlock_is_run_again_and_every_job_lands(plaza: Pl
     assert counts[first.id] == counts[second.id] and counts[first.id] in (1, 2)
 
 
+@pytest.mark.postgres
+def test_a_batchs_posts_leave_their_authors_rows_unlocked_until_the_batch_ends(plaza: Plaza) -> None:
+    """Two processes' batches with posts by the same authors in opposite orders deadlocked on
+    the authors' rows (a second's stall each time). A batch's posts now count on their authors'
+    rows at its end, in id order: while its jobs run, another transaction may lock those rows,
+    and each post still answers with its author's count as it will be."""
+    if plaza.db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: no deadlock between writers")
+    from sqlalchemy import text
+
+    first, second = factories.citizen(plaza), factories.citizen(plaza)
+    other = plaza.db.engine.connect()
+
+    def post(author):  # type: ignore[no-untyped-def]
+        return lambda: posts.publish(plaza.db, author.id, posts.NewStatus(text=f"{author.username} 报平安"))
+
+    def probe() -> str:  # a job after the posts: the authors' rows are not held by the batch
+        with other.begin():
+            other.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            other.execute(text("SELECT id FROM accounts WHERE id IN (:a, :b) FOR NO KEY UPDATE"),
+                          {"a": first.id, "b": second.id})
+        return "free"
+
+    async def batch() -> list[object]:
+        return await asyncio.gather(plaza.db.batched(post(second)), plaza.db.batched(post(first)),
+                                    plaza.db.batched(post(second)), plaza.db.batched(probe),
+                                    return_exceptions=True)
+
+    try:
+        results = asyncio.run(batch())
+    finally:
+        other.close()
+    assert results[3] == "free"
+    shown = [(r.author.id, r.author.statuses_count) for r in results[:3]]  # type: ignore[union-attr]
+    assert shown == [(second.id, 1), (first.id, 1), (second.id, 2)]
+    with plaza.db.read() as conn:
+        counts = dict(conn.execute(text("SELECT id, statuses_count FROM accounts WHERE id IN (:a, :b)"),
+                                   {"a": first.id, "b": second.id}).all())
+    assert counts == {first.id: 1, second.id: 2}
+
+
 def test_a_deadlock_or_duplicate_raised_by_the_driver_itself_is_recognised_like_one_through_sqlalchemy() -> None:
     # plaza.storage.fast runs statements on psycopg's cursor: its errors come unwrapped, and a
     # batch that deadlocked must run again rather than fail its posts (seen in bench/help_surge.py)

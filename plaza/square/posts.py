@@ -20,6 +20,7 @@ from plaza.square import accounts as accounts_service
 from plaza.square import feeds, media, search, text, views
 from plaza.square.notifications import notify
 from plaza.square.visibility import LISTED, visible_ids, visible_in_order
+from plaza.storage import db as db_module
 from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import new_id
@@ -137,6 +138,53 @@ _CLAIM_AND_COUNT_PG = fast.Sql(
     "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ? "
     "WHERE id = ? AND (?::text IS NULL OR EXISTS (SELECT 1 FROM k)) "
     f"RETURNING {views.ACCOUNT_ROWS.columns}")
+# Inside a group-commit batch on PostgreSQL the key is claimed and the author's row only read:
+# the count goes up at the batch's end (:func:`_count_posts`), every author of the batch in id
+# order, so two processes' batches never hold two authors' rows in opposite orders (a deadlock,
+# which PostgreSQL breaks only after ``deadlock_timeout``, a second of stall).
+_CLAIM_AND_READ_PG = fast.Sql(
+    "WITH k AS (INSERT INTO idempotency_keys (account_id, key, status_id, created_at) "
+    "SELECT ?, ?, ?, ? WHERE ?::text IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1) "
+    f"SELECT {views.ACCOUNT_ROWS.columns} FROM accounts "
+    "WHERE id = ? AND (?::text IS NULL OR EXISTS (SELECT 1 FROM k))")
+_LOCK_AUTHORS_PG = fast.Sql("SELECT id FROM accounts WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE")
+_COUNT_POSTS_PG = fast.Sql(
+    "UPDATE accounts SET statuses_count = statuses_count + v.n, "
+    "last_status_at = GREATEST(COALESCE(last_status_at, v.at), v.at) "
+    "FROM unnest(?::bigint[], ?::int[], ?::timestamptz[]) AS v(id, n, at) WHERE accounts.id = v.id")
+_COUNTED = "posts_counted"
+
+
+def _count_posts(conn: Connection, items: list[tuple[int, datetime]]) -> None:
+    """The batch's posts counted on their authors' rows: locked in id order, then one update."""
+    counts: dict[int, tuple[int, datetime]] = {}
+    for author_id, at in items:
+        n, last = counts.get(author_id, (0, at))
+        counts[author_id] = (n + 1, max(last, at))
+    ids = sorted(counts)
+    fast.fetch(conn, _LOCK_AUTHORS_PG, ids)
+    fast.execute(conn, _COUNT_POSTS_PG, ids, [counts[i][0] for i in ids], [counts[i][1] for i in ids])
+
+
+db_module.register_deferred(_COUNTED, _count_posts)
+
+
+def _claim_and_count_pg(conn: Connection, author_id: int, key: str | None, status_id: int,
+                        now: datetime) -> list[Any]:
+    """Claim the key and count the post on PostgreSQL: at once outside a batch; in a batch the
+    row is read and shown as it will be (this batch's earlier posts by the author included)."""
+    if not db_module.can_defer(conn, _COUNTED):
+        return fast.fetch(conn, _CLAIM_AND_COUNT_PG, author_id, key, status_id, now, key,
+                          now, author_id, key)
+    found = fast.fetch(conn, _CLAIM_AND_READ_PG, author_id, key, status_id, now, key, author_id, key)
+    if not found:
+        return found
+    earlier = sum(1 for a, _at in db_module.deferred(conn, _COUNTED) if a == author_id)
+    db_module.defer(conn, _COUNTED, (author_id, now))
+    row = views.ACCOUNT_ROWS.make(conn, found[0])
+    return [row._replace(statuses_count=row.statuses_count + earlier + 1, last_status_at=now)]
+
+
 # On PostgreSQL a post that is not direct is then written in one statement: the post, its search
 # document and the home feeds.
 _WRITE_POST_PG = fast.Sql(
@@ -207,8 +255,7 @@ def publish(db: Database, author_id: int, new: NewStatus | Draft, *, max_chars: 
     status_id = new_id(int(now.timestamp() * 1000)) if created_at else new_id()
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
-            counted = fast.fetch(conn, _CLAIM_AND_COUNT_PG, author_id, key, status_id, now, key,
-                                 now, author_id, key)
+            counted = _claim_and_count_pg(conn, author_id, key, status_id, now)
         else:
             claimed = key is None or bool(fast.fetch(conn, _CLAIM_KEY, author_id, key, status_id, now))
             counted = fast.fetch(conn, _COUNT_POST, now, author_id) if claimed else []

@@ -179,6 +179,17 @@ def defer(conn: Connection, kind: str, item: Any) -> bool:
     return True
 
 
+def can_defer(conn: Connection, kind: str) -> bool:
+    """Whether :func:`defer` of ``kind`` would leave the write to the batch's end."""
+    return conn.info.get("deferred") is not None and kind in _FLUSHES
+
+
+def deferred(conn: Connection, kind: str) -> list[Any]:
+    """The items of ``kind`` this batch's jobs have deferred so far (none outside a batch)."""
+    pending: dict[str, list[Any]] | None = conn.info.get("deferred")
+    return list(pending.get(kind, ())) if pending else []
+
+
 def _flush_deferred(conn: Connection) -> None:
     pending: dict[str, list[Any]] = conn.info.get("deferred") or {}
     for kind, items in pending.items():
