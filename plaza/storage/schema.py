@@ -1073,3 +1073,125 @@ donation_ledger = Table(
     Column("evidence", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+
+# --- the evaluation index (政务指数, plaza.index) -----------------------------------------------------
+
+#: An account brought in from elsewhere (``plaza import weibo|mastodon|csv``): where from, its id
+#: there, and what that site said of it (its followers are not follow rows here). Re-importing
+#: finds it by (origin, origin_id).
+imported_accounts = Table(
+    "imported_accounts",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    #: "weibo", "mastodon" or "csv"
+    Column("origin", String(16), nullable=False),
+    Column("origin_id", String(64), nullable=False),
+    Column("followers_count", BigInteger, nullable=False, default=0),
+    #: Weibo's verified_type (1–7: government and institutions), when the source says it
+    Column("verified_type", Integer, nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("origin", "origin_id"),
+)
+
+#: A post brought in from elsewhere. Its counters (replies, reposts, likes) are on its statuses row
+#: as the source counted them — Weibo's are not recomputable here — and its reads when known.
+imported_statuses = Table(
+    "imported_statuses",
+    metadata,
+    Column("status_id", ID, ForeignKey("statuses.id", ondelete="CASCADE"), primary_key=True),
+    Column("origin", String(16), nullable=False),
+    Column("origin_id", String(64), nullable=False),
+    #: reads (阅读数) when the source gives them; None when it does not
+    Column("reads_count", BigInteger, nullable=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("origin", "origin_id"),
+)
+
+#: The counts of one account on one Beijing day, what every period's index is rolled up from
+#: (plaza.index.daily): written for a day at once, rewritten when the day is computed again.
+INDEX_DAILY_COUNTS = (
+    "posts", "originals", "replies_given", "replies_to_citizens",
+    "reposts", "comments", "original_reposts", "original_comments", "likes",
+    "trusted_reposts", "trusted_likes", "reposters", "trusted_reposters",
+    "reads", "reads_posts", "reads_max", "likes_max",
+    "mentions", "mentions_answered", "followers_gained", "trusted_followers_gained",
+)
+index_daily = Table(
+    "index_daily",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    *(Column(name, BigInteger, nullable=False, default=0, server_default="0") for name in INDEX_DAILY_COUNTS),
+    #: minutes from a mention to the account's answer, as a histogram (plaza.desk.rollup's form)
+    Column("answer_minutes", Text, nullable=False, default="", server_default=""),
+    Index(None, "day"),
+)
+
+#: Which days have been computed, and when (an incremental run computes the days not done).
+index_days = Table(
+    "index_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("accounts", Integer, nullable=False, default=0),
+)
+
+#: A period's index: every ranked account's indicators, dimension scores and composite.
+index_results = Table(
+    "index_results",
+    metadata,
+    Column("period", String(12), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("composite", Float, nullable=False),
+    Column("reach", Float, nullable=True),
+    Column("service", Float, nullable=True),
+    Column("interaction", Float, nullable=True),
+    Column("recognition", Float, nullable=True),
+    Column("bci", Float, nullable=False),
+    Column("wci", Float, nullable=True),
+    Column("rank", Integer, nullable=False),
+    #: the raw and normalised indicators and the compliance flags, as JSON
+    Column("figures", Text, nullable=False),
+    Column("flags", Integer, nullable=False, default=0),
+    Index(None, "period", "rank"),
+)
+
+#: When each period's index was computed, with what weights.
+index_periods = Table(
+    "index_periods",
+    metadata,
+    Column("period", String(12), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("accounts", Integer, nullable=False),
+    #: the weights and rules the run used, as JSON
+    Column("settings", Text, nullable=False),
+)
+
+#: A hot event (热点事件): a topic that reached the national or a city's top list, who had to
+#: answer it, and whether and when one of them did (plaza.index.response).
+index_events = Table(
+    "index_events",
+    metadata,
+    Column("topic", String(200), primary_key=True),
+    Column("list_key", String(8), primary_key=True),
+    Column("reached_at", DateTime(timezone=True), nullable=False),
+    Column("region_code", String(6), nullable=True),
+    Column("department_type", String(32), nullable=True),
+    #: the responsible accounts' ids, as JSON
+    Column("responsible", Text, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+    Column("answered_by", ID, ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True),
+    Index(None, "reached_at"),
+)
+
+#: City statistics (城市统计) imported from CSV: one value of one measure for a region and year.
+region_statistics = Table(
+    "region_statistics",
+    metadata,
+    Column("region_code", String(6), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("measure", String(40), primary_key=True),
+    Column("value", Float, nullable=False),
+)
