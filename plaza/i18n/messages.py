@@ -426,4 +426,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money_invalid": ("金额 {name} 无效：请填写元（最多两位小数）或整数分", "The amount {name} is not valid: give yuan (at most two decimals) or whole fen"),
     "money_not_positive": ("金额 {name} 必须大于零", "The amount {name} must be more than zero"),
     "money_too_large": ("金额 {name} 过大", "The amount {name} is too large"),
+    # The evaluation index (issue 13)
+    "index_period_future": ("时段 {period} 尚未开始", "The period {period} has not begun"),
+    "index_period_before_data": ("时段 {period} 早于本站最早的数据（{first}）",
+                                 "The period {period} ends before the first data here ({first})"),
+    "index_not_computed": ("时段 {period} 的政务指数尚未计算：请运行 plaza index compute --period {period}",
+                           "The index for {period} has not been computed: run plaza index compute --period {period}"),
+    "index_level_invalid": ("未知的行政级别：{value}", "Unknown administrative level: {value}"),
+    "index_department_type_invalid": ("未知的部门类型：{value}", "Unknown department type: {value}"),
+    "index_region_invalid": ("未知的行政区划代码：{value}", "Unknown division code: {value}"),
+    "index_not_ranked": ("@{username} 不是政务号，不参与政务指数排名", "@{username} is not a government account and is not ranked"),
+    "index_weights_invalid": ("权重不正确：{reason}", "Invalid weights: {reason}"),
 }

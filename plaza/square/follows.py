@@ -30,7 +30,8 @@ def follow(db: Database, follower_id: int, target_id: int, created_at: datetime 
         # Follows sent at once make one (the others wait for its commit and find it): the
         # counters, the notification and the home feed move once.
         made = conn.execute(upsert.insert(conn, follows).values(
-            id=new_id(), account_id=follower_id, target_account_id=target_id, created_at=now)
+            id=new_id(int(now.timestamp() * 1000)) if created_at else new_id(),  # back-dated: its time's id
+            account_id=follower_id, target_account_id=target_id, created_at=now)
             .on_conflict_do_nothing(index_elements=[follows.c.account_id, follows.c.target_account_id])
             .returning(follows.c.id)).first()
         if made is None:

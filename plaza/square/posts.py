@@ -418,8 +418,9 @@ def favourite_once(db: Database, account: Row[Any], status_id: int, created_at: 
     now = created_at or utcnow()
     with db.write() as conn:
         status = _original(conn, status_id, account.id)
-        made = conn.execute(upsert.insert(conn, favourites).values(
-            id=new_id(), account_id=account.id, status_id=status.id, created_at=now)
+        made = conn.execute(upsert.insert(conn, favourites).values(  # a back-dated like, a back-dated id
+            id=new_id(int(now.timestamp() * 1000)) if created_at else new_id(), account_id=account.id,
+            status_id=status.id, created_at=now)
             .on_conflict_do_nothing(index_elements=[favourites.c.account_id, favourites.c.status_id])
             .returning(favourites.c.id)).first()
         if made is not None:
