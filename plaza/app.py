@@ -46,10 +46,13 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     media_cleanup = asyncio.create_task(media.clean_periodically(plaza.db, plaza.settings.media_dir))
     overdue_sweep = asyncio.create_task(workflow_engine.sweep_periodically(plaza.db))
     retraining = asyncio.create_task(routing.retrain_periodically(plaza.db))
+    from plaza.index import compute as index_compute
+
+    index_nightly = asyncio.create_task(index_compute.compute_nightly(plaza.db))
     try:
         yield
     finally:
-        for task in (media_cleanup, overdue_sweep, retraining):
+        for task in (media_cleanup, overdue_sweep, retraining, index_nightly):
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

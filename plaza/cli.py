@@ -1159,6 +1159,76 @@ def desk_rollup_rebuild(desk_name: str | None) -> None:
     click.echo(_("desk_rollup_rebuilt", desks=count, cases=counted, rows=rows, seconds=time.monotonic() - started))
 
 
+# --- the evaluation index (政务指数) ----------------------------------------------------------------
+
+MESSAGES.update({
+    "index_computed": ("{period}：{accounts} 个政务号已排名（计算 {days} 天的日数据，{events} 个热点事件），用时 {seconds:.1f} 秒",
+                       "{period}: {accounts} government accounts ranked ({days} days counted, {events} hot events) in {seconds:.1f} s"),
+    "index_top_line": ("{rank:>4}  {composite:6.2f}  {name}（@{username}）", "{rank:>4}  {composite:6.2f}  {name} (@{username})"),
+})
+
+
+@main.group("index")
+def index_group() -> None:
+    """The evaluation index (政务指数): compute a period's indicators, rankings and hot events."""
+
+
+def _weights(raw: str | None) -> dict[str, float] | None:
+    """``reach=0.3,service=0.35,interaction=0.35`` → a mapping (checked by the index)."""
+    if not raw:
+        return None
+    out: dict[str, float] = {}
+    for part in raw.split(","):
+        name, _sep, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError as exc:
+            raise click.BadParameter(_("index_weights_invalid", reason=part.strip())) from exc
+    return out
+
+
+@index_group.command("compute")
+@click.option("--period", "period_text", metavar="PERIOD",
+              help="2026-11 (month), 2026-Q4, 2026-W45 or 2026-11-07; default the month so far.")
+@click.option("--weights", metavar="W", help="The composite's weights, e.g. reach=0.3,service=0.35,interaction=0.35.")
+@click.option("--response-hours", type=float, default=24.0, show_default=True,
+              help="A hot event counts as answered within this many hours.")
+@click.option("--top", type=int, default=10, show_default=True, help="Show the first N of the ranking.")
+def index_compute(period_text: str | None, weights: str | None, response_hours: float, top: int) -> None:
+    """Compute a period's index: its days not counted yet (and the last week's again), the hot
+    events and who answered them, every government account's indicators, scores and rank."""
+    import time
+
+    from plaza.index import compute, response
+
+    with _plaza() as instance:
+        started = time.monotonic()
+        try:
+            chosen = _weights(weights)
+            settings = (compute.Settings(weights=chosen, response_hours=response_hours) if chosen
+                        else compute.Settings(response_hours=response_hours))
+        except ValueError as exc:
+            raise click.BadParameter(_("index_weights_invalid", reason=str(exc))) from exc
+        period = compute.period_for(period_text)
+        ranked = compute.compute_period(instance.db, period, settings=settings)
+        events = response.events_of(instance.db, period)
+        with instance.db.read() as conn:
+            from sqlalchemy import select
+
+            from plaza.storage.schema import accounts, index_days
+
+            days = conn.execute(select(index_days.c.day).where(index_days.c.day >= period.first,
+                                                               index_days.c.day < period.end)).all()
+            names = {r.id: r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
+                                                   .where(accounts.c.id.in_([r.account_id for r in ranked[:top]])))}
+    click.echo(_("index_computed", period=period.key, accounts=len(ranked), days=len(days), events=len(events),
+                 seconds=time.monotonic() - started))
+    for result in ranked[:top]:
+        who = names[result.account_id]
+        click.echo(_("index_top_line", rank=result.rank, composite=result.composite, name=who.display_name,
+                     username=who.username))
+
+
 # --- Open311 (civic apps' API keys) -------------------------------------------------------------
 
 MESSAGES.update({

@@ -123,3 +123,93 @@ def test_periods_in_the_future_or_before_the_data_are_refused() -> None:
         compute.period_for("2019-03", now=now, first_data=datetime(2025, 1, 1, tzinfo=UTC))
     assert early.value.key == "index_period_before_data"
     assert compute.period_for("2026-11", now=now).key == "2026-11"
+
+
+def _hot_event(plaza: Plaza, topic: str, city: str, reached: datetime) -> None:
+    from plaza.storage.schema import hot_topic_records
+
+    with plaza.db.write() as conn:
+        conn.execute(hot_topic_records.insert().values(
+            topic=topic, list_key=city, first_onboard_at=reached.timestamp(), last_seen_at=reached.timestamp() + 3600,
+            seconds_on_list=3600.0, peak_rank=2, peak_heat=900_000, peak_at=reached.timestamp() + 600))
+
+
+def test_a_hot_event_is_answered_by_the_responsible_account_that_posted_in_it(plaza: Plaza, square) -> None:  # type: ignore[no-untyped-def]
+    from plaza.index import response
+
+    _hot_event(plaza, "重庆山火", "500000", at(10, 30))
+    _hot_event(plaza, "缙云山封路", "500000", at(15))  # nobody responsible posted in it
+    events = {e.topic: e for e in response.detect(plaza.db, parse_period("2026-11"), now=at(12, 0, date(2026, 12, 7)))}
+    fire = events["重庆山火"]
+    assert fire.department_type == "fire_rescue" and fire.region_code == "500000"
+    assert square["fabu"].id in fire.responsible  # the city's publicity account
+    assert square["police"].id not in fire.responsible  # a fire is not the police's event
+    assert fire.answered and fire.answered_by == square["fabu"].id and fire.minutes == 0
+    assert not events["缙云山封路"].answered
+    rates = response.account_rates(plaza.db, parse_period("2026-11"), now=at(12, 0, date(2026, 12, 7)))
+    assert rates[square["fabu"].id] == (2, 1)
+
+
+@pytest.fixture
+def computed(plaza: Plaza, square):  # type: ignore[no-untyped-def]
+    _hot_event(plaza, "重庆山火", "500000", at(10, 30))
+    compute.compute_period(plaza.db, parse_period("2026-11"), now=at(12, 0, date(2026, 12, 7)))
+    return square
+
+
+def test_the_ranking_reads_through_the_api_with_filters_and_exports(client, computed) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/api/plaza/v1/index", params={"period": "2026-11"}).json()
+    assert [a["account"]["username"] for a in body["accounts"]] == ["cq_fabu", "cq_gongan"]
+    first = body["accounts"][0]
+    assert first["rank"] == 1 and first["bci"] > 0 and first["service"] is None and first["partial"] is True
+    assert body["total"] == 2 and body["settings"]["weights"]["service"] == 0.35
+    police = client.get("/api/plaza/v1/index", params={"period": "2026-11", "department_type": "public_security"}).json()
+    assert [a["account"]["username"] for a in police["accounts"]] == ["cq_gongan"]
+    assert police["accounts"][0]["rank"] == 1 and police["accounts"][0]["overall_rank"] == 2
+    assert "silent_14_days" in police["accounts"][0]["flags"]
+    elsewhere = client.get("/api/plaza/v1/index", params={"period": "2026-11", "region": "310000"}).json()
+    assert elsewhere["total"] == 0 and elsewhere["accounts"] == []
+    exported = client.get("/api/plaza/v1/index", params={"period": "2026-11", "format": "csv"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("rank,overall_rank") and "cq_fabu" in lines[1]
+    book = client.get("/api/plaza/v1/index", params={"period": "2026-11", "format": "xlsx"})
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+
+
+def test_an_account_reads_its_indicators_ranks_and_classic_indices(client, computed) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/api/plaza/v1/index/accounts/cq_fabu", params={"period": "2026-11"}).json()
+    assert body["ranks"]["overall"] == {"rank": 1, "of": 2}
+    assert body["ranks"]["department_type"] == {"rank": 1, "of": 1}
+    assert body["bci"]["value"] == pytest.approx(formulas.bci(2, 1, 2, 2, 2, 2, 2).value, abs=0.01)
+    assert body["wci"] is None
+    indicators = {i["key"]: i for i in body["indicators"]}
+    assert indicators["trusted_reposters"]["value"] == 1 and indicators["mention_answer_rate"]["value"] == 0.5
+    assert indicators["hot_response_rate"]["value"] == 1.0
+    assert body["history"][-1]["period"] == "2026-11"
+    citizen = client.get("/api/plaza/v1/index/accounts/lao_wang", params={"period": "2026-11"})
+    assert citizen.status_code == 404
+    events = client.get("/api/plaza/v1/index/events", params={"period": "2026-11"}).json()
+    assert events["events_count"] == 1 and events["events"][0]["answered_by"]["username"] == "cq_fabu"
+
+
+def test_bad_index_requests_get_clear_errors_in_the_readers_language(client, computed) -> None:  # type: ignore[no-untyped-def]
+    future = client.get("/api/plaza/v1/index", params={"period": "2031-01"})
+    assert future.status_code == 422 and "尚未开始" in future.json()["error"]
+    missing = client.get("/api/plaza/v1/index", params={"period": "2026-10"}, headers={"Accept-Language": "en"})
+    assert missing.status_code == 404 and "plaza index compute --period 2026-10" in missing.json()["error"]
+    level = client.get("/api/plaza/v1/index", params={"period": "2026-11", "level": "galactic"})
+    assert level.status_code == 422 and "galactic" in level.json()["error"]
+    limit = client.get("/api/plaza/v1/index", params={"period": "2026-11", "limit": "0"})
+    assert limit.status_code == 422 and "limit" in limit.json()["error"]
+    region = client.get("/api/plaza/v1/index", params={"period": "2026-11", "region": "999999"})
+    assert region.status_code == 422
+
+
+def test_the_nightly_run_computes_yesterdays_periods_once_a_day(plaza: Plaza, square) -> None:  # type: ignore[no-untyped-def]
+    morning = at(3, 0, date(2026, 11, 11))
+    assert set(compute.nightly(plaza.db, now=morning)) == {"2026-11", "2026-W46", "2026-Q4"}
+    assert compute.nightly(plaza.db, now=morning + timedelta(hours=5)) == []  # done today
+    with plaza.db.read() as conn:
+        ranked = conn.execute(select(index_results.c.account_id).where(index_results.c.period == "2026-11")).all()
+    assert {r.account_id for r in ranked} == {square["fabu"].id, square["police"].id}

@@ -95,6 +95,16 @@ class Params:
                 out.append(number)
         return out
 
+    def bounded(self, key: str, default: int, maximum: int, *, minimum: int = 1) -> int:
+        """A whole number in ``[minimum, maximum]`` (a page's ``limit``, an ``offset``); the
+        default when absent; 422 ``number_out_of_range`` naming the range otherwise."""
+        raw = self.text(key)
+        if raw is None or raw == "":
+            return default
+        if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= maximum:
+            raise Invalid("number_out_of_range", name=key, min=minimum, max=maximum)
+        return int(raw)
+
     def file(self, key: str) -> UploadFile | None:
         value = self.get(key)
         return value if isinstance(value, UploadFile) else None

@@ -426,6 +426,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money_invalid": ("金额 {name} 无效：请填写元（最多两位小数）或整数分", "The amount {name} is not valid: give yuan (at most two decimals) or whole fen"),
     "money_not_positive": ("金额 {name} 必须大于零", "The amount {name} must be more than zero"),
     "money_too_large": ("金额 {name} 过大", "The amount {name} is too large"),
+    "number_out_of_range": ("{name} 必须是 {min} 到 {max} 之间的整数", "{name} must be a whole number from {min} to {max}"),
     # The evaluation index (issue 13)
     "index_period_future": ("时段 {period} 尚未开始", "The period {period} has not begun"),
     "index_period_before_data": ("时段 {period} 早于本站最早的数据（{first}）",

@@ -30,7 +30,7 @@ import json
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -129,12 +129,10 @@ SILENT_DAYS = 14
 class Settings:
     """How a run scores: the composite's weights and the hot-event answer window."""
 
-    weights: Mapping[str, float] = None  # type: ignore[assignment]
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(formulas.DEFAULT_WEIGHTS))
     response_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        if self.weights is None:
-            object.__setattr__(self, "weights", dict(formulas.DEFAULT_WEIGHTS))
         formulas.check_weights(self.weights)
 
     def as_json(self) -> dict[str, Any]:
@@ -399,3 +397,51 @@ def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Se
 def median(values: Sequence[float]) -> float | None:
     """The median of the values given (None for none): a group's median on an account's page."""
     return statistics.median(values) if values else None
+
+
+# --- the nightly run ---------------------------------------------------------------------------------
+
+#: How often the server checks whether the night's index is due.
+NIGHTLY_CHECK_SECONDS = 3600.0
+NIGHTLY_KINDS = ("month", "week", "quarter")
+
+
+def nightly(db: Database, *, now: datetime | None = None) -> list[str]:
+    """Bring the periods holding yesterday (Beijing) up to date, once a day: each month, week and
+    quarter not computed yet today is computed with the settings it was last computed with.
+    Returns the periods computed."""
+    now = as_utc(now or utcnow())
+    today = desk_metrics.today(now)
+    done = []
+    for kind in NIGHTLY_KINDS:
+        period = desk_metrics.of_date(today - timedelta(days=1), kind)
+        with db.read() as conn:
+            row = conn.execute(select(index_periods.c.computed_at, index_periods.c.settings)
+                               .where(index_periods.c.period == period.key)).first()
+        if row is not None and desk_metrics.today(as_utc(row.computed_at)) >= today:
+            continue
+        stored = json.loads(row.settings) if row is not None else {}
+        settings = Settings(weights=stored.get("weights") or dict(formulas.DEFAULT_WEIGHTS),
+                            response_hours=float(stored.get("response_hours", 24.0)))
+        compute_period(db, period, settings=settings, now=now)
+        done.append(period.key)
+    return done
+
+
+async def compute_nightly(db: Database, interval: float = NIGHTLY_CHECK_SECONDS) -> None:
+    """The server's background task: every hour (each worker starting at a random moment of
+    the first, so that one of them usually finds the work done), run :func:`nightly`."""
+    import asyncio
+    import logging
+    import random
+
+    log = logging.getLogger("plaza.index")
+    await asyncio.sleep(random.uniform(60.0, max(60.0, interval / 4)))
+    while True:
+        try:
+            computed = await asyncio.to_thread(nightly, db)
+            if computed:
+                log.info("index computed for %s", ", ".join(computed))
+        except Exception:  # tried again within the hour
+            log.warning("the nightly index failed; retrying later", exc_info=True)
+        await asyncio.sleep(interval)

@@ -19,8 +19,9 @@ from starlette.routing import BaseRoute
 def routes() -> list[BaseRoute]:
     from starlette.routing import Route
 
-    from . import admin, desk, desk_metrics, help, hot, incidents, matrices, openapi, topics, warnings
+    from . import admin, desk, desk_metrics, help, hot, incidents, index, matrices, openapi, topics, warnings
 
     return [*hot.routes(), *topics.routes(), *admin.routes(), *matrices.routes(), *desk.routes(),
             Route("/api/plaza/v1/openapi.json", openapi.openapi, methods=["GET"]),
-            *desk_metrics.routes(), *help.routes(), *warnings.routes(), *incidents.routes()]
+            *desk_metrics.routes(), *help.routes(), *warnings.routes(), *incidents.routes(),
+            *index.routes()]

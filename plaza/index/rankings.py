@@ -1,0 +1,270 @@
+"""Reading a computed index: the ranking of a group (by region, administrative level, department
+type, matrix), its movement against the previous period and why it moved; one account's
+indicators, its ranks in its groups, and its history against its group's median.
+
+Everything here reads ``index_results`` as :mod:`plaza.index.compute` stored it: a ranking page
+is one indexed query for the page plus one for the previous period's ranks of the same group.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+
+from plaza import regions
+from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION
+from plaza.clock import as_utc
+from plaza.desk.metrics import Period
+from plaza.errors import Invalid, NotFound
+from plaza.index import formulas
+from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS
+from plaza.storage.schema import accounts, index_periods, index_results, matrices, matrix_members
+from plaza.workflow.worktime import BEIJING
+
+__all__ = ["Filters", "account_view", "computed", "ranking", "region_condition"]
+
+_FLAG_KEYS = tuple(FLAGS)
+#: The periods of an account's history shown (the same kind as the one asked for).
+HISTORY = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which accounts a ranking holds: a region (province, city or county code; 000000 the
+    national bodies), an administrative level, a department type, a matrix (by id)."""
+
+    region: str | None = None
+    level: str | None = None
+    department_type: str | None = None
+    matrix: int | None = None
+
+    def check(self) -> Filters:
+        if self.region is not None and self.region != NATIONAL_REGION and not regions.is_place(self.region):
+            raise Invalid("index_region_invalid", value=self.region[:12])
+        if self.level is not None and self.level not in LEVELS:
+            raise Invalid("index_level_invalid", value=self.level[:20])
+        if self.department_type is not None and self.department_type not in DEPARTMENT_TYPES:
+            raise Invalid("index_department_type_invalid", value=self.department_type[:40])
+        return self
+
+    def as_json(self) -> dict[str, Any]:
+        return {"region": self.region, "level": self.level, "department_type": self.department_type,
+                "matrix": self.matrix}
+
+
+def region_condition(region: str) -> ColumnElement[bool]:
+    """Accounts whose division lies in ``region`` (a province holds its cities and counties)."""
+    code = accounts.c.region_code
+    if region == NATIONAL_REGION:
+        return code == NATIONAL_REGION
+    if region.endswith("0000"):
+        return code.like(region[:2] + "%")
+    if region.endswith("00"):
+        return code.like(region[:4] + "%")
+    return code == region
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if filters.region:
+        out.append(region_condition(filters.region))
+    if filters.level:
+        out.append(accounts.c.level == filters.level)
+    if filters.department_type:
+        out.append(accounts.c.department_type == filters.department_type)
+    if filters.matrix is not None:
+        out.append(accounts.c.id.in_(select(matrix_members.c.account_id).where(
+            matrix_members.c.matrix_id == filters.matrix, matrix_members.c.removed_at.is_(None))))
+    return out
+
+
+def computed(conn: Connection, period: Period) -> Any:
+    """The period's run (when, how many, the settings), or 404 ``index_not_computed``."""
+    row = conn.execute(select(index_periods).where(index_periods.c.period == period.key)).first()
+    if row is None:
+        raise NotFound("index_not_computed", period=period.key)
+    return row
+
+
+def _account_json(row: Any) -> dict[str, Any]:
+    return {"id": str(row.account_id), "username": row.username, "display_name": row.display_name,
+            "agency": row.agency, "region_code": row.region_code, "level": row.level,
+            "department_type": row.department_type}
+
+
+def _flags(bits: int) -> list[str]:
+    return [key for i, key in enumerate(_FLAG_KEYS) if bits & (1 << i)]
+
+
+def _moved(figures: dict[str, Any], before: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not before:
+        return []
+    names = {i.key: i for i in INDICATORS}
+    return [{"indicator": key, "name": names[key].zh, "name_en": names[key].en, "change": round(change, 2)}
+            for key, change in formulas.movers(figures.get("scores", {}), before.get("scores", {}), k=3)]
+
+
+_COLUMNS = (index_results.c.account_id, index_results.c.composite, index_results.c.reach, index_results.c.service,
+            index_results.c.interaction, index_results.c.recognition, index_results.c.bci, index_results.c.wci,
+            index_results.c.rank, index_results.c.flags, index_results.c.figures, accounts.c.username,
+            accounts.c.display_name, accounts.c.agency, accounts.c.region_code, accounts.c.level,
+            accounts.c.department_type)
+
+
+def _group(period_key: str, filters: Filters) -> Any:
+    return (select(*_COLUMNS).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+            .where(index_results.c.period == period_key, *_conditions(filters)))
+
+
+def _previous_ranks(conn: Connection, period: Period, filters: Filters) -> tuple[dict[int, int], dict[int, Any]]:
+    """The previous period's group ranks of the same group and their figures (none when that
+    period was not computed)."""
+    before = period.previous().key
+    rows = conn.execute(select(index_results.c.account_id, index_results.c.figures)
+                        .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                        .where(index_results.c.period == before, *_conditions(filters))
+                        .order_by(index_results.c.rank)).all()
+    return ({int(r.account_id): i + 1 for i, r in enumerate(rows)},
+            {int(r.account_id): r.figures for r in rows})
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
+
+
+def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, limit: int = 50,
+            offset: int = 0) -> dict[str, Any]:
+    """A group's ranking for ``period``: best first, with each account's movement in the group
+    against the previous period and the indicators that moved most."""
+    filters.check()
+    run = computed(conn, period)
+    total = conn.execute(select(func.count()).select_from(_group(period.key, filters).subquery())).scalar() or 0
+    page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank).limit(limit).offset(offset)).all()
+    medians_of = conn.execute(select(index_results.c.composite, index_results.c.reach, index_results.c.service,
+                                     index_results.c.interaction, index_results.c.recognition)
+                              .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                              .where(index_results.c.period == period.key, *_conditions(filters))).all()
+    previous, previous_figures = _previous_ranks(conn, period, filters)
+    rows = []
+    for i, row in enumerate(page):
+        figures = json.loads(row.figures)
+        before = previous.get(int(row.account_id))
+        place = offset + i + 1
+        rows.append({
+            "rank": place, "overall_rank": row.rank, "previous_rank": before,
+            "movement": (before - place) if before else None,
+            "account": _account_json(row), "composite": row.composite,
+            **{k: getattr(row, k) for k in DIMENSIONS}, "bci": row.bci, "wci": row.wci,
+            "partial": figures.get("partial", False), "flags": _flags(row.flags),
+            "why_moved": _moved(figures, json.loads(previous_figures[int(row.account_id)])
+                                if int(row.account_id) in previous_figures else None),
+        })
+    return {
+        "period": period.as_json(), "computed_at": _local(run.computed_at), "settings": json.loads(run.settings),
+        "filters": filters.as_json(), "total": total, "limit": limit, "offset": offset,
+        "median": {"composite": _median([r.composite for r in medians_of]),
+                   **{k: _median([getattr(r, k) for r in medians_of]) for k in DIMENSIONS}},
+        "accounts": rows,
+    }
+
+
+def _local(moment: datetime | None) -> str | None:
+    return as_utc(moment).astimezone(BEIJING).isoformat(timespec="seconds") if moment else None
+
+
+def _rank_in(conn: Connection, period_key: str, composite: float, rank: int,
+             condition: ColumnElement[bool] | None) -> dict[str, int]:
+    """An account's place in a group: 1 + the group's accounts ranked above it; and the group's size."""
+    base = (select(func.count()).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+            .where(index_results.c.period == period_key))
+    if condition is not None:
+        base = base.where(condition)
+    above = conn.execute(base.where(index_results.c.rank < rank)).scalar() or 0
+    size = conn.execute(base).scalar() or 0
+    return {"rank": int(above) + 1, "of": int(size)}
+
+
+def account_view(conn: Connection, username: str, period: Period) -> dict[str, Any]:
+    """One account's index for ``period``: indicators (raw, normalised, the group's median),
+    dimensions, composite, BCI and WCI, its ranks overall and in its region, level and
+    department type, its flags, why it moved, and its history against its group's median."""
+    account = conn.execute(select(accounts).where(accounts.c.username_key == username.lower())).first()
+    if account is None:
+        raise NotFound("account_not_found")
+    if account.kind != "government":
+        raise NotFound("index_not_ranked", username=account.username)
+    run = computed(conn, period)
+    row = conn.execute(select(index_results).where(index_results.c.period == period.key,
+                                                   index_results.c.account_id == account.id)).first()
+    if row is None:
+        raise NotFound("index_not_ranked", username=account.username)
+    figures = json.loads(row.figures)
+    peers = and_(accounts.c.level == account.level, accounts.c.department_type == account.department_type)
+    province = (NATIONAL_REGION if account.region_code == NATIONAL_REGION
+                else (account.region_code or "")[:2] + "0000")
+    ranks = {
+        "overall": _rank_in(conn, period.key, row.composite, row.rank, None),
+        "region": _rank_in(conn, period.key, row.composite, row.rank, region_condition(province)),
+        "level": _rank_in(conn, period.key, row.composite, row.rank, accounts.c.level == account.level),
+        "department_type": _rank_in(conn, period.key, row.composite, row.rank,
+                                    accounts.c.department_type == account.department_type),
+    }
+    group_scores = [json.loads(f) for (f,) in conn.execute(
+        select(index_results.c.figures).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+        .where(index_results.c.period == period.key, peers))]
+    indicators = []
+    for indicator in INDICATORS:
+        indicators.append({
+            "key": indicator.key, "name": indicator.zh, "name_en": indicator.en, "dimension": indicator.dimension,
+            "value": figures["raw"].get(indicator.key), "score": figures["scores"].get(indicator.key),
+            "group_median": _median([g["raw"].get(indicator.key) for g in group_scores]),
+        })
+    previous = conn.execute(select(index_results.c.figures, index_results.c.rank).where(
+        index_results.c.period == period.previous().key, index_results.c.account_id == account.id)).first()
+    history = []
+    cursor = period
+    for _ in range(HISTORY):
+        mine = conn.execute(select(index_results.c.composite, index_results.c.rank, *(index_results.c[k] for k in DIMENSIONS))
+                            .where(index_results.c.period == cursor.key, index_results.c.account_id == account.id)).first()
+        if mine is not None:
+            group = [c for (c,) in conn.execute(
+                select(index_results.c.composite).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                .where(index_results.c.period == cursor.key, peers))]
+            history.append({"period": cursor.key, "composite": mine.composite, "rank": mine.rank,
+                            **{k: getattr(mine, k) for k in DIMENSIONS}, "group_median": _median(group)})
+        cursor = cursor.previous()
+    history.reverse()
+    return {
+        "account": {"id": str(account.id), "username": account.username, "display_name": account.display_name,
+                    "agency": account.agency, "region_code": account.region_code, "level": account.level,
+                    "department_type": account.department_type},
+        "period": period.as_json(), "computed_at": _local(run.computed_at), "settings": json.loads(run.settings),
+        "composite": row.composite, "dimensions": {k: getattr(row, k) for k in DIMENSIONS},
+        "partial": figures.get("partial", False),
+        "bci": {"value": row.bci, **figures.get("bci_parts", {})},
+        "wci": ({"value": row.wci, **(figures.get("wci_parts") or {})} if row.wci is not None else None),
+        "ranks": ranks, "previous_rank": previous.rank if previous else None,
+        "flags": [{"key": f, "name": FLAGS[f][0], "name_en": FLAGS[f][1]} for f in _flags(row.flags)],
+        "indicators": indicators,
+        "why_moved": _moved(figures, json.loads(previous.figures) if previous else None),
+        "history": history,
+        "group": {"level": account.level, "department_type": account.department_type, "size": len(group_scores)},
+    }
+
+
+def matrix_id(conn: Connection, name: str | None) -> int | None:
+    """A matrix by its id or name (None when not asked); 404 when there is no such matrix."""
+    if not name:
+        return None
+    condition = matrices.c.id == int(name) if name.isdigit() else matrices.c.name == name
+    found = conn.execute(select(matrices.c.id).where(condition)).scalar()
+    if found is None:
+        raise NotFound("matrix_not_found")
+    return int(found)
