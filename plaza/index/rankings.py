@@ -263,7 +263,8 @@ def matrix_id(conn: Connection, name: str | None) -> int | None:
     """A matrix by its id or name (None when not asked); 404 when there is no such matrix."""
     if not name:
         return None
-    condition = matrices.c.id == int(name) if name.isdigit() else matrices.c.name == name
+    as_id = name.isascii() and name.isdigit() and int(name) < 2**63
+    condition = matrices.c.id == int(name) if as_id else matrices.c.name == name[:60]
     found = conn.execute(select(matrices.c.id).where(condition)).scalar()
     if found is None:
         raise NotFound("matrix_not_found")

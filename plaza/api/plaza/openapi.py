@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import plaza
-from plaza.api.plaza import openapi_desk, openapi_help, openapi_incidents, openapi_warnings
+from plaza.api.plaza import openapi_desk, openapi_help, openapi_incidents, openapi_index, openapi_warnings
 from plaza.http.responses import ORJSONResponse
 
 _TIME = {"type": ["string", "null"], "format": "date-time", "description": "ISO 8601, UTC"}
@@ -461,6 +461,7 @@ def document() -> dict[str, Any]:
         **openapi_help.paths(),
         **openapi_warnings.paths(),
         **openapi_incidents.paths(),
+        **openapi_index.paths(),
         "/api/plaza/v1/admin/hot": {"get": {
             "summary": "The hot-search controls (administrators and moderators)", "security": _BEARER,
             "responses": {**state, "200": {**state["200"], "description": "the controls"}}}},
@@ -495,7 +496,8 @@ def document() -> dict[str, Any]:
                                 "client API (/api/v1, /api/v2) and OAuth 2; those follow Mastodon's "
                                 "documentation. Errors are {\"error\": \"…\"} in the caller's language."},
         "components": {"schemas": {**_SCHEMAS, **_MATRIX_SCHEMAS, **openapi_desk.SCHEMAS, **openapi_help.SCHEMAS,
-                                   **openapi_warnings.SCHEMAS, **openapi_incidents.SCHEMAS},
+                                   **openapi_warnings.SCHEMAS, **openapi_incidents.SCHEMAS,
+                                   **openapi_index.SCHEMAS},
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                       "description": "an OAuth 2 access token"}}},
         "paths": paths,
