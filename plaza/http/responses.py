@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -47,3 +50,30 @@ def page_response(request: Request, body: Any, ids: list[int], limit: int) -> OR
     if link:
         headers["Link"] = link
     return ORJSONResponse(body, headers=headers)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_response(columns: Sequence[str], rows: list[list[Any]], fmt: str, filename: str, sheet: str) -> Response:
+    """A table as CSV (UTF-8 with a byte order mark, for spreadsheet programs) or XLSX."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if cell is None else cell for cell in row])
+        body, media = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    else:
+        from openpyxl import Workbook  # loaded on the first download only
+
+        book = Workbook(write_only=True)
+        page = book.create_sheet(sheet[:31])
+        page.append(list(columns))
+        for row in rows:
+            page.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        body, media = buffer.getvalue(), XLSX_TYPE
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,14 +20,14 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select
 from plaza import regions
 from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION
 from plaza.clock import as_utc
-from plaza.desk.metrics import Period
+from plaza.desk.metrics import Period, parse_period
 from plaza.errors import Invalid, NotFound
 from plaza.index import formulas
-from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS
+from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS, period_for
 from plaza.storage.schema import accounts, index_periods, index_results, matrices, matrix_members
 from plaza.workflow.worktime import BEIJING
 
-__all__ = ["Filters", "account_view", "computed", "ranking", "region_condition"]
+__all__ = ["Filters", "account_view", "computed", "default_period", "filters_from", "ranking", "region_condition"]
 
 _FLAG_KEYS = tuple(FLAGS)
 #: The periods of an account's history shown (the same kind as the one asked for).
@@ -269,3 +269,18 @@ def matrix_id(conn: Connection, name: str | None) -> int | None:
     if found is None:
         raise NotFound("matrix_not_found")
     return int(found)
+
+
+def default_period(conn: Connection, asked: str | None) -> Period:
+    """The period asked for, checked (not in the future); else the newest computed month."""
+    if asked:
+        return period_for(asked)
+    newest = conn.execute(select(index_periods.c.period).where(index_periods.c.kind == "month")
+                          .order_by(index_periods.c.period.desc()).limit(1)).scalar()
+    return parse_period(newest) if newest else parse_period(None)
+
+
+def filters_from(conn: Connection, text: Callable[[str], str | None]) -> Filters:
+    """The filters a request asks for (``region``, ``level``, ``department_type``, ``matrix``), checked."""
+    return Filters(region=text("region") or None, level=text("level") or None,
+                   department_type=text("department_type") or None, matrix=matrix_id(conn, text("matrix"))).check()

@@ -215,3 +215,30 @@ def rates_by(events: Iterable[Event], key: str, government: Mapping[int, Any] | 
                     "median_minutes": round(minutes[len(minutes) // 2], 1) if minutes else None})
     out.sort(key=lambda g: (-int(g["events"]), str(g["key"] or "")))
     return out
+
+
+def summary(conn: Connection, period: Period, events: list[Event]) -> dict[str, Any]:
+    """The period's hot events as the API shows them: each with its responsible accounts, and
+    the response rates by region and by department type."""
+    ids = {a for e in events for a in e.responsible} | {e.answered_by for e in events if e.answered_by}
+    names = {int(r.id): r for r in conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.display_name)
+                                                 .where(accounts.c.id.in_(ids)))} if ids else {}
+
+    def who(account_id: int | None) -> dict[str, Any] | None:
+        row = names.get(int(account_id)) if account_id is not None else None
+        return {"username": row.username, "display_name": row.display_name} if row else None
+
+    answered = sum(1 for e in events if e.answered)
+    return {
+        "period": period.as_json(), "events_count": len(events), "answered": answered,
+        "rate": answered / len(events) if events else None,
+        "by_region": rates_by(events, "region"),
+        "by_department_type": rates_by(events, "department_type"),
+        "events": [{"topic": e.topic, "list": e.list_key, "reached_at": e.reached_at.isoformat(),
+                    "region_code": e.region_code, "department_type": e.department_type,
+                    "responsible": [{**(who(a) or {"username": None, "display_name": None}),
+                                     "minutes": None if m is None else round(m, 1)}
+                                    for a, m in e.responsible.items()],
+                    "answered": e.answered, "answered_by": who(e.answered_by),
+                    "minutes": None if e.minutes is None else round(e.minutes, 1)} for e in events],
+    }
