@@ -68,6 +68,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "已公示 {published} 条），用时 {seconds:.1f} 秒",
                          "Help in emergencies: {incidents} incidents, {warnings} warnings in force, {requests} help "
                          "requests ({open} open, {published} published) in {seconds:.1f} s"),
+    "demo_loaded_index": ("政务指数：{period} 月写入 {posts} 条微博与互动，{events} 个热点事件，{ranked} 个政务号已排名，用时 {seconds:.1f} 秒",
+                          "Evaluation index: {posts} posts and replies written for {period}, {events} hot events, "
+                          "{ranked} government accounts ranked in {seconds:.1f} s"),
+    "demo_stage_index": ("政务指数：{done}", "evaluation index: {done}"),
     "demo_stage_cast": ("政务号、媒体和组织账号：{done}", "government, media and organisation accounts: {done}"),
     "demo_stage_citizens": ("市民账号：{done}/{total}", "citizens: {done}/{total}"),
     "demo_stage_follows": ("关注：{done}", "follows: {done}"),
@@ -316,6 +320,9 @@ def demo_load(seed: int, citizens: int, posts: int, quiet: bool) -> None:
                 click.echo(_("demo_loaded_help", incidents=report.incidents, warnings=report.warnings,
                              requests=report.help_requests, open=report.help_open,
                              published=report.help_published, seconds=report.help_seconds))
+            if report.index_ranked:
+                click.echo(_("demo_loaded_index", period=report.index_period, posts=report.index_posts,
+                             events=report.index_events, ranked=report.index_ranked, seconds=report.index_seconds))
             for reason, count in sorted(report.skipped.items()):
                 click.echo(_("demo_skipped", reason=reason, count=count))
             _replay(instance, seed)

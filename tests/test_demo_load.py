@@ -50,6 +50,7 @@ def test_load_a_small_demo(plaza: Plaza) -> None:
     check_topics_timelines_and_search_are_filled(loaded)
     check_counters_and_time_order_are_right(loaded)
     check_demo_sign_ins_work(loaded)
+    check_the_index_ranks_last_month(loaded)
     check_second_load_changes_nothing(loaded)  # last: it reads everything the others did not change
 
 
@@ -121,9 +122,11 @@ def check_counters_and_time_order_are_right(loaded: tuple[Plaza, LoadReport]) ->
     plaza, report = loaded
     with plaza.db.read() as conn:
         c = counts(plaza)
-        assert c["follows"] == report.follows and c["favourites"] == report.likes
-        # the desks' replies in their threads; help requests, reposts, publications and warnings
-        assert c["statuses"] == report.posts + report.case_posts + report.help_posts
+        assert c["follows"] == report.follows + report.index_follows
+        assert c["favourites"] == report.likes + report.index_likes
+        # the desks' replies in their threads; help requests, reposts, publications and warnings;
+        # the government accounts' month before the demo week (the evaluation index)
+        assert c["statuses"] == report.posts + report.case_posts + report.help_posts + report.index_posts
         assert conn.execute(text(
             "select count(*) from accounts a where followers_count != "
             "(select count(*) from follows f where f.target_account_id = a.id) or following_count != "
@@ -143,6 +146,27 @@ def check_counters_and_time_order_are_right(loaded: tuple[Plaza, LoadReport]) ->
             "select count(*) from statuses s "
             "join statuses p on p.id = coalesce(s.in_reply_to_id, s.reblog_of_id) "
             "where s.created_at <= p.created_at")).scalar_one() == 0
+
+
+def check_the_index_ranks_last_month(loaded: tuple[Plaza, LoadReport]) -> None:
+    from plaza.desk.metrics import parse_period
+    from plaza.index import rankings, response
+
+    plaza, report = loaded
+    period = parse_period(report.index_period)
+    assert report.index_ranked >= 40 and report.index_events == 7
+    with plaza.db.read() as conn:
+        ranked = rankings.ranking(conn, period, limit=200)
+        fabu = rankings.account_view(conn, "cq_fabu", period)
+    assert ranked["total"] == report.index_ranked
+    composites = [a["composite"] for a in ranked["accounts"]]
+    assert composites == sorted(composites, reverse=True) and composites[0] > composites[-1]
+    flagged = {a["account"]["username"]: a["flags"] for a in ranked["accounts"]}
+    assert "silent_14_days" in flagged["beibei_xiema"]  # quiet for the month's last two weeks
+    assert "only_reposts" in flagged["fengxian_fabu"]
+    assert fabu["bci"]["value"] > 0 and fabu["indicators"]
+    events = response.events_of(plaza.db, period)
+    assert sum(e.answered for e in events) == 5 and len(events) == 7
 
 
 def check_second_load_changes_nothing(loaded: tuple[Plaza, LoadReport]) -> None:

@@ -102,6 +102,7 @@ def test_a_month_ranks_the_answering_account_first_and_flags_the_silent_one(plaz
     assert "silent_14_days" in police.figures["flags"] and "silent_14_days" in fabu.figures["flags"]
     raw = fabu.figures["raw"]
     assert raw["mention_answer_rate"] == 0.5 and 25 <= raw["answer_minutes"] <= 35
+    assert fabu.figures["scores"]["mention_answer_rate"] == 50.0  # a rate scores as a percentage
     # the classic index over the same month's totals
     expected = formulas.bci(2, 1, 2, 2, 2, 2, 2).value
     assert fabu.bci == pytest.approx(expected, abs=0.01)

@@ -39,6 +39,7 @@ from plaza.demo.desk import load_desks
 from plaza.demo.generate import WINDOW_MINUTES, DemoData, generate
 from plaza.demo.help import SIGN_INS as HELP_SIGN_INS
 from plaza.demo.help import load_help
+from plaza.demo.index import load_index
 from plaza.errors import Conflict, PlazaError
 from plaza.identity.passwords import hash_password
 from plaza.matrices import demo_matrices
@@ -109,6 +110,15 @@ class LoadReport:
     help_posts: int = 0
     help_accounts: int = 0
     help_seconds: float = 0.0
+    #: the evaluation index (plaza.demo.index): the month written, its posts, accounts ranked, hot
+    #: events, how long that part took
+    index_period: str = ""
+    index_posts: int = 0
+    index_likes: int = 0
+    index_follows: int = 0
+    index_ranked: int = 0
+    index_events: int = 0
+    index_seconds: float = 0.0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -227,6 +237,8 @@ class _Loader:
                           cases_per_day=self.cases_per_day, progress=self.progress)
         help_ = load_help(self.plaza, self.seed, now=self.now, password_hash=self.password_hash,
                           citizens=[*citizens, self.rows[DEMO_USERNAME]], progress=self.progress)
+        index = load_index(self.plaza, self.seed, now=self.now, rows=self.rows,
+                           citizens=[*citizens, self.rows[DEMO_USERNAME]], progress=self.progress)
         self.backdate_notifications()
         self.curate_topics()
         self.create_matrices()
@@ -241,7 +253,9 @@ class _Loader:
             cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts,
             incidents=help_.incidents, warnings=help_.warnings, help_requests=help_.requests, help_open=help_.open,
             help_published=help_.published, help_posts=help_.posts, help_accounts=help_.accounts,
-            help_seconds=help_.seconds, skipped={**self.skipped, **desk.skipped, **help_.skipped},
+            help_seconds=help_.seconds, index_period=index.period, index_posts=index.posts,
+            index_likes=index.likes, index_follows=index.follows,
+            index_ranked=index.ranked, index_events=index.events, index_seconds=index.seconds, skipped={**self.skipped, **desk.skipped, **help_.skipped},
             seconds=time.monotonic() - started)
 
     # —— accounts ——

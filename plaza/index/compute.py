@@ -15,7 +15,10 @@ indicators the account has data for; "no data" when it has none):
 * **认同度 recognition** — likes (trusted likes ×2), reposts by trusted accounts, trusted
   followers gained, and the desk's satisfaction.
 
-Counts are normalised on ``ln(1 + x)``, rates linearly (:func:`plaza.index.formulas.normalise`).
+Counts are normalised across the ranked group on ``ln(1 + x)``, min to max onto 0–100
+(:func:`plaza.index.formulas.normalise`); rates and shares score as percentages (an on-time rate
+of 0.8 scores 80, whatever the others did); the median minutes to answer scores 100 minus its
+normalised value (faster is higher).
 The composite is the weighted mean of reach, service and interaction (default 0.30 / 0.35 /
 0.35, :data:`plaza.index.formulas.DEFAULT_WEIGHTS`, configurable per run), renormalised over the
 dimensions an account has data for (then marked partial); recognition is reported beside it.
@@ -299,7 +302,10 @@ def _normalised(raws: Sequence[Mapping[str, float | None]]) -> list[dict[str, fl
         if indicator.dimension is None:
             continue
         values = [raw.get(indicator.key) for raw in raws]
-        normal = formulas.normalise([None if v is None else float(v) for v in values], log=indicator.log)
+        if not indicator.log:  # a rate is its own scale: 0.8 scores 80 whatever the others did
+            normal = [None if v is None else round(100.0 * min(1.0, max(0.0, float(v))), 4) for v in values]
+        else:
+            normal = formulas.normalise([None if v is None else float(v) for v in values], log=True)
         for i, value in enumerate(normal):
             if value is not None and indicator.lower_is_better:
                 value = 100.0 - value
