@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from plaza.cli import main
+from plaza.desk.metrics import parse_period
+from plaza.index import compute
 from plaza.index.imports import (
     EXAMPLES,
     UnreadableInput,
@@ -351,6 +353,21 @@ def test_the_shipped_examples_are_the_demo_accounts_in_november(plaza: Plaza) ->
         times = conn.execute(select(func.min(statuses.c.created_at), func.max(statuses.c.created_at))).one()
     assert times[0].month == 10 or times[0].month == 11  # Beijing's 1 November begins on 31 October UTC
     assert times[1].month == 11
+
+
+def test_the_index_runs_on_imported_accounts_as_on_native_ones(plaza: Plaza) -> None:
+    import_weibo(plaza.db, [EXAMPLES], default_city=CITY)
+    ranked = compute.compute_period(plaza.db, parse_period("2026-11"), hot_events={},
+                                    now=datetime(2026, 12, 7, 4, 0, tzinfo=UTC))
+    names = {account(plaza, f"weibo_{uid}").id: name for uid, name in (
+        ("2000000001", "重庆发布"), ("2000000002", "上海发布"), ("2000000003", "马鞍山发布"))}
+    assert {r.account_id for r in ranked} == set(names) and [r.rank for r in ranked] == [1, 2, 3]
+    with plaza.db.read() as conn:
+        likes = dict(conn.execute(select(statuses.c.account_id, func.sum(statuses.c.favourites_count))
+                                  .group_by(statuses.c.account_id)).all())
+    for result in ranked:  # the likes counted are the likes imported (a repost's own, on Weibo, too)
+        assert result.figures["raw"]["likes"] == likes[result.account_id], names[result.account_id]
+        assert result.bci > 0
 
 
 # --- Mastodon -----------------------------------------------------------------------------------
