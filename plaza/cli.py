@@ -1298,5 +1298,220 @@ def open311_key_revoke(name_or_id: str) -> None:
     click.echo(_("open311_key_revoked", name=key.name, id=key.id, at=_beijing_time(key.revoked_at)))
 
 
+# --- imports into the evaluation index (政务指数) ---------------------------------------------------
+
+MESSAGES.update({
+    "import_origin_weibo": ("微博", "Weibo"),
+    "import_origin_mastodon": ("Mastodon 存档", "the Mastodon archive"),
+    "import_origin_csv": ("CSV", "the CSV file"),
+    "import_progress": ("导入中", "Importing"),
+    "import_summary": ("已从{origin}导入（{files} 个文件，用时 {seconds:.1f} 秒）：账号 新建 {accounts_created}、更新 "
+                       "{accounts_updated}、未变 {accounts_unchanged}；微博 新建 {posts_created}、更新 {posts_updated}、"
+                       "未变 {posts_unchanged}（每秒 {rate:,.0f} 条）",
+                       "Imported from {origin} ({files} file(s) in {seconds:.1f} s): accounts {accounts_created} "
+                       "created, {accounts_updated} updated, {accounts_unchanged} unchanged; posts {posts_created} "
+                       "created, {posts_updated} updated, {posts_unchanged} unchanged ({rate:,.0f} posts/s)"),
+    "import_skipped": ("跳过 {count} 条：", "Skipped {count}:"),
+    "import_skipped_by_reason": ("  {reason}：{count}", "  {reason}: {count}"),
+    "import_notes": ("请核对 {count} 项：", "To check, {count}:"),
+    "import_line": ("  {where}：{why}{detail}", "  {where}: {why}{detail}"),
+    "import_more": ("  ……另有 {count} 条（--report 文件列出全部）", "  … {count} more (--report FILE lists them all)"),
+    "import_report_written": ("完整报告已写入 {path}", "The full report is in {path}"),
+    "import_nothing": ("没有导入任何内容：{why}", "Nothing was imported: {why}"),
+    "import_nothing_weibo": ("没有可读的微博记录。微博文件应为 weibo-crawler 的 JSON（weibo/<昵称>/<uid>.json）或微博 API 的 "
+                             "status 对象（JSON 列表、{{\"statuses\": [...]}} 或 JSON Lines）",
+                             "no Weibo record could be read. Weibo files are weibo-crawler's JSON "
+                             "(weibo/<name>/<uid>.json) or Weibo API status objects (a JSON list, "
+                             "{{\"statuses\": [...]}}, or JSON Lines)"),
+    "import_nothing_mastodon": ("存档里没有可导入的公开嘟文", "the archive holds no public post to import"),
+    "import_nothing_csv": ("CSV 里没有可读的行", "no row of the CSV could be read"),
+    "import_unreadable": ("无法读取：{error}", "Cannot read {error}"),
+    "import_unreadable_mastodon": ("Mastodon 存档是导出的 .zip / .tar.gz 或其解压目录，内含 outbox.json 和 actor.json",
+                                   "A Mastodon archive is the exported .zip or .tar.gz, or the folder it unpacks "
+                                   "to, holding outbox.json and actor.json"),
+    "import_unreadable_csv": ("CSV 须为 UTF-8，首行为列名：{columns}",
+                              "The CSV must be UTF-8 with a header row: {columns}"),
+    # why a record was skipped, or is worth a look
+    "import_why_unreadable_file": ("文件无法读取", "file cannot be read"),
+    "import_why_bad_json": ("不是合法的 JSON", "not JSON"),
+    "import_why_not_a_status": ("不是一条微博", "not a post"),
+    "import_why_no_id": ("缺少编号（id / mid）", "no id (id / mid)"),
+    "import_why_no_author": ("缺少作者", "no author"),
+    "import_why_bad_date": ("时间无法识别", "time not understood"),
+    "import_why_bad_count": ("计数无效（负数或无法识别）", "count invalid (negative or unreadable)"),
+    "import_why_original_author_unknown": ("转发的原微博作者不明（原微博已删除？）",
+                                           "the reposted original's author is unknown (deleted?)"),
+    "import_why_bad_original": ("转发的原微博无法读取", "the reposted original cannot be read"),
+    "import_why_original_missing": ("转发的原微博不在导入数据中", "the reposted original is not in the data"),
+    "import_why_repost_twice": ("同一账号再次转发同一条微博（只保留一次）",
+                                "the same account reposted the same original again (kept once)"),
+    "import_why_not_public": ("非公开嘟文（仅关注者或私信）不导入", "not public (followers-only or direct): not imported"),
+    "import_why_bad_kind": ("账号类型无效（citizen、government、media、organisation）",
+                            "kind invalid (citizen, government, media, organisation)"),
+    "import_why_bad_region": ("行政区划代码无效", "division code invalid"),
+    "import_why_bad_row": ("行格式有误", "malformed row"),
+    "import_why_bad_encoding": ("不是 UTF-8，此后的行未读取", "not UTF-8; the lines after it were not read"),
+    "import_why_place_unresolved": ("地点无法识别，已用默认城市", "place not resolved; the default city was used"),
+    "import_why_display_name_taken": ("昵称已被占用，已改名", "display name taken; renamed"),
+})
+
+#: Skip and note lines printed before "… N more".
+_IMPORT_LINES = 20
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import real data into the evaluation index (政务指数): Weibo, a Mastodon archive, CSV.
+
+    Imported accounts and posts keep their counters as the source counted them and are marked
+    as imported; importing again updates the counters and duplicates nothing.
+    """
+
+
+def _import_city(city: str | None, instance: Any) -> str:
+    from plaza.square.accounts import validate_city
+
+    return validate_city(city) if city else str(instance.settings.default_city)
+
+
+@contextmanager
+def _import_progress() -> Iterator[Any]:
+    """A progress bar on standard error when it is a terminal (None otherwise)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=_("import_progress"), file=sys.stderr)
+            bar.__enter__()
+        bar.update(max(0, min(done, bar.length) - bar.pos))
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _import_why(reason: str) -> str:
+    key = "import_why_" + reason
+    return _(key) if key in MESSAGES else reason
+
+
+def _import_report(report: Any, report_path: Path | None, nothing: str) -> None:
+    """The summary, the first skip and note lines, the full report to a file; exit 1 when
+    nothing at all was imported."""
+    click.echo(_("import_summary", origin=_("import_origin_" + report.origin), files=report.files,
+                 seconds=report.seconds, accounts_created=report.accounts_created,
+                 accounts_updated=report.accounts_updated, accounts_unchanged=report.accounts_unchanged,
+                 posts_created=report.posts_created, posts_updated=report.posts_updated,
+                 posts_unchanged=report.posts_unchanged, rate=report.posts_per_second))
+    for title, items, count in (("import_skipped", report.skipped, report.skipped_count),
+                                ("import_notes", report.notes, len(report.notes))):
+        if not count:
+            continue
+        click.echo(_(title, count=count))
+        if title == "import_skipped" and len(report.skipped_by_reason) > 1:
+            for reason, n in report.skipped_by_reason.most_common():
+                click.echo(_("import_skipped_by_reason", reason=_import_why(reason), count=n))
+        for item in items[:_IMPORT_LINES]:
+            click.echo(_("import_line", where=item.where, why=_import_why(item.reason),
+                         detail=f" ({item.detail})" if item.detail else ""))
+        if count > _IMPORT_LINES:
+            click.echo(_("import_more", count=count - _IMPORT_LINES))
+    if report_path is not None:
+        with report_path.open("w", encoding="utf-8", newline="") as out:
+            out.write("kind\twhere\treason\tdetail\n")
+            for kind, items in (("skipped", report.skipped), ("note", report.notes)):
+                for item in items:
+                    fields = (kind, item.where, item.reason, item.detail)
+                    out.write("\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields) + "\n")
+        click.echo(_("import_report_written", path=report_path))
+    if report.imported == 0:
+        first = report.skipped[0] if report.skipped else None
+        why = _(nothing)
+        if first is not None:
+            detail = f" ({first.detail})" if first.detail else ""
+            why = f"{first.where}: {_import_why(first.reason)}{detail}. {why}"
+        click.echo(_("import_nothing", why=why), err=True)
+        click.get_current_context().exit(1)
+
+
+_report_option = click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+                              help="Write every skipped record and note (tab-separated) to this file.")
+_chunk_option = click.option("--chunk", type=click.IntRange(100, 100_000), default=5_000, show_default=True,
+                             help="Posts written per transaction.")
+
+
+@import_group.command("weibo")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--city", metavar="CODE",
+              help="The city of accounts whose place does not resolve (default: PLAZA_DEFAULT_CITY).")
+@_report_option
+@_chunk_option
+def import_weibo(paths: tuple[Path, ...], city: str | None, report_path: Path | None, chunk: int) -> None:
+    """Import weibo-crawler's JSON files (weibo/<name>/<uid>.json) and Weibo API status files
+    (a JSON list, {"statuses": [...]}, or JSON Lines); a directory is searched for *.json,
+    *.jsonl and *.ndjson. A Weibo account becomes weibo_<uid>; verified_type 1 makes it a
+    government account (region, level and department from its name and verification)."""
+    from plaza.index import imports
+
+    with _plaza() as instance, _import_progress() as progress:
+        report = imports.import_weibo(instance.db, paths, default_city=_import_city(city, instance), chunk=chunk,
+                                      progress=progress)
+    _import_report(report, report_path, "import_nothing_weibo")
+
+
+@import_group.command("mastodon")
+@click.argument("archive", type=click.Path(exists=True, path_type=Path))
+@click.option("--city", metavar="CODE", help="The account's home city (default: PLAZA_DEFAULT_CITY).")
+@_report_option
+@_chunk_option
+def import_mastodon(archive: Path, city: str | None, report_path: Path | None, chunk: int) -> None:
+    """Import a Mastodon account archive: the .zip or .tar.gz Mastodon exports (or the folder it
+    unpacks to) with outbox.json and actor.json. Public and unlisted posts are imported;
+    followers-only and direct posts, and boosts of others' posts, are skipped."""
+    from plaza.index import imports
+
+    with _plaza() as instance, _import_progress() as progress:
+        chosen = _import_city(city, instance)
+        try:
+            report = imports.import_mastodon(instance.db, archive, default_city=chosen, home_city=chosen,
+                                             chunk=chunk, progress=progress)
+        except imports.UnreadableInput as exc:
+            click.echo(_("import_unreadable", error=exc), err=True)
+            click.echo(_("import_unreadable_mastodon"), err=True)
+            click.get_current_context().exit(1)
+    _import_report(report, report_path, "import_nothing_mastodon")
+
+
+@import_group.command("csv")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--city", metavar="CODE",
+              help="The city of accounts whose place does not resolve (default: PLAZA_DEFAULT_CITY).")
+@_report_option
+@_chunk_option
+def import_csv(path: Path, city: str | None, report_path: Path | None, chunk: int) -> None:
+    """Import posts from a CSV file, one post per row (UTF-8, with or without a BOM; header
+    required). Columns: account, display_name, kind, region_code, post_id, created_at, text,
+    reposts, comments, likes, reads, repost_of — account, post_id and created_at required;
+    created_at without an offset is Beijing time; repost_of names the original's post_id."""
+    from plaza.index import imports
+    from plaza.index.imports import csvfile
+
+    with _plaza() as instance, _import_progress() as progress:
+        try:
+            report = imports.import_csv(instance.db, path, default_city=_import_city(city, instance), chunk=chunk,
+                                        progress=progress)
+        except imports.UnreadableInput as exc:
+            click.echo(_("import_unreadable", error=exc), err=True)
+            click.echo(_("import_unreadable_csv", columns=", ".join(csvfile.COLUMNS)), err=True)
+            click.get_current_context().exit(1)
+    _import_report(report, report_path, "import_nothing_csv")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

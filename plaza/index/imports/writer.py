@@ -1,0 +1,574 @@
+"""The one writer behind every import: accounts and posts read by :mod:`.weibo`, :mod:`.mastodon`
+or :mod:`.csvfile`, written in chunks — each chunk (5,000 posts by default) one transaction of
+batched plain-SQL inserts on the driver (:mod:`plaza.storage.fast`), so a failure leaves whole
+chunks and every account's counts true to its rows.
+
+What is written: the account (``accounts`` + ``imported_accounts``: created once, found again by
+origin and origin id; an author first seen through a repost is completed when its own profile
+comes), each post (``statuses`` + ``imported_statuses``) with its counters as the source counted
+them, its topics (``status_topics``, public for public posts: the index's hot-event response rate
+reads them) and its mentions of accounts that exist (names unknown when the post is written are
+tried again at the end). A repost is a ``statuses`` row pointing at its original, carrying the
+reposter's comment as its text and the original's topics as native reposts do. Imported posts
+get no search documents, no home-feed rows, no notifications and no hot-search counts: they are
+history for the evaluation index, not news.
+
+Importing again finds every account and post by its origin id: counters are set to the newer
+figures (``posts_updated``), nothing is duplicated, and the text is kept as first imported (a
+post's HTML is cached once written).
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, update
+
+from plaza.clock import utcnow
+from plaza.index.imports.profiles import level_of
+from plaza.index.imports.records import Account, BadRecord, Note, Post, Skip
+from plaza.square import accounts as square_accounts
+from plaza.square import posts as square_posts
+from plaza.square import text as square_text
+from plaza.storage import fast
+from plaza.storage.db import Database
+from plaza.storage.ids import new_id
+from plaza.storage.schema import accounts, imported_accounts, imported_statuses, mentions, status_topics, statuses
+
+#: Posts per transaction: large enough for executemany to pay, small enough that a chunk's
+#: rows and lookups stay a few megabytes.
+CHUNK = 5_000
+#: Skipped records and notes kept for the report (the rest are counted by reason).
+MAX_LISTED = 100_000
+#: Display-name suffix of an imported account whose name another account has, per origin.
+ORIGIN_LABELS = {"weibo": "微博", "mastodon": "Mastodon", "csv": "导入"}
+
+#: SQLite's page cache while a chunk is written (KiB).
+SQLITE_CHUNK_CACHE_KB = 65_536
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Report:
+    """What an import did: accounts and posts created, updated (newer counters) and unchanged;
+    records skipped and things to check, each with where it was; how long it took."""
+
+    origin: str
+    accounts_created: int = 0
+    accounts_updated: int = 0
+    accounts_unchanged: int = 0
+    posts_created: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    files: int = 0
+    #: inputs (files, archives) that could not be read at all
+    unreadable: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    skipped_by_reason: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def imported(self) -> int:
+        """Accounts and posts written or found again: nothing at all means the input was unusable."""
+        return (self.accounts_created + self.accounts_updated + self.accounts_unchanged + self.posts_created
+                + self.posts_updated + self.posts_unchanged)
+
+    @property
+    def posts(self) -> int:
+        return self.posts_created + self.posts_updated + self.posts_unchanged
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(self.skipped_by_reason.values())
+
+    @property
+    def posts_per_second(self) -> float:
+        return self.posts / self.seconds if self.seconds > 0 else 0.0
+
+    def skip(self, item: Skip) -> None:
+        self.skipped_by_reason[item.reason] += 1
+        if item.reason == "unreadable_file":
+            self.unreadable += 1
+        if len(self.skipped) < MAX_LISTED:
+            self.skipped.append(item)
+
+    def note(self, item: Note) -> None:
+        if len(self.notes) < MAX_LISTED:
+            self.notes.append(item)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """How far the reader has come, in the units of the import's total (bytes, records)."""
+
+    done: int
+    total: int
+
+
+Item = Account | Post | Skip | Note | Tick
+
+# --- statements --------------------------------------------------------------------------------
+
+_ACCOUNTS_BY_ORIGIN = fast.Sql(
+    "SELECT i.origin_id, i.account_id, i.verified_type, i.followers_count, a.home_city "
+    "FROM imported_accounts i JOIN accounts a ON a.id = i.account_id "
+    "WHERE i.origin = ? AND i.origin_id IN ({in})")
+_NAME_TAKEN = fast.Sql("SELECT 1 FROM accounts WHERE username_key = ? OR display_name_key = ? LIMIT 1")
+_POSTS_BY_ORIGIN = fast.Sql(
+    "SELECT i.origin_id, i.status_id, s.account_id, s.visibility, s.replies_count, s.reblogs_count, "
+    "s.favourites_count, i.reads_count FROM imported_statuses i JOIN statuses s ON s.id = i.status_id "
+    "WHERE i.origin = ? AND i.origin_id IN ({in})")
+_IDS_TAKEN = fast.Sql("SELECT id FROM statuses WHERE id IN ({in})")
+_REPOSTED = fast.Sql("SELECT reblog_of_id, account_id FROM statuses WHERE reblog_of_id IN ({in})")
+_TOPICS_OF = fast.Sql("SELECT status_id, topic_id FROM status_topics WHERE status_id IN ({in})")
+#: The columns an imported post sets (the rest take their defaults: no place, never edited).
+_STATUS_COLUMNS = ("id", "account_id", "text", "spoiler_text", "sensitive", "visibility", "language",
+                   "in_reply_to_id", "in_reply_to_account_id", "reblog_of_id", "city", "replies_count",
+                   "reblogs_count", "favourites_count", "created_at")
+_IMPORTED_COLUMNS = ("status_id", "origin", "origin_id", "reads_count", "imported_at")
+_MENTIONED = fast.Sql("SELECT status_id, account_id FROM mentions WHERE status_id IN ({in})")
+_UPDATE_COUNTS = fast.Sql(
+    "UPDATE statuses SET replies_count = ?, reblogs_count = ?, favourites_count = ? WHERE id = ?")
+_UPDATE_COUNTS_PG = fast.Sql(
+    "UPDATE statuses SET replies_count = v.r, reblogs_count = v.b, favourites_count = v.f "
+    "FROM unnest(?::bigint[], ?::int[], ?::int[], ?::int[]) AS v(id, r, b, f) WHERE statuses.id = v.id")
+_UPDATE_READS = fast.Sql("UPDATE imported_statuses SET reads_count = ? WHERE status_id = ?")
+_UPDATE_READS_PG = fast.Sql(
+    "UPDATE imported_statuses SET reads_count = v.n FROM unnest(?::bigint[], ?::bigint[]) AS v(id, n) "
+    "WHERE imported_statuses.status_id = v.id")
+# An imported account's posts are counted as they are written, like a native account's.
+_COUNT_POSTS = fast.Sql(
+    "UPDATE accounts SET statuses_count = statuses_count + ?, last_status_at = "
+    "CASE WHEN last_status_at IS NULL OR last_status_at < ? THEN ? ELSE last_status_at END WHERE id = ?")
+
+
+def _clean_display_name(name: str) -> str:
+    """A source's screen name as a display name may be: no @ or #, no control or odd spaces."""
+    name = unicodedata.normalize("NFC", name or "").strip()
+    kept = "".join(c for c in name if c not in "@#" and (unicodedata.category(c)[0] not in "CZ" or c == " "))
+    return " ".join(kept.split())[:30]
+
+
+def _no_nul(text: str) -> str:
+    """PostgreSQL's text holds no NUL character (a source's stray one would fail the chunk)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _millis(at: datetime, origin_id: str) -> int:
+    """The millisecond a post's id is made for: its time, and within a second that the source
+    gives no finer, a place of its own (posts of one second by many accounts are common)."""
+    ms = int(at.timestamp() * 1000)
+    if ms % 1000 == 0:
+        ms += zlib.crc32(origin_id.encode("utf-8")) % 1000
+    return ms
+
+
+@contextmanager
+def _page_cache(conn: Connection) -> Iterator[None]:
+    """On SQLite a chunk's writes land all over the statuses' indexes: with the connection's usual
+    page cache (4 MB) they spill and are read again; 64 MB for the chunk, then as it was."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CHUNK_CACHE_KB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+
+
+class Writer:
+    """Takes an importer's items one by one (:meth:`add`) and writes them a chunk at a time;
+    :meth:`finish` writes the rest and returns the :class:`Report`."""
+
+    def __init__(self, db: Database, origin: str, *, default_city: str, chunk: int = CHUNK,
+                 progress: Progress | None = None) -> None:
+        self.db = db
+        self.origin = origin
+        self.default_city = default_city
+        self.chunk = chunk
+        self.progress = progress
+        self.report = Report(origin)
+        self._started = time.perf_counter()
+        self._accounts: dict[str, Account] = {}
+        self._posts: list[Post] = []
+        #: accounts of this import: origin id → (account id, home city)
+        self._known: dict[str, tuple[int, str]] = {}
+        #: accounts whose profile this import has applied (or found applied)
+        self._profiled: set[str] = set()
+        #: mentions of names (or origin ids) no account had when their post was written
+        self._pending_names: list[tuple[int, str]] = []
+        self._pending_refs: list[tuple[int, str]] = []
+        self._tick: Tick | None = None
+        self._topic_keys: dict[str, str] = {}
+
+    # --- feeding ---------------------------------------------------------------------------
+
+    def add(self, item: Item) -> None:
+        if isinstance(item, Post):
+            self._posts.append(item)
+            if len(self._posts) >= self.chunk:
+                self.flush()
+        elif isinstance(item, Account):
+            held = self._accounts.get(item.origin_id)
+            if held is None or not held.known or item.known:
+                self._accounts[item.origin_id] = item  # a profile wins over a mere name
+            if len(self._accounts) >= self.chunk:
+                self.flush()
+        elif isinstance(item, Skip):
+            self.report.skip(item)
+        elif isinstance(item, Note):
+            self.report.note(item)
+        elif isinstance(item, Tick):
+            self._tick = item
+
+    def add_all(self, items: Iterable[Item]) -> None:
+        for item in items:
+            self.add(item)
+
+    def flush(self) -> None:
+        if not self._accounts and not self._posts:
+            return
+        found_accounts, posts = self._accounts, self._posts
+        self._accounts, self._posts = {}, []
+        # An error here ends the import: the chunk is rolled back whole.
+        with self.db.write() as conn, _page_cache(conn):
+            self._write_accounts(conn, found_accounts)
+            self._write_posts(conn, posts)
+        if self.progress is not None and self._tick is not None:
+            self.progress(self._tick.done, self._tick.total)
+
+    def finish(self) -> Report:
+        self.flush()
+        self._resolve_pending()
+        if self.progress is not None and self._tick is not None:
+            self.progress(self._tick.total, self._tick.total)
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report
+
+    # --- accounts --------------------------------------------------------------------------
+
+    def _write_accounts(self, conn: Connection, found: dict[str, Account]) -> None:
+        wanted = [a for key, a in found.items()
+                  if key not in self._profiled and not (not a.known and key in self._known)]
+        if not wanted:
+            return
+        now = utcnow()
+        existing = {row[0]: row for row in fast.fetch(conn, _ACCOUNTS_BY_ORIGIN, self.origin,
+                                                      [a.origin_id for a in wanted])}
+        for account in wanted:
+            row = existing.get(account.origin_id)
+            if row is None:
+                self._create_account(conn, account, now)
+                continue
+            _, account_id, verified_type, followers, home_city = row
+            self._known[account.origin_id] = (int(account_id), home_city)
+            if not account.known:  # a name only: nothing to update
+                continue
+            self._profiled.add(account.origin_id)
+            if self.origin == "weibo" and verified_type is None:  # made from a repost: its profile now
+                home = self._fill_profile(conn, int(account_id), account, now)
+                self._known[account.origin_id] = (int(account_id), home)
+                self.report.accounts_updated += 1
+            elif followers != account.followers_count or verified_type != account.verified_type:
+                conn.execute(update(accounts).where(accounts.c.id == account_id)
+                             .values(followers_count=account.followers_count))
+                conn.execute(update(imported_accounts).where(imported_accounts.c.account_id == account_id)
+                             .values(followers_count=account.followers_count,
+                                     verified_type=account.verified_type, imported_at=now))
+                self.report.accounts_updated += 1
+            else:
+                self.report.accounts_unchanged += 1
+
+    def _place(self, account: Account) -> dict[str, Any]:
+        """The account's place and government fields, the default city where none resolved."""
+        p = account.profile
+        values: dict[str, Any] = {"kind": p.kind, "home_city": p.home_city or self.default_city,
+                                  "agency": None, "region_code": None, "level": None,
+                                  "department_type": None, "verified_at": None}
+        if p.kind == "government":
+            region = p.region_code or self.default_city
+            values.update(agency=_no_nul(p.agency or account.display_name)[:100], region_code=region,
+                          level=p.level or level_of(region), department_type=p.department_type or "other")
+        if account.known and account.unresolved_place is not None:
+            self.report.note(Note(account.where, "place_unresolved",
+                                  f"{account.display_name}: {account.unresolved_place or '-'} → {values['home_city']}"))
+        return values
+
+    def _fill_profile(self, conn: Connection, account_id: int, account: Account, now: datetime) -> str:
+        values = self._place(account)
+        if values["kind"] == "government":
+            values["verified_at"] = now
+        conn.execute(update(accounts).where(accounts.c.id == account_id).values(
+            **values, note=_no_nul(account.note)[:500], followers_count=account.followers_count, updated_at=now))
+        conn.execute(update(imported_accounts).where(imported_accounts.c.account_id == account_id).values(
+            followers_count=account.followers_count, verified_type=account.verified_type, imported_at=now))
+        return str(values["home_city"])
+
+    def _free(self, conn: Connection, name: str) -> bool:
+        key = square_accounts.display_name_key(name)
+        return not fast.fetch(conn, _NAME_TAKEN, key, key)
+
+    def _create_account(self, conn: Connection, account: Account, now: datetime) -> None:
+        username = account.username[:30]
+        n = 2
+        while not self._free(conn, username):
+            username = f"{account.username[:25]}_{n}"
+            n += 1
+        display = _clean_display_name(account.display_name) or username
+        label = ORIGIN_LABELS.get(self.origin, self.origin)
+        candidates = [display, f"{display[:29 - len(label)]}·{label}"]
+        candidates += [f"{display[:27 - len(label)]}·{label}{i}" for i in range(2, 100)]
+        chosen = next((c for c in candidates if self._free(conn, c)), username)
+        if chosen != display:
+            self.report.note(Note(account.where, "display_name_taken", f"{display} → {chosen}"))
+        values = self._place(account)
+        if values["kind"] == "government":
+            values["verified_at"] = now
+        account_id = new_id()
+        conn.execute(insert(accounts).values(
+            id=account_id, username=username, username_key=square_accounts.username_key(username),
+            display_name=chosen, display_name_key=square_accounts.display_name_key(chosen),
+            note=_no_nul(account.note)[:500], locale="zh-CN", email=None, password_hash=None, role="user",
+            approved=True, suspended=False, bot=False, organisation_type=None,
+            followers_count=account.followers_count, following_count=0, statuses_count=0,
+            pull_feed=False, created_at=now, updated_at=now, **values))
+        conn.execute(insert(imported_accounts).values(
+            account_id=account_id, origin=self.origin, origin_id=account.origin_id,
+            followers_count=account.followers_count, verified_type=account.verified_type, imported_at=now))
+        self._known[account.origin_id] = (account_id, str(values["home_city"]))
+        if account.known:
+            self._profiled.add(account.origin_id)
+        self.report.accounts_created += 1
+
+    # --- posts -----------------------------------------------------------------------------
+
+    def _write_posts(self, conn: Connection, posts: list[Post]) -> None:
+        if not posts:
+            return
+        now = utcnow()
+        latest: dict[str, Post] = {}
+        for post in posts:  # one post twice in a chunk (an original also reposted): the last wins
+            latest[post.origin_id] = post
+        wanted = set(latest)
+        for post in latest.values():
+            if post.repost_of is not None:
+                wanted.add(post.repost_of)
+            if post.reply_to is not None:
+                wanted.add(post.reply_to)
+        missing_authors = {p.account for p in latest.values()} - self._known.keys()
+        if missing_authors:  # an importer always names its authors first; a guard, not a path
+            self._known.update({row[0]: (int(row[1]), row[4]) for row in fast.fetch(
+                conn, _ACCOUNTS_BY_ORIGIN, self.origin, list(missing_authors))})
+        existing = {row[0]: row for row in fast.fetch(conn, _POSTS_BY_ORIGIN, self.origin, list(wanted))}
+
+        counts: list[tuple[int, int, int, int]] = []
+        reads: list[tuple[int, int]] = []
+        fresh: list[Post] = []
+        for post in latest.values():
+            row = existing.get(post.origin_id)
+            if row is None:
+                fresh.append(post)
+                continue
+            changed = False
+            if (row[4], row[5], row[6]) != (post.replies, post.reblogs, post.favourites):
+                counts.append((post.replies, post.reblogs, post.favourites, int(row[1])))
+                changed = True
+            if post.reads is not None and row[7] != post.reads:
+                reads.append((post.reads, int(row[1])))
+                changed = True
+            if changed:
+                self.report.posts_updated += 1
+            else:
+                self.report.posts_unchanged += 1
+        self._update_counts(conn, counts, reads)
+        if fresh:
+            self._insert(conn, fresh, existing, now)
+
+    def _insert(self, conn: Connection, fresh: list[Post], existing: dict[str, Any], now: datetime) -> None:
+        # Originals first (a repost's row points at its original's), oldest first (a reply's parent
+        # in the same chunk is placed before it).
+        fresh.sort(key=lambda p: (p.repost_of is not None, p.created_at))
+        by_origin = {p.origin_id: p for p in fresh}
+        used: set[int] = set()
+        ids = {p.origin_id: self._new_id(p, used) for p in fresh}
+        for _attempt in range(10):  # an id another post has (a back-dated millisecond shared): another
+            taken = {int(row[0]) for row in fast.fetch(conn, _IDS_TAKEN, list(ids.values()))}
+            if not taken:
+                break
+            for origin_id, status_id in list(ids.items()):
+                if status_id in taken:
+                    ids[origin_id] = self._new_id(by_origin[origin_id], used)
+
+        # What each new post's original and parent are, and who wrote them.
+        where_is: dict[str, tuple[int, int, str]] = {}  # origin id → (status id, author id, visibility)
+        for origin_id, row in existing.items():
+            where_is[origin_id] = (int(row[1]), int(row[2]), row[3])
+        reposted = set()
+        originals = {existing[p.repost_of][1] for p in fresh if p.repost_of in existing}
+        if originals:
+            reposted = {(int(o), int(a)) for o, a in fast.fetch(conn, _REPOSTED, list(originals))}
+
+        rows, imported, written = [], [], []
+        for post in fresh:
+            author = self._known.get(post.account)
+            if author is None:
+                self.report.skip(Skip(post.where, "no_author", post.account))
+                continue
+            author_id, home_city = author
+            reblog_of = None
+            if post.repost_of is not None:
+                original = where_is.get(post.repost_of)
+                if original is None:
+                    self.report.skip(Skip(post.where, "original_missing", post.repost_of))
+                    continue
+                if (original[0], author_id) in reposted:
+                    self.report.skip(Skip(post.where, "repost_twice", post.repost_of))
+                    continue
+                reposted.add((original[0], author_id))
+                reblog_of = original[0]
+            parent = where_is.get(post.reply_to) if post.reply_to is not None else None
+            status_id = ids[post.origin_id]
+            where_is[post.origin_id] = (status_id, author_id, post.visibility)
+            rows.append((status_id, author_id, _no_nul(post.text), _no_nul(post.spoiler_text)[:255],
+                         bool(post.spoiler_text),
+                         post.visibility, post.language, parent[0] if parent else None,
+                         parent[1] if parent else None, reblog_of, post.city or home_city,
+                         post.replies, post.reblogs, post.favourites, post.created_at))
+            imported.append((status_id, self.origin, post.origin_id, post.reads, now))
+            written.append((post, status_id, author_id, reblog_of))
+        if not rows:
+            return
+        # In id order (the tables' B-trees written in order), originals first: a repost's row
+        # points at its original's.
+        plain = sorted(r for r in rows if r[9] is None)
+        reposts = sorted(r for r in rows if r[9] is not None)
+        imported.sort()
+        fast.insert_many(conn, statuses, _STATUS_COLUMNS, plain + reposts)
+        fast.insert_many(conn, imported_statuses, _IMPORTED_COLUMNS, imported)
+        self._link_topics(conn, written, where_is, now)
+        self._link_mentions(conn, written)
+        posted: dict[int, tuple[int, datetime]] = {}
+        for post, _, author_id, _ in written:
+            n, last = posted.get(author_id, (0, post.created_at))
+            posted[author_id] = (n + 1, max(last, post.created_at))
+        fast.execute_many(conn, _COUNT_POSTS, [(n, last, last, author_id)
+                                               for author_id, (n, last) in sorted(posted.items())])
+        self.report.posts_created += len(rows)
+
+    def _update_counts(self, conn: Connection, counts: list[tuple[int, int, int, int]],
+                       reads: list[tuple[int, int]]) -> None:
+        """Newer counters of posts imported before (on PostgreSQL one statement each)."""
+        if conn.dialect.name == "postgresql":
+            if counts:
+                replies, reblogs, likes, ids = (list(c) for c in zip(*counts, strict=True))
+                fast.execute(conn, _UPDATE_COUNTS_PG, ids, replies, reblogs, likes)
+            if reads:
+                values, ids = (list(c) for c in zip(*reads, strict=True))
+                fast.execute(conn, _UPDATE_READS_PG, ids, values)
+            return
+        fast.execute_many(conn, _UPDATE_COUNTS, counts)
+        fast.execute_many(conn, _UPDATE_READS, reads)
+
+    def _new_id(self, post: Post, used: set[int]) -> int:
+        ms = _millis(post.created_at, post.origin_id)
+        status_id = new_id(ms)
+        while status_id in used:
+            status_id = new_id(ms)
+        used.add(status_id)
+        return status_id
+
+    def _link_topics(self, conn: Connection, written: list[tuple[Post, int, int, int | None]],
+                     where_is: dict[str, tuple[int, int, str]], now: datetime) -> None:
+        key = self._topic_key
+        names = {key(n): n for post, *_ in written for n in post.topics}
+        names = {k: n for k, n in names.items() if k and len(n) <= square_text.MAX_TOPIC_LENGTH and "\x00" not in n}
+        key_to_id = {key(name): topic_id
+                     for topic_id, name in square_posts.topic_ids(conn, list(names.values()), now).items()}
+        own: dict[int, set[int]] = {}
+        for post, status_id, _, _ in written:
+            if post.topics:
+                own[status_id] = {key_to_id[k] for k in map(key, post.topics) if k in key_to_id}
+        # A repost carries its original's topics (discussion, 讨论量), as a native repost does.
+        originals = {reblog_of for _, _, _, reblog_of in written if reblog_of is not None}
+        stored = originals - own.keys()
+        if stored:
+            for status_id, topic_id in fast.fetch(conn, _TOPICS_OF, list(stored)):
+                own.setdefault(int(status_id), set()).add(int(topic_id))
+        visibility = {v[0]: v[2] for v in where_is.values()}
+        links: list[tuple[int, int, bool]] = []
+        for post, status_id, _, reblog_of in written:
+            topic_set = set(own.get(status_id, ()))
+            public = post.visibility == "public"
+            if reblog_of is not None:
+                topic_set |= own.get(reblog_of, set())
+                public = public and visibility.get(reblog_of) == "public"
+            links.extend((topic_id, status_id, public) for topic_id in topic_set)
+        links.sort()
+        fast.insert_many(conn, status_topics, ("topic_id", "status_id", "public"), links)
+
+    def _link_mentions(self, conn: Connection, written: list[tuple[Post, int, int, int | None]]) -> None:
+        names = list({n for post, *_ in written for n in post.mentions})
+        found = {name: int(row.id) for name, row in square_accounts.resolve_names(conn, names).items()}
+        refs = {r for post, *_ in written for r in post.mention_refs}
+        unknown = refs - self._known.keys()
+        if unknown:
+            self._known.update({row[0]: (int(row[1]), row[4]) for row in fast.fetch(
+                conn, _ACCOUNTS_BY_ORIGIN, self.origin, list(unknown))})
+        pairs: set[tuple[int, int]] = set()
+        for post, status_id, _, _ in written:
+            for name in post.mentions:
+                if name in found:
+                    pairs.add((status_id, found[name]))
+                else:
+                    self._pending_names.append((status_id, name))
+            for ref in post.mention_refs:
+                if ref in self._known:
+                    pairs.add((status_id, self._known[ref][0]))
+                else:
+                    self._pending_refs.append((status_id, ref))
+        fast.insert_many(conn, mentions, ("status_id", "account_id"), sorted(pairs))
+
+    def _topic_key(self, name: str) -> str:
+        key = self._topic_keys.get(name)
+        if key is None:
+            key = self._topic_keys[name] = square_text.topic_key(name)
+        return key
+
+    def _resolve_pending(self) -> None:
+        """Mentions of accounts this import created after the post that names them."""
+        if not self._pending_names and not self._pending_refs:
+            return
+        with self.db.write() as conn:
+            names = list({name for _, name in self._pending_names})
+            found: dict[str, int] = {}
+            for start in range(0, len(names), 500):
+                found.update({n: int(r.id) for n, r in
+                              square_accounts.resolve_names(conn, names[start:start + 500]).items()})
+            pairs = {(s, found[n]) for s, n in self._pending_names if n in found}
+            pairs |= {(s, self._known[r][0]) for s, r in self._pending_refs if r in self._known}
+            if not pairs:
+                return
+            statuses = sorted({s for s, _ in pairs})
+            there: set[tuple[int, int]] = set()
+            for start in range(0, len(statuses), 5_000):
+                there |= {(int(s), int(a)) for s, a in fast.fetch(conn, _MENTIONED, statuses[start:start + 5_000])}
+            fast.insert_many(conn, mentions, ("status_id", "account_id"), sorted(pairs - there))
+        self._pending_names.clear()
+        self._pending_refs.clear()
+
+
+def bad(where: str, error: BadRecord) -> Skip:
+    """The skip line for a record the reader refused."""
+    return Skip(where, error.reason, error.detail)
