@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from plaza import regions
 from plaza.desk.metrics import Period, of_date, today
-from plaza.index import compute
+from plaza.index import compute, imports
 from plaza.square.posts import topic_ids
 from plaza.storage.ids import id_at
 from plaza.storage.schema import accounts, favourites, follows, hot_topic_records, mentions, status_topics, statuses
@@ -81,6 +81,7 @@ class IndexReport:
     """What the demo's index part did."""
 
     period: str
+    #: every post written (the month's and the imported examples')
     posts: int
     likes: int
     follows: int
@@ -292,9 +293,11 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                 topic=name, list_key=list_key, first_onboard_at=reached.timestamp(),
                 last_seen_at=reached.timestamp() + 6 * 3600, seconds_on_list=6 * 3600.0, peak_rank=1 + i % 5,
                 peak_heat=800_000 - 50_000 * i, peak_at=reached.timestamp() + 3600))
+    # the shipped examples of real data: Weibo-format files of 重庆发布, 上海发布 and 马鞍山发布
+    imported = imports.import_weibo(plaza.db, [imports.EXAMPLES], default_city="500000")
     if progress is not None:
         progress("index", len(posts_rows), len(posts_rows))
     ranked = compute.compute_period(plaza.db, period, now=now)
     compute.compute_period(plaza.db, of_date(today(now), "month"), now=now)
-    return IndexReport(period.key, len(posts_rows), len(like_rows), len(follow_rows), sum(reblogs_of.values()), sum(replies_of.values()),
+    return IndexReport(period.key, len(posts_rows) + imported.posts_created, len(like_rows), len(follow_rows), sum(reblogs_of.values()), sum(replies_of.values()),
                        len(mention_rows), len(events), len(ranked), clock.monotonic() - started)
