@@ -1236,6 +1236,115 @@ def index_compute(period_text: str | None, weights: str | None, response_hours: 
                      username=who.username))
 
 
+MESSAGES.update({
+    "index_statistics_imported": ("已导入城市统计数据：读取 {rows} 行，保存 {values} 个数值（{regions} 个地区，年份 {years}，统计项 {measures}）",
+                                  "Imported city statistics: {rows} lines read, {values} values stored ({regions} regions, "
+                                  "years {years}, statistics {measures})"),
+    "index_statistics_skipped": ("跳过 {count} 处：", "Skipped {count}:"),
+    "index_statistics_skipped_line": ("  第 {line} 行：{reason}", "  line {line}: {reason}"),
+    "index_statistics_nothing": ("没有读到任何数值，什么也没有导入", "Nothing could be read; nothing was imported"),
+    "index_statistics_file_or_example": ("请给出一个 CSV 文件，或用 --example 导入随附的示例数据（二者选一）",
+                                         "Give a CSV file, or --example for the shipped example (one of the two)"),
+    "index_correlate_title": ("{period}：政务号影响力与所在地区统计数据的相关性（{accounts} 个政务号，{paired} 个有统计数据）",
+                              "{period}: government accounts' influence against their region's statistics "
+                              "({accounts} accounts, {paired} with statistics)"),
+    "index_correlate_columns": ("指标|统计项|分组|n|Pearson r [95% 区间]|Spearman ρ [95% 区间]|p(ρ)",
+                                "measure|statistic|group|n|Pearson r [95% CI]|Spearman ρ [95% CI]|p(ρ)"),
+    "index_correlate_small_groups": ("另有 {count} 行的分组不足 3 个账号，未列出", "{count} more rows of groups with fewer than 3 "
+                                     "accounts are not listed"),
+    "index_correlate_summary": ("小结：", "Summary:"),
+})
+
+
+@index_group.command("statistics")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--example", is_flag=True, help="Import the example shipped with Plaza (rounded public figures).")
+def index_statistics(file: Path | None, example: bool) -> None:
+    """Import city statistics (城市统计) from a CSV: region_code (or code), year, then any statistic
+    as a column (population, gdp, …). Re-importing replaces the values; bad lines are reported."""
+    from plaza.index import statistics
+
+    if (file is None) == (not example):
+        raise click.UsageError(_("index_statistics_file_or_example"))
+    with _plaza() as instance:
+        report = statistics.import_csv(instance.db, file if file is not None else statistics.EXAMPLE.read_bytes())
+    if report.skipped:
+        click.echo(_("index_statistics_skipped", count=len(report.skipped)), err=True)
+        for skipped in report.skipped:
+            click.echo(_("index_statistics_skipped_line", line=skipped.line, reason=skipped.message(locale())), err=True)
+    years = f"{report.years[0]}–{report.years[-1]}" if len(report.years) > 1 else "".join(map(str, report.years)) or "-"
+    click.echo(_("index_statistics_imported", rows=report.rows, values=report.values, regions=len(report.regions),
+                 years=years, measures=", ".join(report.measures) or "-"))
+    if not report.values:
+        click.echo(_("index_statistics_nothing"), err=True)
+        click.get_current_context().exit(1)
+
+
+def _figure(value: float | None, ci: list[float] | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else f"{value:+.2f}"
+
+
+def _table(header: list[str], lines: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Columns padded to their widest cell, Chinese characters counting two."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    widths = [max(width(line[i]) for line in [header, *lines]) for i in range(len(header))]
+    out = []
+    for line in [header, *lines]:
+        cells = [(" " * (w - width(c)) + c) if i in right else (c + " " * (w - width(c)))
+                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+@index_group.command("correlate")
+@click.option("--period", "period_text", metavar="PERIOD", help="A computed period, e.g. 2026-11; default the newest month.")
+@click.option("--year", type=click.IntRange(1900, 2100), help="The statistics' year; default the latest up to the period's.")
+@click.option("--statistic", "statistic_names", multiple=True, metavar="NAME",
+              help="Only this statistic (repeatable); default every one imported.")
+@click.option("--measure", "measure_names", multiple=True, metavar="NAME",
+              help="Only this influence measure (repeatable); default followers, pagerank, reposts, bci, composite, reach.")
+@click.option("--by", "groupings", multiple=True, type=click.Choice(["all", "level", "department_type"]),
+              help="The groups (repeatable); default all three.")
+def index_correlate(period_text: str | None, year: int | None, statistic_names: tuple[str, ...],
+                    measure_names: tuple[str, ...], groupings: tuple[str, ...]) -> None:
+    """Correlate each influence measure of a computed period with the city statistics (Pearson
+    and Spearman with 95% bootstrap intervals), over all accounts, per level and per department
+    type; print the table and a short summary."""
+    from plaza.index import rankings, statistics
+
+    with _plaza() as instance:
+        with instance.db.read() as conn:
+            period = rankings.default_period(conn, period_text)
+            dataset = statistics.load(conn, period, statistic_year=year,
+                                      measures=measure_names or statistics.DEFAULT_MEASURES,
+                                      statistics=statistic_names or None)
+        result = statistics.analyse(dataset, by=groupings or statistics.GROUPINGS)
+    click.echo(_("index_correlate_title", period=period.key, accounts=result["accounts"], paired=result["paired"]))
+    lines, small = [], 0
+    for row in result["rows"]:
+        if row["n"] < 3 and row["group"] != "all":
+            small += 1
+            continue
+        p = row["spearman_p"]
+        lines.append([row["measure"], row["statistic"], row["group"], str(row["n"]),
+                      _figure(row["pearson"], row["pearson_ci"]), _figure(row["spearman"], row["spearman_ci"]),
+                      "-" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}"])
+    for line in _table(_("index_correlate_columns").split("|"), lines, right=frozenset({3})):
+        click.echo(line)
+    if small:
+        click.echo(_("index_correlate_small_groups", count=small))
+    click.echo()
+    click.echo(_("index_correlate_summary"))
+    for sentence in statistics.summary(result, locale()):
+        click.echo("  " + sentence)
+
+
 # --- Open311 (civic apps' API keys) -------------------------------------------------------------
 
 MESSAGES.update({

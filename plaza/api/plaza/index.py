@@ -10,12 +10,19 @@ opens up: aggregates of public acts only, never a person.
     GET /api/plaza/v1/index/events               hot events (热点事件) and who answered: ?period=
                                                  &format=json|csv|xlsx; rates by region and
                                                  department type
+    GET /api/plaza/v1/index/correlations         influence against a city's development: each
+                                                 measure correlated with the imported city
+                                                 statistics (Pearson, Spearman, bootstrap
+                                                 intervals) over all accounts, per level and per
+                                                 department type; the scatter points and a
+                                                 summary: ?period= &year= &format=json|csv|xlsx
 
 The formulas are published in docs/index-formulas.md and computed by plaza.index.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -25,9 +32,10 @@ from starlette.routing import BaseRoute, Route
 from plaza.errors import Invalid
 from plaza.http import responses
 from plaza.http.context import off_loop, plaza_of
+from plaza.http.locale import request_locale
 from plaza.http.params import Params, query_params
 from plaza.http.responses import ORJSONResponse
-from plaza.index import rankings, response
+from plaza.index import rankings, response, statistics
 from plaza.index.compute import DIMENSIONS
 
 FORMATS = ("json", "csv", "xlsx")
@@ -122,9 +130,54 @@ async def index_events(request: Request) -> Response:
                           body["period"]["key"])
 
 
+CORRELATION_COLUMNS = ["measure", "statistic", "group", "n", "pearson", "pearson_ci_low", "pearson_ci_high",
+                       "pearson_p", "spearman", "spearman_ci_low", "spearman_ci_high", "spearman_p"]
+
+
+def correlation_rows(body: dict[str, Any]) -> list[list[Any]]:
+    """A correlation answer's rows as table rows (:data:`CORRELATION_COLUMNS`)."""
+    out = []
+    for row in body["rows"]:
+        pearson_ci, spearman_ci = row["pearson_ci"] or [None, None], row["spearman_ci"] or [None, None]
+        out.append([row["measure"], row["statistic"], row["group"], row["n"], row["pearson"], *pearson_ci,
+                    row["pearson_p"], row["spearman"], *spearman_ci, row["spearman_p"]])
+    return out
+
+
+def _statistic_year(params: Params) -> int | None:
+    raw = params.text("year")
+    if not raw:
+        return None
+    low, high = statistics.YEARS
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not low <= int(raw) <= high:
+        raise Invalid("number_out_of_range", name="year", min=low, max=high)
+    return int(raw)
+
+
+async def index_correlations(request: Request) -> Response:
+    params = query_params(request)
+    fmt = _format(params)
+    year = _statistic_year(params)
+    db = plaza_of(request).db
+
+    def work() -> dict[str, Any]:
+        with db.read() as conn:
+            period = rankings.default_period(conn, params.text("period"))
+            dataset = statistics.load(conn, period, statistic_year=year)
+        return statistics.analyse(dataset)
+
+    # the bootstraps are seconds of CPU on a large group: never on the event loop
+    body = await asyncio.to_thread(work)
+    if fmt == "json":
+        return ORJSONResponse({**body, "summary": statistics.summary(body, request_locale(request))})
+    key = body["period"]["key"]
+    return responses.table_response(CORRELATION_COLUMNS, correlation_rows(body), fmt, f"index-correlations-{key}", key)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/api/plaza/v1/index", index_ranking, methods=["GET"]),
         Route("/api/plaza/v1/index/events", index_events, methods=["GET"]),
+        Route("/api/plaza/v1/index/correlations", index_correlations, methods=["GET"]),
         Route("/api/plaza/v1/index/accounts/{username}", index_account, methods=["GET"]),
     ]

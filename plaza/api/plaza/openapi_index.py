@@ -6,6 +6,7 @@ from typing import Any
 
 from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS
 from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS
+from plaza.index.statistics import MEASURES
 
 from .openapi_desk import _ERROR, _NSTR, _STR, _json, _ref
 
@@ -32,6 +33,16 @@ _MOVED = {"type": "array", "items": {"type": "object", "required": ["indicator",
           "description": "the indicators whose normalised score changed most since the previous period"}
 _DIMS = {k: {**_NNUM, "description": f"{zh} {en} (0–100; null: no data)"} for k, (zh, en) in DIMENSIONS.items()}
 _RANK = {"type": "object", "required": ["rank", "of"], "properties": {"rank": _INT, "of": _INT}}
+
+_INTERVAL = {"type": ["array", "null"], "items": _NUM, "minItems": 2, "maxItems": 2,
+             "description": "the 95% paired bootstrap percentile interval (null: fewer than 3 pairs or a constant side)"}
+_POINT = {"type": "object", "required": ["username", "display_name", "region_code", "x", "y"],
+          "properties": {"username": _STR, "display_name": _STR, "region_code": _NSTR, "level": _NSTR,
+                         "department_type": _NSTR,
+                         "statistic_region_code": {**_STR, "description": "the code whose statistic was used: the "
+                                                   "account's own, else its city's, else its province's"},
+                         "year": _INT, "x": {**_NUM, "description": "the statistic"},
+                         "y": {**_NUM, "description": "the influence measure"}}}
 
 SCHEMAS: dict[str, Any] = {
     "IndexRanking": {
@@ -95,6 +106,35 @@ SCHEMAS: dict[str, Any] = {
                                "minutes": _NNUM}}},
         },
     },
+    "IndexCorrelations": {
+        "type": "object",
+        "description": "influence against a city's development: each influence measure of a period correlated "
+                       "with the imported city statistics, over all accounts, per level and per department type",
+        "required": ["period", "year", "years", "statistics", "measures", "groups", "rows", "points", "summary"],
+        "properties": {
+            "period": _PERIOD_SCHEMA,
+            "year": {**_NINT, "description": "the statistics' year asked for (null: per region, the latest up to "
+                                             "the period's year)"},
+            "years": {"type": "object", "additionalProperties": {"type": "array", "items": _INT},
+                      "description": "per statistic, the years the pairs used"},
+            "statistics": {"type": "array", "items": _STR}, "measures": {"type": "array", "items": _STR},
+            "groups": {"type": "array", "items": _STR,
+                       "description": "all, level:<level>, department_type:<type> (those with accounts)"},
+            "accounts": _INT, "paired": {**_INT, "description": "accounts paired with at least one statistic"},
+            "rows": {"type": "array", "items": {
+                "type": "object",
+                "required": ["measure", "statistic", "group", "n", "pearson", "pearson_ci", "pearson_p", "spearman",
+                             "spearman_ci", "spearman_p"],
+                "properties": {"measure": {"type": "string", "enum": list(MEASURES)}, "statistic": _STR,
+                               "group": _STR, "n": {**_INT, "description": "pairs with a value on both sides"},
+                               "pearson": _NNUM, "pearson_ci": _INTERVAL, "pearson_p": _NNUM,
+                               "spearman": _NNUM, "spearman_ci": _INTERVAL, "spearman_p": _NNUM}}},
+            "points": {"type": "object", "description": "the scatter plots over all accounts: measure → statistic → points",
+                       "additionalProperties": {"type": "object",
+                                                "additionalProperties": {"type": "array", "items": _POINT}}},
+            "summary": {"type": "array", "items": _STR, "description": "a short written summary, in the reader's language"},
+        },
+    },
 }
 
 
@@ -125,6 +165,17 @@ def paths() -> dict[str, Any]:
             "responses": {"200": {"description": "the events", "content": {
                 "application/json": {"schema": _ref("IndexEvents")}, **_TABLES}},
                 "404": _ERROR, "422": _ERROR}}},
+        prefix + "/correlations": {"get": {
+            "summary": "Influence against a city's development: the index's measures correlated with city statistics",
+            "parameters": [_PERIOD,
+                           {"name": "year", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 1900, "maximum": 2100},
+                            "description": "the statistics' year; default per region the latest up to the period's"},
+                           _FORMAT],
+            "responses": {"200": {"description": "the correlations, points and summary", "content": {
+                "application/json": {"schema": _ref("IndexCorrelations")}, **_TABLES}},
+                "404": {**_ERROR, "description": "the period not computed, or no city statistics imported"},
+                "422": _ERROR}}},
         prefix + "/accounts/{username}": {"get": {
             "summary": "One government account's indicators, composite, ranks in its groups, BCI, WCI and history",
             "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}},
