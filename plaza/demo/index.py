@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from plaza import regions
 from plaza.desk.metrics import Period, of_date, today
-from plaza.index import compute, imports
+from plaza.index import compute, imports, statistics
 from plaza.square.posts import topic_ids
 from plaza.storage.ids import id_at
 from plaza.storage.schema import accounts, favourites, follows, hot_topic_records, mentions, status_topics, statuses
@@ -81,6 +81,8 @@ class IndexReport:
     """What the demo's index part did."""
 
     period: str
+    #: accounts it brought (the imported examples')
+    accounts: int
     #: every post written (the month's and the imported examples')
     posts: int
     likes: int
@@ -146,7 +148,7 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
     government = sorted((r for r in rows.values() if r.kind == "government"), key=lambda r: r.username)
     people = list(citizens)
     if not government or not people:
-        return IndexReport(period.key, 0, 0, 0, 0, 0, 0, 0, 0, 0.0)
+        return IndexReport(period.key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0)
     ids = _Ids()
     diligence = {g.id: rng.uniform(0.15, 1.0) for g in government}
     for name in ("cq_fabu", "sh_fabu", "cq_fire", "sh_flood", "cma_gov"):
@@ -295,9 +297,11 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                 peak_heat=800_000 - 50_000 * i, peak_at=reached.timestamp() + 3600))
     # the shipped examples of real data: Weibo-format files of 重庆发布, 上海发布 and 马鞍山发布
     imported = imports.import_weibo(plaza.db, [imports.EXAMPLES], default_city="500000")
+    # and the shipped city statistics (population, GDP), for influence against development
+    statistics.import_csv(plaza.db, statistics.EXAMPLE.read_bytes())
     if progress is not None:
         progress("index", len(posts_rows), len(posts_rows))
     ranked = compute.compute_period(plaza.db, period, now=now)
     compute.compute_period(plaza.db, of_date(today(now), "month"), now=now)
-    return IndexReport(period.key, len(posts_rows) + imported.posts_created, len(like_rows), len(follow_rows), sum(reblogs_of.values()), sum(replies_of.values()),
+    return IndexReport(period.key, imported.accounts_created, len(posts_rows) + imported.posts_created, len(like_rows), len(follow_rows), sum(reblogs_of.values()), sum(replies_of.values()),
                        len(mention_rows), len(events), len(ranked), clock.monotonic() - started)

@@ -246,7 +246,8 @@ class _Loader:
         with self.db.read() as conn:
             topics_after = conn.execute(select(func.count()).select_from(topics)).scalar_one()
         return LoadReport(
-            loaded=True, sign_ins=sign_ins, accounts=len(self.rows) + 1 + desk.accounts + help_.accounts,
+            loaded=True, sign_ins=sign_ins,
+            accounts=len(self.rows) + 1 + desk.accounts + help_.accounts + index.accounts,
             follows=follow_count,
             posts=len(self.status_of), replies=replies, reblogs=reblogs, likes=likes,
             topics=int(topics_after - topics_before), cases=desk.cases, cases_open=desk.open,
