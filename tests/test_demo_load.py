@@ -67,7 +67,10 @@ def check_cast_accounts_have_their_kinds_regions_and_levels(loaded: tuple[Plaza,
     assert report.desk_accounts > 0
     # the responders and verifiers help in emergencies brought (plaza.demo.help)
     assert report.help_accounts == len(help_demo.ORGANISATIONS) + len(help_demo.VERIFIERS) + 1
-    assert report.accounts == len(cast.ACCOUNTS) + CITIZENS + 2 + report.desk_accounts + report.help_accounts
+    # the Weibo-format examples the evaluation index imports (plaza.index.data.examples)
+    assert report.index_accounts == 3
+    assert report.accounts == (len(cast.ACCOUNTS) + CITIZENS + 2 + report.desk_accounts + report.help_accounts
+                               + report.index_accounts)
     assert accounts.count(plaza.db) == report.accounts
     cq = accounts.find_by_username(plaza.db, "cq_fabu")
     assert (cq.display_name, cq.kind, cq.agency, cq.region_code, cq.level, cq.department_type) == (

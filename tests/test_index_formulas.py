@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from plaza.index import formulas
 from plaza.index.formulas import (
     DEFAULT_WEIGHTS,
     check_weights,
@@ -320,3 +321,15 @@ def test_resamples_with_a_constant_side_are_left_out_of_the_interval_quietly() -
     assert result.pearson_ci is not None and result.spearman_ci is not None
     low, high = result.pearson_ci
     assert -1.0 <= low < high <= 1.0
+
+
+def test_large_groups_get_fisher_intervals_close_to_the_bootstrap() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=formulas.BOOTSTRAP_MAX_N + 1)
+    y = 0.5 * x + rng.normal(size=x.size)
+    large = formulas.correlate(list(x), list(y))
+    boot = formulas.correlate(list(x[:-1]), list(y[:-1]))  # one pair fewer: still bootstrapped
+    assert large.pearson_ci is not None and boot.pearson_ci is not None
+    assert large.pearson_ci[0] < large.pearson < large.pearson_ci[1]
+    assert abs(large.pearson_ci[0] - boot.pearson_ci[0]) < 0.02 and abs(large.pearson_ci[1] - boot.pearson_ci[1]) < 0.02
+    assert large.spearman_ci is not None and large.spearman_ci[0] < large.spearman < large.spearman_ci[1]

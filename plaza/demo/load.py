@@ -114,6 +114,7 @@ class LoadReport:
     #: events, how long that part took
     index_period: str = ""
     index_posts: int = 0
+    index_accounts: int = 0
     index_likes: int = 0
     index_follows: int = 0
     index_ranked: int = 0
@@ -254,7 +255,7 @@ class _Loader:
             cases_overdue=desk.overdue, case_posts=desk.posts, desk_accounts=desk.accounts,
             incidents=help_.incidents, warnings=help_.warnings, help_requests=help_.requests, help_open=help_.open,
             help_published=help_.published, help_posts=help_.posts, help_accounts=help_.accounts,
-            help_seconds=help_.seconds, index_period=index.period, index_posts=index.posts,
+            help_seconds=help_.seconds, index_period=index.period, index_posts=index.posts, index_accounts=index.accounts,
             index_likes=index.likes, index_follows=index.follows,
             index_ranked=index.ranked, index_events=index.events, index_seconds=index.seconds, skipped={**self.skipped, **desk.skipped, **help_.skipped},
             seconds=time.monotonic() - started)
