@@ -438,4 +438,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index_region_invalid": ("未知的行政区划代码：{value}", "Unknown division code: {value}"),
     "index_not_ranked": ("@{username} 不是政务号，不参与政务指数排名", "@{username} is not a government account and is not ranked"),
     "index_weights_invalid": ("权重不正确：{reason}", "Invalid weights: {reason}"),
+    "pdf_weasyprint_missing": ("PDF 暂不可用：服务器未安装 WeasyPrint。请管理员运行 pip install 'weasyprint>=62'；网页版报告仍可查看。",
+                               "PDF is unavailable: WeasyPrint is not installed on the server. An administrator should run pip install 'weasyprint>=62'; the report's web page still works."),
+    "pdf_libraries_missing": ("PDF 暂不可用：WeasyPrint 无法加载系统库（{detail}）。请管理员安装 Pango 与中文字体：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk；网页版报告仍可查看。",
+                              "PDF is unavailable: WeasyPrint cannot load its system libraries ({detail}). An administrator should install Pango and a CJK font: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; the report's web page still works."),
 }
