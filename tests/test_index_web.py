@@ -5,6 +5,7 @@ default and in English on request, on both databases, showing nothing personal."
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from datetime import date, timedelta
@@ -12,15 +13,17 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from plaza.desk.metrics import parse_period
-from plaza.index import compute, formulas
+from plaza.index import compute, formulas, report
 from plaza.instance import Plaza
 from plaza.matrices import campaigns, matrices
 from plaza.matrices.campaigns import CampaignSpec
 from plaza.matrices.matrices import MatrixSpec
 from plaza.square import posts
+from plaza.storage.schema import index_results
 from plaza.web import pdf
 from tests import factories
 from tests.test_browser import BROWSER_REQUIRED
@@ -274,3 +277,58 @@ def test_pages_answer_hostile_paths_with_client_errors(client: TestClient, ranke
                  "/index/reports/500000/" + "9" * 40 + ".pdf", "/index?region=" + "9" * 400,
                  "/index?matrix=" + str(2**64), "/index/events?period=2026-W99"):
         assert 400 <= client.get(path).status_code < 500, path
+
+
+def test_every_index_route_answers_hostile_input_without_a_fault_once_computed(client: TestClient, ranked) -> None:  # type: ignore[no-untyped-def]
+    """The route walker's hostile values (tests/test_route_walker.py) against the index's pages
+    with a computed index behind them, where its own walk meets only 404s."""
+    from tests.support.routes import PARAM, fields_of, walk
+    from tests.test_route_walker import PATH_VALUES, TEXT_VALUES
+
+    good = {"username": "cq_fabu", "region": "500000", "period": "2026-11"}
+    failures, sent = [], 0
+    for method, template, route in walk(list(client.app.routes)):
+        if not template.startswith("/index"):
+            continue
+        for name in PARAM.findall(template):
+            for value in PATH_VALUES:
+                path = PARAM.sub(lambda m, n=name, v=value: v if m.group(1) == n else good[m.group(1)], template)
+                sent += 1
+                if (status := client.request(method, path).status_code) >= 500:
+                    failures.append(f"{path[:80]}: {status}")
+        if template.endswith(".pdf"):
+            continue  # its parameters are in its path; each query would typeset a PDF
+        path = PARAM.sub(lambda m: good[m.group(1)], template)
+        for value in TEXT_VALUES:
+            query = "&".join(f"{quote(f)}={quote(value)}" for f in fields_of(route))
+            sent += 1
+            if (status := client.request(method, f"{path}?{query}").status_code) >= 500:
+                failures.append(f"{path}?…={value[:20]!r}: {status}")
+    assert sent > 50 and not failures, failures
+
+
+def test_a_regions_report_gathers_the_desks_rates_its_departments_carry(plaza: Plaza, ranked) -> None:  # type: ignore[no-untyped-def]
+    """The desk's rates come from each department account's indicators as the run stored them."""
+    police = ranked["police"].id
+    with plaza.db.write() as conn:
+        stored = conn.execute(select(index_results.c.figures).where(
+            index_results.c.period == "2026-11", index_results.c.account_id == police)).scalar_one()
+        figures = json.loads(stored)
+        figures["raw"].update(on_time_acknowledgement_rate=1.0, on_time_reply_rate=0.8, satisfaction_rate=0.5)
+        conn.execute(update(index_results).where(index_results.c.period == "2026-11",
+                                                 index_results.c.account_id == police)
+                     .values(figures=json.dumps(figures)))
+    with plaza.db.read() as conn:
+        body = report.monthly(conn, parse_period("2026-11"), "500000")
+    assert [d["account"]["username"] for d in body["desk"]["accounts"]] == ["cq_gongan"]
+    assert body["desk"]["medians"] == {"on_time_acknowledgement_rate": 1.0, "on_time_reply_rate": 0.8,
+                                       "satisfaction_rate": 0.5}
+    assert [r["account"]["username"] for r in body["movers"]["up"]] == ["cq_fabu"]
+    assert [r["account"]["username"] for r in body["movers"]["down"]] == ["cq_gongan"]
+    assert [e["topic"] for e in body["events"]["unanswered"]] == ["缙云山封路"]
+    assert body["topics"][0]["topic"] == "重庆山火" and body["campaigns"][0]["joined"] == 1
+    assert body["overall_total"] == 3 and body["total"] == 2 and not body["truncated"]
+    with plaza.db.read() as conn:
+        sichuan = report.monthly(conn, parse_period("2026-11"), "510100")
+    assert [r["account"]["username"] for r in sichuan["table"]] == ["cd_fabu"]
+    assert sichuan["events"]["count"] == 0 and sichuan["campaigns"] == []
