@@ -460,4 +460,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "index_statistic_unknown": ("未导入的统计项：{value}（已有：{known}）", "Statistic not imported: {value} (there are: {known})"),
     "index_measure_unknown": ("未知的影响力指标：{value}（可用：{known}）", "Unknown influence measure: {value} (known: {known})"),
     "index_grouping_unknown": ("未知的分组方式：{value}（可用：{known}）", "Unknown grouping: {value} (known: {known})"),
+    "pdf_weasyprint_missing": ("PDF 暂不可用：服务器未安装 WeasyPrint。请管理员运行 pip install 'weasyprint>=62'；网页版报告仍可查看。",
+                               "PDF is unavailable: WeasyPrint is not installed on the server. An administrator should run pip install 'weasyprint>=62'; the report's web page still works."),
+    "pdf_libraries_missing": ("PDF 暂不可用：WeasyPrint 无法加载系统库（{detail}）。请管理员安装 Pango 与中文字体：apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk；网页版报告仍可查看。",
+                              "PDF is unavailable: WeasyPrint cannot load its system libraries ({detail}). An administrator should install Pango and a CJK font: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk; the report's web page still works."),
 }

@@ -123,9 +123,15 @@ FLAGS: dict[str, tuple[str, str]] = {
     "hot_events_unanswered": ("热点事件未回应", "Hot events left unanswered"),
 }
 _FLAG_BITS = {key: 1 << i for i, key in enumerate(FLAGS)}
-#: A check's thresholds: fewer than half of at least 3 mentions answered; under 80 % of at
-#: least 5 due cases on time; 5 posts or more and no original.
+#: A check's thresholds (the formulas page states them from here): no post in the last 14 days;
+#: fewer than half of at least 3 mentions answered; under 80 % of at least 5 due cases on time;
+#: 5 posts or more and no original.
 SILENT_DAYS = 14
+MENTIONS_CHECKED = 3
+MENTIONS_ANSWERED_MIN = 0.5
+CASES_CHECKED = 5
+CASES_ON_TIME_MIN = 0.8
+REPOSTS_ONLY_POSTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +290,12 @@ def _flags(raw: Mapping[str, float | None], totals: Mapping[str, Any], service: 
     if silent:
         out.append("silent_14_days")
     mentions = int(totals.get("mentions", 0) or 0)
-    if mentions >= 3 and (raw["mention_answer_rate"] or 0) < 0.5:
+    if mentions >= MENTIONS_CHECKED and (raw["mention_answer_rate"] or 0) < MENTIONS_ANSWERED_MIN:
         out.append("mentions_unanswered")
-    if service and service.get("reply_due", 0) >= 5 and (raw["on_time_reply_rate"] or 0) < 0.8:
+    if (service and service.get("reply_due", 0) >= CASES_CHECKED
+            and (raw["on_time_reply_rate"] or 0) < CASES_ON_TIME_MIN):
         out.append("cases_late")
-    if int(totals.get("posts", 0) or 0) >= 5 and not totals.get("originals"):
+    if int(totals.get("posts", 0) or 0) >= REPOSTS_ONLY_POSTS and not totals.get("originals"):
         out.append("only_reposts")
     if hot and hot[0] > 0 and hot[1] == 0:
         out.append("hot_events_unanswered")

@@ -45,8 +45,15 @@ import numpy.typing as npt
 from scipy import sparse, stats
 
 __all__ = [
+    "BCI_ACTIVITY",
+    "BCI_MIX",
+    "BCI_SCALE",
+    "BCI_SPREAD",
     "DEFAULT_WEIGHTS",
     "DIMENSIONS",
+    "WCI_MIX",
+    "WCI_SCALE",
+    "WCI_TERMS",
     "Bci",
     "Composite",
     "Correlation",
@@ -66,6 +73,19 @@ __all__ = [
 DIMENSIONS: tuple[str, ...] = ("reach", "service", "interaction")
 #: The composite's default weights (read-only).
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({"reach": 0.30, "service": 0.35, "interaction": 0.35})
+
+#: 清博 BCI's coefficients, as :func:`bci` applies them and the formulas page shows them: W1
+#: (activity) and W2 (spread) as (input, weight) over ln(x+1), how the two mix, and the scale.
+BCI_ACTIVITY: tuple[tuple[str, float], ...] = (("posts", 0.3), ("originals", 0.7))
+BCI_SPREAD: tuple[tuple[str, float], ...] = (("reposts", 0.2), ("comments", 0.2), ("original_reposts", 0.25),
+                                             ("original_comments", 0.25), ("likes", 0.1))
+BCI_MIX: tuple[float, float] = (0.2, 0.8)
+BCI_SCALE = 160.0
+#: 清博 WCI 2.0's coefficients (:func:`wci`): a part's weights on the total, the mean per article
+#: and the best article; how reads and likes mix; the scale of the square.
+WCI_TERMS: tuple[float, float, float] = (0.4, 0.45, 0.15)
+WCI_MIX: tuple[float, float] = (0.8, 0.2)
+WCI_SCALE = 10.0
 
 #: Bootstrap resamples × sample size drawn at once (bounds memory for large groups).
 _BOOTSTRAP_CELLS = 2_000_000
@@ -123,15 +143,11 @@ def bci(
         original_comments=original_comments,
         likes=likes,
     )
-    w1 = 0.3 * _ln1(posts) + 0.7 * _ln1(originals)
-    w2 = (
-        0.2 * _ln1(reposts)
-        + 0.2 * _ln1(comments)
-        + 0.25 * _ln1(original_reposts)
-        + 0.25 * _ln1(original_comments)
-        + 0.1 * _ln1(likes)
-    )
-    return Bci(w1=w1, w2=w2, value=(0.2 * w1 + 0.8 * w2) * 160)
+    inputs = {"posts": posts, "originals": originals, "reposts": reposts, "comments": comments,
+              "original_reposts": original_reposts, "original_comments": original_comments, "likes": likes}
+    w1 = sum(weight * _ln1(inputs[name]) for name, weight in BCI_ACTIVITY)
+    w2 = sum(weight * _ln1(inputs[name]) for name, weight in BCI_SPREAD)
+    return Bci(w1=w1, w2=w2, value=(BCI_MIX[0] * w1 + BCI_MIX[1] * w2) * BCI_SCALE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +177,10 @@ def wci(reads: float, articles: int, reads_max: float, likes: float, likes_max: 
     _check_counts(reads=reads, articles=articles, reads_max=reads_max, likes=likes, likes_max=likes_max)
     if articles == 0:
         return Wci(read=0.0, like=0.0, value=0.0)
-    read = 0.4 * _ln1(reads) + 0.45 * _ln1(reads / articles) + 0.15 * _ln1(reads_max)
-    like = 0.4 * _ln1(likes) + 0.45 * _ln1(likes / articles) + 0.15 * _ln1(likes_max)
-    return Wci(read=read, like=like, value=(0.8 * read + 0.2 * like) ** 2 * 10)
+    total, mean, best = WCI_TERMS
+    read = total * _ln1(reads) + mean * _ln1(reads / articles) + best * _ln1(reads_max)
+    like = total * _ln1(likes) + mean * _ln1(likes / articles) + best * _ln1(likes_max)
+    return Wci(read=read, like=like, value=(WCI_MIX[0] * read + WCI_MIX[1] * like) ** 2 * WCI_SCALE)
 
 
 def h_index(counts: Iterable[int]) -> int:

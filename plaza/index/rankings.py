@@ -27,7 +27,8 @@ from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS, period_for
 from plaza.storage.schema import accounts, index_periods, index_results, matrices, matrix_members
 from plaza.workflow.worktime import BEIJING
 
-__all__ = ["Filters", "account_view", "computed", "default_period", "filters_from", "ranking", "region_condition"]
+__all__ = ["Filters", "account_view", "computed", "computed_periods", "default_period", "filters_from", "ranked_regions",
+           "ranking", "region_condition"]
 
 _FLAG_KEYS = tuple(FLAGS)
 #: The periods of an account's history shown (the same kind as the one asked for).
@@ -284,3 +285,21 @@ def filters_from(conn: Connection, text: Callable[[str], str | None]) -> Filters
     """The filters a request asks for (``region``, ``level``, ``department_type``, ``matrix``), checked."""
     return Filters(region=text("region") or None, level=text("level") or None,
                    department_type=text("department_type") or None, matrix=matrix_id(conn, text("matrix"))).check()
+
+
+def computed_periods(conn: Connection, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The periods that have a run, newest first within each kind (month, quarter, week, …):
+    ``{key, kind, computed_at, accounts}`` — what a page offers to choose from."""
+    rows = conn.execute(select(index_periods.c.period, index_periods.c.kind, index_periods.c.computed_at,
+                               index_periods.c.accounts)
+                        .order_by(index_periods.c.kind, index_periods.c.period.desc()).limit(limit)).all()
+    return [{"key": r.period, "kind": r.kind, "computed_at": _local(r.computed_at), "accounts": int(r.accounts)}
+            for r in rows]
+
+
+def ranked_regions(conn: Connection, period: Period) -> list[str]:
+    """The division codes of the accounts ranked in ``period`` (a region picker's cities)."""
+    rows = conn.execute(select(accounts.c.region_code).distinct()
+                        .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                        .where(index_results.c.period == period.key, accounts.c.region_code.is_not(None)))
+    return sorted(str(code) for (code,) in rows if code)

@@ -39,7 +39,7 @@ from plaza.storage.db import Database
 from plaza.storage.ids import id_at
 from plaza.storage.schema import accounts, hot_topic_records, index_events, topic_hosts, topics
 
-__all__ = ["LEADING", "TOP_RANK", "Event", "account_rates", "detect", "events_of", "rates_by"]
+__all__ = ["LEADING", "TOP_RANK", "Event", "account_rates", "detect", "events_in", "events_of", "rates_by"]
 
 #: An event is a topic that reached this rank or better on a list.
 TOP_RANK = 10
@@ -180,9 +180,14 @@ def detect(db: Database, period: Period, *, hours: float = 24.0, now: datetime |
 def events_of(db: Database, period: Period) -> list[Event]:
     """The stored events of ``period`` (as :func:`detect` left them), newest first."""
     with db.read() as conn:
-        rows = conn.execute(select(index_events).where(index_events.c.reached_at >= period.start_at,
-                                                       index_events.c.reached_at < period.end_at)
-                            .order_by(index_events.c.reached_at.desc())).all()
+        return events_in(conn, period)
+
+
+def events_in(conn: Connection, period: Period) -> list[Event]:
+    """:func:`events_of` inside a caller's read (a region's report reads them with the rest)."""
+    rows = conn.execute(select(index_events).where(index_events.c.reached_at >= period.start_at,
+                                                   index_events.c.reached_at < period.end_at)
+                        .order_by(index_events.c.reached_at.desc())).all()
     return [Event(r.topic, r.list_key, as_utc(r.reached_at), r.region_code, r.department_type,
                   {int(a): m for a, m in json.loads(r.responsible).items()},
                   as_utc(r.answered_at) if r.answered_at else None, r.answered_by) for r in rows]

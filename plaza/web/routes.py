@@ -18,6 +18,7 @@ from plaza.web import (
     feeds,
     help_pages,
     hot,
+    index_pages,
     oauth_pages,
     people,
     posting,
@@ -132,6 +133,14 @@ def routes() -> list[BaseRoute]:
         Route("/help/responders/{username}", help_pages.responder_page, name="help_responder"),
         Route("/help/{id}", help_pages.request_page, name="help_request"),
         Route("/help/{id}/actions/{action}", help_pages.request_action, methods=["POST"]),
+        # the evaluation index (政务指数): the ranking, an account's index, hot events, the formulas,
+        # a region's report as a page and a PDF (the PDF first: the page's path matches it too)
+        Route("/index", index_pages.ranking_page, name="index"),
+        Route("/index/formulas", index_pages.formulas_page, name="index_formulas"),
+        Route("/index/events", index_pages.events_page, name="index_events"),
+        Route("/index/accounts/{username}", index_pages.account_page, name="index_account"),
+        Route("/index/reports/{region}/{period}.pdf", index_pages.report_pdf, name="index_report_pdf"),
+        Route("/index/reports/{region}/{period}", index_pages.report_page, name="index_report"),
     ]
 
 
