@@ -334,12 +334,13 @@ def _dimensions(scores: Mapping[str, float | None]) -> dict[str, float | None]:
 
 
 def compute_period(db: Database, period: Period, *, settings: Settings | None = None, now: datetime | None = None,
-                   hot_events: Mapping[int, tuple[int, int]] | None = None) -> list[Ranked]:
+                   hot_events: Mapping[int, tuple[int, int]] | None = None, count_days: bool = True) -> list[Ranked]:
     """Compute and store ``period``'s index (its days first, those not done yet); the ranked
     accounts, best first. ``hot_events``: account → (events it had to answer, answered)."""
     settings = settings or Settings()
     now = as_utc(now or utcnow())
-    daily.compute_days(db, period.first, period.end, now=now, only_missing=True)
+    if count_days:  # else the caller counted them (the nightly run, once for all its periods)
+        daily.compute_days(db, period.first, period.end, now=now, only_missing=True)
     if hot_events is None:
         from plaza.index import response  # the response rate reads the hot lists' records
 
@@ -401,8 +402,12 @@ def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Se
         conn.execute(delete(index_results).where(index_results.c.period == period.key))
         for start in range(0, len(rows), 5000):
             conn.execute(insert(index_results), rows[start:start + 5000])
+        dims: dict[str, list[float | None]] = {"composite": [r.composite for r in results],
+                                                **{k: [r.dimensions.get(k) for r in results] for k in DIMENSIONS}}
+        median = {k: (round(statistics.median(v), 2) if (v := [x for x in values_of if x is not None]) else None)
+                  for k, values_of in dims.items()}
         values = {"kind": period.kind, "computed_at": now, "accounts": len(rows),
-                  "settings": json.dumps(settings.as_json())}
+                  "settings": json.dumps({**settings.as_json(), "median": median})}
         conn.execute(upsert.insert(conn, index_periods).values(period=period.key, **values)
                      .on_conflict_do_update(index_elements=[index_periods.c.period], set_=values))
 
@@ -425,7 +430,9 @@ def nightly(db: Database, *, now: datetime | None = None) -> list[str]:
     Returns the periods computed."""
     now = as_utc(now or utcnow())
     today = desk_metrics.today(now)
-    done = []
+    done: list[str] = []
+    periods = [desk_metrics.of_date(today - timedelta(days=1), kind) for kind in NIGHTLY_KINDS]
+    counted = False
     for kind in NIGHTLY_KINDS:
         period = desk_metrics.of_date(today - timedelta(days=1), kind)
         with db.read() as conn:
@@ -436,7 +443,11 @@ def nightly(db: Database, *, now: datetime | None = None) -> list[str]:
         stored = json.loads(row.settings) if row is not None else {}
         settings = Settings(weights=stored.get("weights") or dict(formulas.DEFAULT_WEIGHTS),
                             response_hours=float(stored.get("response_hours", 24.0)))
-        compute_period(db, period, settings=settings, now=now)
+        if not counted:  # the days once, for every period that needs them
+            daily.compute_days(db, min(p.first for p in periods), max(p.end for p in periods), now=now,
+                               only_missing=True)
+            counted = True
+        compute_period(db, period, settings=settings, now=now, count_days=False)
         done.append(period.key)
     return done
 

@@ -56,6 +56,9 @@ RECOMPUTE_DAYS = 7
 TRUSTED = "(({a}.verified_at IS NOT NULL OR {a}.id < :trusted_before) AND NOT {a}.suspended)"
 
 _GOV = "kind = 'government'"
+# The day's rows drive every statement: CROSS JOIN keeps SQLite's planner (which has no
+# statistics unless ANALYZE ran) from starting at all government accounts and reading each one's
+# whole history; PostgreSQL plans a CROSS JOIN with its WHERE like any inner join.
 
 # Posts of the day by government accounts, and imported posts' counters.
 _POSTS = text(f"""
@@ -95,11 +98,12 @@ SELECT o.account_id, COUNT(*),
   COUNT(DISTINCT s.account_id),
   COUNT(DISTINCT CASE WHEN {TRUSTED.format(a="r")} THEN s.account_id END)
 FROM statuses s
-JOIN statuses o ON o.id = s.reblog_of_id
-JOIN accounts a ON a.id = o.account_id AND a.{_GOV}
-JOIN accounts r ON r.id = s.account_id
+CROSS JOIN statuses o
+CROSS JOIN accounts a
+CROSS JOIN accounts r
 LEFT JOIN imported_statuses i ON i.status_id = s.id
-WHERE s.id >= :lo AND s.id < :hi AND s.reblog_of_id IS NOT NULL AND s.account_id <> o.account_id
+WHERE s.id >= :lo AND s.id < :hi AND s.reblog_of_id IS NOT NULL AND o.id = s.reblog_of_id
+  AND a.id = o.account_id AND a.{_GOV} AND r.id = s.account_id AND s.account_id <> o.account_id
   AND i.status_id IS NULL
 GROUP BY o.account_id
 """)
@@ -110,10 +114,11 @@ _COMMENTS = text(f"""
 SELECT s.in_reply_to_account_id, COUNT(*),
   SUM(CASE WHEN p.in_reply_to_id IS NULL AND p.reblog_of_id IS NULL THEN 1 ELSE 0 END)
 FROM statuses s
-JOIN statuses p ON p.id = s.in_reply_to_id
-JOIN accounts a ON a.id = s.in_reply_to_account_id AND a.{_GOV}
+CROSS JOIN statuses p
+CROSS JOIN accounts a
 LEFT JOIN imported_statuses i ON i.status_id = s.id
-WHERE s.id >= :lo AND s.id < :hi AND s.in_reply_to_account_id IS NOT NULL
+WHERE s.id >= :lo AND s.id < :hi AND s.in_reply_to_account_id IS NOT NULL AND p.id = s.in_reply_to_id
+  AND a.id = s.in_reply_to_account_id AND a.{_GOV}
   AND s.account_id <> s.in_reply_to_account_id AND i.status_id IS NULL
 GROUP BY s.in_reply_to_account_id
 """)
@@ -125,10 +130,11 @@ SELECT author, SUM(n), SUM(trusted), MAX(n) FROM (
   SELECT s.account_id AS author, f.status_id, COUNT(*) AS n,
     SUM(CASE WHEN {TRUSTED.format(a="l")} THEN 1 ELSE 0 END) AS trusted
   FROM favourites f
-  JOIN statuses s ON s.id = f.status_id
-  JOIN accounts a ON a.id = s.account_id AND a.{_GOV}
-  JOIN accounts l ON l.id = f.account_id
-  WHERE f.id >= :lo AND f.id < :hi AND f.account_id <> s.account_id
+  CROSS JOIN statuses s
+  CROSS JOIN accounts a
+  CROSS JOIN accounts l
+  WHERE f.id >= :lo AND f.id < :hi AND s.id = f.status_id AND a.id = s.account_id AND a.{_GOV}
+    AND l.id = f.account_id AND f.account_id <> s.account_id
   GROUP BY s.account_id, f.status_id
 ) per_post
 GROUP BY author
@@ -140,18 +146,19 @@ _MENTIONS = text(f"""
 SELECT m.account_id, s.id,
   (SELECT MIN(r.id) FROM statuses r WHERE r.in_reply_to_id = s.id AND r.account_id = m.account_id)
 FROM mentions m
-JOIN statuses s ON s.id = m.status_id
-JOIN accounts a ON a.id = m.account_id AND a.{_GOV}
-WHERE s.id >= :lo AND s.id < :hi AND s.account_id <> m.account_id
+CROSS JOIN statuses s
+CROSS JOIN accounts a
+WHERE m.status_id >= :lo AND m.status_id < :hi AND s.id = m.status_id AND a.id = m.account_id AND a.{_GOV}
+  AND s.account_id <> m.account_id
 """)
 
 # Follows of government accounts made that day.
 _FOLLOWS = text(f"""
 SELECT f.target_account_id, COUNT(*), SUM(CASE WHEN {TRUSTED.format(a="fr")} THEN 1 ELSE 0 END)
 FROM follows f
-JOIN accounts a ON a.id = f.target_account_id AND a.{_GOV}
-JOIN accounts fr ON fr.id = f.account_id
-WHERE f.id >= :lo AND f.id < :hi
+CROSS JOIN accounts a
+CROSS JOIN accounts fr
+WHERE f.id >= :lo AND f.id < :hi AND a.id = f.target_account_id AND a.{_GOV} AND fr.id = f.account_id
 GROUP BY f.target_account_id
 """)
 _FOLLOWS_COLUMNS = ("followers_gained", "trusted_followers_gained")
@@ -237,8 +244,8 @@ def missing_days(conn: Connection, first: date, end: date) -> list[date]:
 
 def compute_days(db: Database, first: date, end: date, *, now: datetime | None = None,
                  only_missing: bool = False, recent: int = RECOMPUTE_DAYS) -> list[date]:
-    """Compute the days of ``[first, end)`` (those before today only); with ``only_missing``
-    the days not computed yet and the last ``recent`` ones before today (late answers)."""
+    """Compute the days of ``[first, end)`` up to today (today as it stands so far); with
+    ``only_missing`` only the days not computed yet and the last ``recent`` ones (late answers)."""
     today = (now or utcnow()).astimezone(BEIJING).date()
     end = min(end, today + timedelta(days=1))
     days = [first + timedelta(days=i) for i in range(max(0, (end - first).days))]

@@ -54,6 +54,11 @@ class Filters:
             raise Invalid("index_department_type_invalid", value=self.department_type[:40])
         return self
 
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the group (else it is every ranked account)."""
+        return any(v is not None for v in (self.region, self.level, self.department_type, self.matrix))
+
     def as_json(self) -> dict[str, Any]:
         return {"region": self.region, "level": self.level, "department_type": self.department_type,
                 "matrix": self.matrix}
@@ -123,16 +128,25 @@ def _group(period_key: str, filters: Filters) -> Any:
             .where(index_results.c.period == period_key, *_conditions(filters)))
 
 
-def _previous_ranks(conn: Connection, period: Period, filters: Filters) -> tuple[dict[int, int], dict[int, Any]]:
-    """The previous period's group ranks of the same group and their figures (none when that
-    period was not computed)."""
+def _previous_ranks(conn: Connection, period: Period, filters: Filters,
+                    ids: Sequence[int]) -> tuple[dict[int, int], dict[int, Any]]:
+    """The previous period's ranks in the same group of the page's accounts (``ids``), and their
+    figures (none when that period was not computed). Unfiltered, the stored rank is the group
+    rank: a page reads only its own accounts' rows."""
     before = period.previous().key
-    rows = conn.execute(select(index_results.c.account_id, index_results.c.figures)
-                        .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
-                        .where(index_results.c.period == before, *_conditions(filters))
-                        .order_by(index_results.c.rank)).all()
-    return ({int(r.account_id): i + 1 for i, r in enumerate(rows)},
-            {int(r.account_id): r.figures for r in rows})
+    if not ids:
+        return {}, {}
+    mine = conn.execute(select(index_results.c.account_id, index_results.c.rank, index_results.c.figures)
+                        .where(index_results.c.period == before, index_results.c.account_id.in_(list(ids)))).all()
+    figures = {int(r.account_id): r.figures for r in mine}
+    if not filters.active:
+        return {int(r.account_id): int(r.rank) for r in mine}, figures
+    ranked = conn.execute(select(index_results.c.account_id)
+                          .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                          .where(index_results.c.period == before, *_conditions(filters))
+                          .order_by(index_results.c.rank)).all()
+    wanted = set(ids)
+    return {int(r.account_id): i + 1 for i, r in enumerate(ranked) if int(r.account_id) in wanted}, figures
 
 
 def _median(values: Sequence[float | None]) -> float | None:
@@ -146,13 +160,15 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
     against the previous period and the indicators that moved most."""
     filters.check()
     run = computed(conn, period)
-    total = conn.execute(select(func.count()).select_from(_group(period.key, filters).subquery())).scalar() or 0
+    stored = json.loads(run.settings)
     page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank).limit(limit).offset(offset)).all()
-    medians_of = conn.execute(select(index_results.c.composite, index_results.c.reach, index_results.c.service,
-                                     index_results.c.interaction, index_results.c.recognition)
-                              .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
-                              .where(index_results.c.period == period.key, *_conditions(filters))).all()
-    previous, previous_figures = _previous_ranks(conn, period, filters)
+    if not filters.active and "median" in stored:  # the whole group: counted when computed
+        total, median = int(run.accounts), stored.pop("median")
+    else:
+        total = conn.execute(select(func.count()).select_from(_group(period.key, filters).subquery())).scalar() or 0
+        median = group_median(conn, period.key, _conditions(filters))
+        stored.pop("median", None)
+    previous, previous_figures = _previous_ranks(conn, period, filters, [int(r.account_id) for r in page])
     rows = []
     for i, row in enumerate(page):
         figures = json.loads(row.figures)
@@ -168,12 +184,19 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
                                 if int(row.account_id) in previous_figures else None),
         })
     return {
-        "period": period.as_json(), "computed_at": _local(run.computed_at), "settings": json.loads(run.settings),
+        "period": period.as_json(), "computed_at": _local(run.computed_at), "settings": stored,
         "filters": filters.as_json(), "total": total, "limit": limit, "offset": offset,
-        "median": {"composite": _median([r.composite for r in medians_of]),
-                   **{k: _median([getattr(r, k) for r in medians_of]) for k in DIMENSIONS}},
-        "accounts": rows,
+        "median": median, "accounts": rows,
     }
+
+
+def group_median(conn: Connection, period_key: str, conditions: Sequence[ColumnElement[bool]]) -> dict[str, float | None]:
+    """The median composite and dimensions of a group of a period."""
+    rows = conn.execute(select(index_results.c.composite, *(index_results.c[k] for k in DIMENSIONS))
+                        .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                        .where(index_results.c.period == period_key, *conditions)).all()
+    return {"composite": _median([r.composite for r in rows]), **{k: _median([getattr(r, k) for r in rows])
+                                                                  for k in DIMENSIONS}}
 
 
 def _local(moment: datetime | None) -> str | None:
@@ -246,7 +269,8 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
         "account": {"id": str(account.id), "username": account.username, "display_name": account.display_name,
                     "agency": account.agency, "region_code": account.region_code, "level": account.level,
                     "department_type": account.department_type},
-        "period": period.as_json(), "computed_at": _local(run.computed_at), "settings": json.loads(run.settings),
+        "period": period.as_json(), "computed_at": _local(run.computed_at),
+        "settings": {k: v for k, v in json.loads(run.settings).items() if k != "median"},
         "composite": row.composite, "dimensions": {k: getattr(row, k) for k in DIMENSIONS},
         "partial": figures.get("partial", False),
         "bci": {"value": row.bci, **figures.get("bci_parts", {})},
