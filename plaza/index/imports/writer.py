@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, update
@@ -171,6 +171,12 @@ def _millis(at: datetime, origin_id: str) -> int:
     if ms % 1000 == 0:
         ms += zlib.crc32(origin_id.encode("utf-8")) % 1000
     return ms
+
+
+def _at_id(at: datetime, status_id: int) -> datetime:
+    """A post's time as its id has it (a whole second of the source's given a millisecond of its
+    own by :func:`_millis`): ids and times order alike."""
+    return at + timedelta(milliseconds=(status_id >> 16) - int(at.timestamp() * 1000))
 
 
 @contextmanager
@@ -445,7 +451,7 @@ class Writer:
                          bool(post.spoiler_text),
                          post.visibility, post.language, parent[0] if parent else None,
                          parent[1] if parent else None, reblog_of, post.city or home_city,
-                         post.replies, post.reblogs, post.favourites, post.created_at))
+                         post.replies, post.reblogs, post.favourites, _at_id(post.created_at, status_id)))
             imported.append((status_id, self.origin, post.origin_id, post.reads, now))
             written.append((post, status_id, author_id, reblog_of))
         if not rows:
