@@ -221,9 +221,12 @@ def count_day(conn: Connection, day: date) -> dict[int, DayCounts]:
 
 
 def compute_day(db: Database, day: date, *, now: datetime | None = None) -> int:
-    """Count ``day`` and store it in place of what was stored for it; the accounts counted."""
-    with db.write() as conn:
+    """Count ``day`` and store it in place of what was stored for it; the accounts counted. The
+    counting reads (outside the write lock: the square keeps posting meanwhile); the write is
+    the day's rows only."""
+    with db.read() as conn:
         found = count_day(conn, day)
+    with db.write() as conn:
         conn.execute(delete(index_daily).where(index_daily.c.day == day))
         if found:
             conn.execute(insert(index_daily), [entry.row(account_id, day) for account_id, entry in found.items()])
