@@ -161,12 +161,22 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
     filters.check()
     run = computed(conn, period)
     stored = json.loads(run.settings)
-    page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank).limit(limit).offset(offset)).all()
     if not filters.active and "median" in stored:  # the whole group: counted when computed
+        page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank)
+                            .limit(limit).offset(offset)).all()
         total, median = int(run.accounts), stored.pop("median")
-    else:
-        total = conn.execute(select(func.count()).select_from(_group(period.key, filters).subquery())).scalar() or 0
-        median = group_median(conn, period.key, _conditions(filters))
+    else:  # a group: its scores read once (size, medians, the page's ids), then the page's rows
+        scores = conn.execute(select(index_results.c.account_id, index_results.c.composite,
+                                     *(index_results.c[k] for k in DIMENSIONS))
+                              .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                              .where(index_results.c.period == period.key, *_conditions(filters))
+                              .order_by(index_results.c.rank)).all()
+        total = len(scores)
+        median = {"composite": _median([r.composite for r in scores]),
+                  **{k: _median([getattr(r, k) for r in scores]) for k in DIMENSIONS}}
+        ids = [int(r.account_id) for r in scores[offset:offset + limit]]
+        page = (conn.execute(_group(period.key, Filters()).where(index_results.c.account_id.in_(ids))
+                             .order_by(index_results.c.rank)).all() if ids else [])
         stored.pop("median", None)
     previous, previous_figures = _previous_ranks(conn, period, filters, [int(r.account_id) for r in page])
     rows = []
