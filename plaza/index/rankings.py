@@ -200,15 +200,6 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
     }
 
 
-def group_median(conn: Connection, period_key: str, conditions: Sequence[ColumnElement[bool]]) -> dict[str, float | None]:
-    """The median composite and dimensions of a group of a period."""
-    rows = conn.execute(select(index_results.c.composite, *(index_results.c[k] for k in DIMENSIONS))
-                        .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
-                        .where(index_results.c.period == period_key, *conditions)).all()
-    return {"composite": _median([r.composite for r in rows]), **{k: _median([getattr(r, k) for r in rows])
-                                                                  for k in DIMENSIONS}}
-
-
 def _local(moment: datetime | None) -> str | None:
     return as_utc(moment).astimezone(BEIJING).isoformat(timespec="seconds") if moment else None
 
