@@ -83,7 +83,8 @@ def test_citizen_signs_up_posts_to_a_topic_and_reads_it_in_english(chromium, liv
     assert page.locator("html").get_attribute("lang") == "en"
     assert "1 posts" in page.locator(".topic-count").inner_text()
     assert page.locator(".topbar .hotlinks").inner_text().split() == ["Home", "The", "square", "My", "city",
-                                                                     "Trending", "Help", "Notifications"]
+                                                                     "Trending", "Help", "Index",
+                                                                     "Notifications"]
     assert "Sign out" in page.locator(".account-menu").inner_text()
     page.goto(base + "/")
     assert "The square" in page.locator("h1").inner_text()  # the cookie keeps English
