@@ -14,7 +14,6 @@ documents, home-feed rows or notifications — a month-old week nobody reads in 
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from plaza import regions
+from plaza.demo.replay import poisson
 from plaza.desk.metrics import Period, of_date, today
 from plaza.index import compute, imports, statistics
 from plaza.square.posts import topic_ids
@@ -118,19 +118,6 @@ def _to_ms(at: datetime) -> datetime:
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, int(rng.gauss(mean, math.sqrt(mean)) + 0.5))
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
-
-
 def last_month(now: datetime) -> Period:
     """The whole month before the one ``now`` is in (Beijing time)."""
     return of_date(today(now).replace(day=1) - timedelta(days=1), "month")
@@ -192,7 +179,7 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
         for day in days:
             if account.username in QUIET and day >= period.end - timedelta(days=15):
                 continue
-            for _ in range(_poisson(rng, 0.6 + 2.4 * d)):
+            for _ in range(poisson(rng, 0.6 + 2.4 * d)):
                 at = _moment(rng, day)
                 if account.username in REPOSTERS:  # reposts what the others posted, never its own
                     choices = [p for p, posted in originals if posted < at and (account.id, p) not in reposted]
@@ -204,7 +191,7 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                     continue
                 post_id = status(account, at, rng.choice(texts).format(city=city))
                 originals.append((post_id, at))
-                for _like in range(_poisson(rng, audience * rng.uniform(0.3, 1.7))):
+                for _like in range(poisson(rng, audience * rng.uniform(0.3, 1.7))):
                     fan = rng.choice(people)
                     if (fan.id, post_id) in liked:
                         continue
@@ -213,14 +200,14 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                     like_rows.append({"id": ids(liked_at), "account_id": fan.id, "status_id": post_id,
                                       "created_at": liked_at})
                     likes_of[post_id] += 1
-                for _repost in range(_poisson(rng, audience / 4)):
+                for _repost in range(poisson(rng, audience / 4)):
                     fan = rng.choice(people)
                     if (fan.id, post_id) in reposted:
                         continue
                     reposted.add((fan.id, post_id))
                     status(fan, at + timedelta(minutes=rng.expovariate(1 / 180)), "", reblog_of=post_id)
                     reblogs_of[post_id] += 1
-                for _comment in range(_poisson(rng, audience / 6)):
+                for _comment in range(poisson(rng, audience / 6)):
                     fan = rng.choice(people)
                     commented_at = at + timedelta(minutes=rng.expovariate(1 / 90))
                     comment = status(fan, commented_at, rng.choice(COMMENTS), reply_to=post_id,
@@ -230,7 +217,7 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                         status(account, commented_at + timedelta(minutes=rng.expovariate(d / 60)), rng.choice(ANSWERS),
                                reply_to=comment, reply_to_account=fan.id)
                         replies_of[comment] += 1
-            for _mention in range(_poisson(rng, audience / 10)):
+            for _mention in range(poisson(rng, audience / 10)):
                 fan = rng.choice(people)
                 at = _moment(rng, day)
                 asked = status(fan, at, rng.choice(MENTIONS).format(username=account.username))
@@ -239,7 +226,7 @@ def load_index(plaza: Any, seed: int, *, now: datetime, rows: dict[str, Any], ci
                     status(account, at + timedelta(minutes=1 + rng.expovariate(d / 45)),
                            f"@{fan.username} " + rng.choice(ANSWERS), reply_to=asked, reply_to_account=fan.id)
                     replies_of[asked] += 1
-            for _follow in range(_poisson(rng, audience / 8)):
+            for _follow in range(poisson(rng, audience / 8)):
                 fan = rng.choice(people)
                 if (fan.id, account.id) in following:
                     continue

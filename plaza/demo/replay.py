@@ -220,7 +220,7 @@ def replay_demo(plaza: Any, *, days: float = 7.0, hours: float = 3.0, seed: int 
             add(post.at + bucket * 600.0 + 300.0,
                 _bind(_read, keys, city, n, post.id))
         locals_ = audience.get(city) or everyone
-        for _ in range(_poisson(rng, SEARCHES_PER_ORIGINAL)):
+        for _ in range(poisson(rng, SEARCHES_PER_ORIGINAL)):
             if not locals_:
                 break
             searcher = rng.choice(locals_)
@@ -279,8 +279,13 @@ def _read(recorder: Recorder, keys: tuple[str, ...], city: str | None, n: int, p
     recorder.post_read([post] * n)
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson-distributed count (Knuth's method; means here are small)."""
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson-distributed count: Knuth's method for small means, the normal approximation
+    above 30 (where Knuth's loop would be long and exp(-mean) tiny)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, int(rng.gauss(mean, math.sqrt(mean)) + 0.5))
     limit, k, p = math.exp(-mean), 0, 1.0
     while True:
         p *= rng.random()

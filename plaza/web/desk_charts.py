@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-__all__ = ["count_bars", "daily_chart", "rate_bars"]
+__all__ = ["count_bars", "daily_chart", "frame", "rate_bars"]
 
 ACCENT = "#ff8200"  # plaza.css --accent
 PALE = "#ffd5a8"
@@ -30,9 +30,12 @@ def _nice_step(top: float, ticks: int = 4) -> float:
     return next((f * power for f in (1, 2, 5, 10) if f * power >= raw), 10 * power)
 
 
-def _frame(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+def frame(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str], *,
+          css_class: str = "desk-chart", with_id: bool = False) -> Markup:
+    """An accessible inline SVG: its title and description named for screen readers."""
     ident = escape(chart_id)
-    head = (f'<svg class="desk-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+    anchor = f' id="{ident}"' if with_id else ""
+    head = (f'<svg class="{escape(css_class)}"{anchor} viewBox="0 0 {width} {height}" width="100%" role="img" '
             f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>')
     return Markup(head + "".join(body) + "</svg>")
@@ -79,7 +82,7 @@ def daily_chart(days: Sequence[tuple[str, int, int]], *, title: str, desc: str, 
                 f'<text x="{left + 14}" y="15" fill="{TEXT}" {FONT}>{escape(received_label)}</text>'
                 f'<rect x="{left + 90}" y="6" width="10" height="10" fill="{ACCENT}"/>'
                 f'<text x="{left + 104}" y="15" fill="{TEXT}" {FONT}>{escape(closed_label)}</text>')
-    return _frame(chart_id, width, height, title, desc, body)
+    return frame(chart_id, width, height, title, desc, body)
 
 
 def _horizontal(rows: Sequence[tuple[str, float | None, str]], *, title: str, desc: str, chart_id: str,
@@ -98,7 +101,7 @@ def _horizontal(rows: Sequence[tuple[str, float | None, str]], *, title: str, de
                     f'<rect x="{left}" y="{y + 3}" width="{right - left:.1f}" height="14" fill="{GRID}"/>'
                     f'<rect x="{left}" y="{y + 3}" width="{length:.1f}" height="14" fill="{ACCENT}"/>'
                     f'<text x="{right + 6}" y="{y + 15}" fill="{TEXT}" {FONT}>{escape(shown)}</text></g>')
-    return _frame(chart_id, width, height, title, desc, body)
+    return frame(chart_id, width, height, title, desc, body)
 
 
 def rate_bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc: str, chart_id: str = "rates",

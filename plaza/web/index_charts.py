@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from plaza.web import desk_charts
 from plaza.web.desk_charts import ACCENT, GRID, MUTED, PALE, TEXT
 
 __all__ = ["dimension_bars", "history_chart", "rate_bars", "score_bars"]
@@ -24,11 +25,7 @@ FONT = ('font-size="11" font-family="Noto Sans CJK SC, Source Han Sans SC, PingF
 
 
 def _frame(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
-    ident = escape(chart_id)
-    head = (f'<svg class="index-chart" id="{ident}" viewBox="0 0 {width} {height}" width="100%" role="img" '
-            f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">'
-            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>')
-    return Markup(head + "".join(body) + "</svg>")
+    return desk_charts.frame(chart_id, width, height, title, desc, body, css_class="index-chart", with_id=True)
 
 
 def _shown(value: float | None, no_data: str) -> str:
