@@ -39,6 +39,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, text
 
+from plaza import regions
+from plaza.accounts.kinds import NATIONAL_REGION
 from plaza.clock import as_utc, utcnow
 from plaza.desk import desks as desk_registry
 from plaza.desk import metrics as desk_metrics
@@ -389,14 +391,25 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
     results.sort(key=lambda r: (-r.composite, -r.bci, r.account_id))
     results = [Ranked(r.account_id, r.composite, r.dimensions, r.bci, r.wci, i + 1, r.figures, r.flags)
                for i, r in enumerate(results)]
-    _store(db, period, results, settings, now)
+    _store(db, period, results, settings, now, {int(a.id): a for a in group})
     return results
 
 
-def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Settings, now: datetime) -> None:
+def groups_of(account: Any) -> dict[str, str | None]:
+    """The groups an account is ranked in: its division, city, province, level, department type."""
+    code = account.region_code
+    national = code == NATIONAL_REGION
+    return {"region_code": code, "city": None if national or not code else regions.city_code(code),
+            "province": NATIONAL_REGION if national else (code[:2] + "0000" if code else None),
+            "level": account.level, "department_type": account.department_type}
+
+
+def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Settings, now: datetime,
+           group: Mapping[int, Any]) -> None:
     rows = [{"period": period.key, "account_id": r.account_id, "composite": r.composite,
              **{k: r.dimensions.get(k) for k in DIMENSIONS}, "bci": r.bci, "wci": r.wci, "rank": r.rank,
-             "figures": json.dumps(r.figures, ensure_ascii=False, separators=(",", ":")), "flags": r.flags}
+             "figures": json.dumps(r.figures, ensure_ascii=False, separators=(",", ":")), "flags": r.flags,
+             **groups_of(group[r.account_id])}
             for r in results]
     with db.write() as conn:
         conn.execute(delete(index_results).where(index_results.c.period == period.key))

@@ -28,7 +28,7 @@ from plaza.storage.schema import accounts, index_periods, index_results, matrice
 from plaza.workflow.worktime import BEIJING
 
 __all__ = ["Filters", "account_view", "computed", "computed_periods", "default_period", "filters_from", "ranked_regions",
-           "ranking", "region_condition"]
+           "ranking", "region_condition", "result_region"]
 
 _FLAG_KEYS = tuple(FLAGS)
 #: The periods of an account's history shown (the same kind as the one asked for).
@@ -76,16 +76,28 @@ def region_condition(region: str) -> ColumnElement[bool]:
     return code == region
 
 
+def result_region(region: str) -> ColumnElement[bool]:
+    """Results of accounts whose division lies in ``region``, by the groups stored with them
+    (one index each: province, city, division)."""
+    r = index_results.c
+    if region == NATIONAL_REGION or region.endswith("0000"):
+        return r.province == region
+    if regions.city_code(region) == region:
+        return r.city == region
+    return r.region_code == region
+
+
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """The filters on ``index_results``' own columns (the groups stored with each result)."""
     out: list[ColumnElement[bool]] = []
     if filters.region:
-        out.append(region_condition(filters.region))
+        out.append(result_region(filters.region))
     if filters.level:
-        out.append(accounts.c.level == filters.level)
+        out.append(index_results.c.level == filters.level)
     if filters.department_type:
-        out.append(accounts.c.department_type == filters.department_type)
+        out.append(index_results.c.department_type == filters.department_type)
     if filters.matrix is not None:
-        out.append(accounts.c.id.in_(select(matrix_members.c.account_id).where(
+        out.append(index_results.c.account_id.in_(select(matrix_members.c.account_id).where(
             matrix_members.c.matrix_id == filters.matrix, matrix_members.c.removed_at.is_(None))))
     return out
 
@@ -142,7 +154,6 @@ def _previous_ranks(conn: Connection, period: Period, filters: Filters,
     if not filters.active:
         return {int(r.account_id): int(r.rank) for r in mine}, figures
     ranked = conn.execute(select(index_results.c.account_id)
-                          .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
                           .where(index_results.c.period == before, *_conditions(filters))
                           .order_by(index_results.c.rank)).all()
     wanted = set(ids)
@@ -168,7 +179,6 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
     else:  # a group: its scores read once (size, medians, the page's ids), then the page's rows
         scores = conn.execute(select(index_results.c.account_id, index_results.c.composite,
                                      *(index_results.c[k] for k in DIMENSIONS))
-                              .select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
                               .where(index_results.c.period == period.key, *_conditions(filters))
                               .order_by(index_results.c.rank)).all()
         total = len(scores)
@@ -207,8 +217,7 @@ def _local(moment: datetime | None) -> str | None:
 def _rank_in(conn: Connection, period_key: str, composite: float, rank: int,
              condition: ColumnElement[bool] | None) -> dict[str, int]:
     """An account's place in a group: 1 + the group's accounts ranked above it; and the group's size."""
-    base = (select(func.count()).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
-            .where(index_results.c.period == period_key))
+    base = select(func.count()).select_from(index_results).where(index_results.c.period == period_key)
     if condition is not None:
         base = base.where(condition)
     above = conn.execute(base.where(index_results.c.rank < rank)).scalar() or 0
@@ -231,18 +240,18 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
     if row is None:
         raise NotFound("index_not_ranked", username=account.username)
     figures = json.loads(row.figures)
-    peers = and_(accounts.c.level == account.level, accounts.c.department_type == account.department_type)
+    peers = and_(index_results.c.level == account.level, index_results.c.department_type == account.department_type)
     province = (NATIONAL_REGION if account.region_code == NATIONAL_REGION
                 else (account.region_code or "")[:2] + "0000")
     ranks = {
         "overall": _rank_in(conn, period.key, row.composite, row.rank, None),
-        "region": _rank_in(conn, period.key, row.composite, row.rank, region_condition(province)),
-        "level": _rank_in(conn, period.key, row.composite, row.rank, accounts.c.level == account.level),
+        "region": _rank_in(conn, period.key, row.composite, row.rank, result_region(province)),
+        "level": _rank_in(conn, period.key, row.composite, row.rank, index_results.c.level == account.level),
         "department_type": _rank_in(conn, period.key, row.composite, row.rank,
-                                    accounts.c.department_type == account.department_type),
+                                    index_results.c.department_type == account.department_type),
     }
     group_scores = [json.loads(f) for (f,) in conn.execute(
-        select(index_results.c.figures).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+        select(index_results.c.figures)
         .where(index_results.c.period == period.key, peers))]
     indicators = []
     for indicator in INDICATORS:
@@ -260,7 +269,7 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
                             .where(index_results.c.period == cursor.key, index_results.c.account_id == account.id)).first()
         if mine is not None:
             group = [c for (c,) in conn.execute(
-                select(index_results.c.composite).select_from(index_results.join(accounts, accounts.c.id == index_results.c.account_id))
+                select(index_results.c.composite)
                 .where(index_results.c.period == cursor.key, peers))]
             history.append({"period": cursor.key, "composite": mine.composite, "rank": mine.rank,
                             **{k: getattr(mine, k) for k in DIMENSIONS}, "group_median": _median(group)})

@@ -1154,7 +1154,20 @@ index_results = Table(
     #: the raw and normalised indicators and the compliance flags, as JSON
     Column("figures", Text, nullable=False),
     Column("flags", Integer, nullable=False, default=0),
+    #: the account's groups as they were when computed (a ranking by region, level or department
+    #: type reads one index, not every result joined to its account): its division, the city and
+    #: province (000000 for national bodies) that hold it
+    Column("region_code", String(6), nullable=True),
+    Column("city", String(6), nullable=True),
+    Column("province", String(6), nullable=True),
+    Column("level", String(16), nullable=True),
+    Column("department_type", String(32), nullable=True),
     Index(None, "period", "rank"),
+    Index(None, "period", "province", "rank"),
+    Index(None, "period", "city", "rank"),
+    Index(None, "period", "region_code", "rank"),
+    Index(None, "period", "level", "rank"),
+    Index(None, "period", "department_type", "rank"),
 )
 
 #: When each period's index was computed, with what weights.

@@ -109,11 +109,19 @@ def upgrade() -> None:
     sa.Column('rank', sa.Integer(), nullable=False),
     sa.Column('figures', sa.Text(), nullable=False),
     sa.Column('flags', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=6), nullable=True),
+    sa.Column('city', sa.String(length=6), nullable=True),
+    sa.Column('province', sa.String(length=6), nullable=True),
+    sa.Column('level', sa.String(length=16), nullable=True),
+    sa.Column('department_type', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_index_results_account_id_accounts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('period', 'account_id', name=op.f('pk_index_results'))
     )
     with op.batch_alter_table('index_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_index_results_period_rank'), ['period', 'rank'], unique=False)
+        for column in ('province', 'city', 'region_code', 'level', 'department_type'):
+            batch_op.create_index(batch_op.f(f'ix_index_results_period_{column}_rank'), ['period', column, 'rank'],
+                                  unique=False)
 
     op.create_table('imported_statuses',
     sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -131,6 +139,8 @@ def downgrade() -> None:
     op.drop_table('imported_statuses')
     with op.batch_alter_table('index_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_index_results_period_rank'))
+        for column in ('province', 'city', 'region_code', 'level', 'department_type'):
+            batch_op.drop_index(batch_op.f(f'ix_index_results_period_{column}_rank'))
 
     op.drop_table('index_results')
     with op.batch_alter_table('index_events', schema=None) as batch_op:
