@@ -23,6 +23,7 @@ The formulas are published in docs/index-formulas.md and computed by plaza.index
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -42,6 +43,15 @@ FORMATS = ("json", "csv", "xlsx")
 MAX_LIMIT = 200
 #: Rows of a ranking export (every account of the group).
 EXPORT_LIMIT = 1_000_000
+
+
+def _answer(body: dict[str, Any], fmt: str, columns: Sequence[str],
+            rows: Callable[[dict[str, Any]], list[list[Any]]], name: str) -> Response:
+    """An index answer as JSON, or its table as CSV or XLSX named after it and its period."""
+    if fmt == "json":
+        return ORJSONResponse(body)
+    key = body["period"]["key"]
+    return responses.table_response(columns, rows(body), fmt, f"{name}-{key}", key)
 
 
 def _format(params: Params) -> str:
@@ -92,10 +102,7 @@ async def index_ranking(request: Request) -> Response:
             return rankings.ranking(conn, period, rankings.filters_from(conn, params.text), limit=limit, offset=offset)
 
     body = await off_loop(request, work)
-    if not exporting:
-        return ORJSONResponse(body)
-    return responses.table_response(RANKING_COLUMNS, ranking_rows(body), fmt, f"index-{body['period']['key']}",
-                          body["period"]["key"])
+    return _answer(body, fmt, RANKING_COLUMNS, ranking_rows, "index")
 
 
 async def index_account(request: Request) -> Response:
@@ -123,11 +130,7 @@ async def index_events(request: Request) -> Response:
         with db.read() as conn:
             return response.summary(conn, period, events)
 
-    body = await off_loop(request, work)
-    if fmt == "json":
-        return ORJSONResponse(body)
-    return responses.table_response(EVENT_COLUMNS, event_rows(body), fmt, f"hot-events-{body['period']['key']}",
-                          body["period"]["key"])
+    return _answer(await off_loop(request, work), fmt, EVENT_COLUMNS, event_rows, "hot-events")
 
 
 CORRELATION_COLUMNS = ["measure", "statistic", "group", "n", "pearson", "pearson_ci_low", "pearson_ci_high",
@@ -169,9 +172,8 @@ async def index_correlations(request: Request) -> Response:
     # the bootstraps are seconds of CPU on a large group: never on the event loop
     body = await asyncio.to_thread(work)
     if fmt == "json":
-        return ORJSONResponse({**body, "summary": statistics.summary(body, request_locale(request))})
-    key = body["period"]["key"]
-    return responses.table_response(CORRELATION_COLUMNS, correlation_rows(body), fmt, f"index-correlations-{key}", key)
+        body = {**body, "summary": statistics.summary(body, request_locale(request))}
+    return _answer(body, fmt, CORRELATION_COLUMNS, correlation_rows, "index-correlations")
 
 
 def routes() -> list[BaseRoute]:
