@@ -10,7 +10,7 @@ export PLAZA_DATA_DIR
 $(BIN)/plaza: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test,bench,index]'
 	@touch $(BIN)/plaza
 
 setup: $(BIN)/plaza

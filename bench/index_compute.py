@@ -52,7 +52,8 @@ PostgreSQL the server's work is not in the CPU figure; the database's size after
    top account and one in the middle; p50/p99 over ``--calls`` calls each (at most 30 s each);
 4. what limits a day: each of ``plaza/index/daily.py``'s statements (``_POSTS``, ``_REPOSTS``,
    ``_COMMENTS``, ``_LIKES``, ``_FOLLOWS``, ``_MENTIONS``) alone for one day (median of
-   ``--repeat``, rows in and out), ``count_day`` (the statements plus their Python), and the
+   ``--repeat``, rows in and out), the day's counting alone (``daily._count``: by DuckDB, or the
+   statements plus their Python with ``--engine sql``), and the
    roll-up's parts (``plaza/index/compute.py``'s reads, PageRank, the scoring and the store);
    with ``--profile`` also phase 1 under cProfile (top 20 by cumulative time) and each
    statement's plan (``EXPLAIN QUERY PLAN`` / ``EXPLAIN (ANALYZE, BUFFERS)``);
@@ -1007,7 +1008,7 @@ def rollup_parts(db: Database, period: Period, now: datetime) -> dict[str, dict[
             "_posted_since": lambda: compute._posted_since(conn, silent_since, period.end),
             "_service (desk)": lambda: compute._service(conn, period, now),
             "_help_completed": lambda: compute._help_completed(conn, period),
-            "_h_index (statuses of the period)": lambda: compute._h_index(conn, period),
+            "_h_index (statuses of the period)": lambda: compute._h_index(db, period),
             "follows read (for PageRank)": lambda: conn.execute(
                 text("SELECT account_id, target_account_id FROM follows")).all(),
         }
@@ -1034,19 +1035,20 @@ def floor(db: Database, day: date, period: Period, repeat: int) -> dict[str, Any
 
 @contextmanager
 def counting_days() -> Iterator[list[date]]:
-    """The days ``daily.compute_day`` is called for while inside (compute_days calls it by name)."""
+    """The days counted while inside (``daily._compute`` counts and stores them; compute_day and
+    compute_days call it by name)."""
     seen: list[date] = []
-    original = daily.compute_day
+    original = daily._compute
 
-    def counted(db: Database, day: date, *, now: datetime | None = None) -> int:
-        seen.append(day)
-        return original(db, day, now=now)
+    def counted(db: Database, days: list[date], *, now: datetime | None = None) -> dict[date, int]:
+        seen.extend(days)
+        return original(db, days, now=now)
 
-    daily.compute_day = counted  # type: ignore[assignment]
+    daily._compute = counted  # type: ignore[assignment]
     try:
         yield seen
     finally:
-        daily.compute_day = original  # type: ignore[assignment]
+        daily._compute = original  # type: ignore[assignment]
 
 
 def profiled(call: Callable[[], Any], top: int = 20) -> str:
@@ -1099,17 +1101,24 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile phase 1 and EXPLAIN the statements")
     parser.add_argument("--sqlite-analyze", action="store_true",
                         help="ANALYZE the SQLite database first (Plaza never does; the statistics stay in a kept file)")
+    parser.add_argument("--engine", choices=("auto", "duckdb", "sql"), default="auto",
+                        help="how the days and the h-index are counted (PLAZA_INDEX_ENGINE): DuckDB or the SQL statements")
+    parser.add_argument("--generate-only", action="store_true", help="generate (or keep) the data, time nothing")
     args = parser.parse_args()
     if not 1 <= args.days <= 30:
         parser.error("--days: 1 to 30 (the days of November)")
     if args.accounts < 10 or args.citizens < 100:
         parser.error("at least 10 government accounts and 100 citizens")
 
+    os.environ["PLAZA_INDEX_ENGINE"] = args.engine
     started = datetime.now(UTC)
     load_before = os.getloadavg()
     target = target_for(args)
     meta = prepare(target, args)
     rows = meta["generation"]["rows"]
+    if args.generate_only:
+        print(json.dumps({"generated": target.url, "rows": rows}))
+        return
     env = {k: v for k, v in os.environ.items() if k.startswith("PLAZA_SQLITE")}
     settings = load_settings(env=env, database_url=target.url, secret_key="bench",
                              data_dir=str(target.path.parent if target.path else OUT))
@@ -1134,9 +1143,12 @@ def main() -> None:
     last = data_days[-1]
     night = datetime.combine(last + timedelta(days=1), clock_time(2), BEIJING).astimezone(UTC)
     sizes: dict[str, int] = {"loaded": target.size()}
-    result: dict[str, Any] = {}
+    from plaza.index import engine as index_engine
+
+    result: dict[str, Any] = {"engine": "duckdb" if index_engine.engine_for(db.engine.url) else "sql"}
     print(f"\n{version}; {rows.get('statuses', 0):,} statuses, {rows.get('favourites', 0):,} favourites; "
           f"database {sizes['loaded'] / 1e6:,.0f} MB; load average {load_before[0]:.2f} on {os.cpu_count()} CPUs"
+          + f"; engine {result['engine']}"
           + (f"; sqlite_stat1 {'present' if stat1 else 'absent (Plaza never runs ANALYZE)'}" if sqlite else ""),
           flush=True)
 
@@ -1158,8 +1170,7 @@ def main() -> None:
     # 2. an incremental day
     print("phase 2: an incremental day …", flush=True)
     one_day = repeated(lambda: daily.compute_day(db, probe, now=NOW), args.repeat)
-    with db.read() as conn:
-        counted = repeated(lambda: daily.count_day(conn, probe), args.repeat)
+    counted = repeated(lambda: daily._count(db, probe, probe + timedelta(days=1)), args.repeat)
     rolled = repeated(lambda: compute.compute_period(db, period, now=NOW), args.repeat)
     with counting_days() as recomputed:
         nightly_period = timed(lambda: compute.compute_period(db, period, now=night))
@@ -1234,8 +1245,7 @@ def main() -> None:
     # a day with no rows at all: what the statements cost beyond the day's own rows
     empty_day = last + timedelta(days=1)
     empty = statement_timings(db, empty_day, args.repeat)
-    with db.read() as conn:
-        counted_empty = repeated(lambda: daily.count_day(conn, empty_day), args.repeat)
+    counted_empty = repeated(lambda: daily._count(db, empty_day, empty_day + timedelta(days=1)), args.repeat)
     parts = rollup_parts(db, period, NOW)
     result["statements"] = statements
     result["statements_empty_day"] = {"day": empty_day.isoformat(),
@@ -1290,7 +1300,7 @@ def main() -> None:
         "month_days": f"daily.compute_days over the month ({result['month_days']['days']} days)",
         "month_rollup": "compute_period with the days done (roll-up, scoring, ranking, store)",
         "compute_day": f"one day ({probe}), median of {args.repeat}",
-        "count_day": "the same day's counting only (statements + Python), no write",
+        "count_day": f"the same day's counting only ({result['engine']}), no write",
         "rollup_days_done": f"compute_period, now=2026-12-07: no day recomputed, median of {args.repeat}",
         "incremental_day": "compute_day + that roll-up",
         "period_at_night": f"compute_period at {night.astimezone(BEIJING):%m-%d %H:%M} Beijing: "

@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+import orjson
+from sqlalchemy import Connection, delete, func, select, text
 
 from plaza import regions
 from plaza.accounts.kinds import NATIONAL_REGION
@@ -48,7 +49,7 @@ from plaza.desk import rollup
 from plaza.desk.metrics import Period
 from plaza.errors import Invalid
 from plaza.index import daily, formulas
-from plaza.storage import upsert
+from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at
 from plaza.storage.schema import (
@@ -171,22 +172,26 @@ def _as_date(value: Any) -> date:
 
 
 def _totals(conn: Connection, first: date, end: date) -> dict[int, dict[str, Any]]:
-    """Every account's counts over ``[first, end)``, its active days and answer-time histogram."""
-    sums = [func.sum(index_daily.c[name]).label(name) for name in INDEX_DAILY_COUNTS if name not in ("reads_max",
-                                                                                                      "likes_max")]
+    """Every account's counts over ``[first, end)``, its active days and answer-time histogram
+    (one grouped statement; the days' histograms joined by commas, as :func:`rollup.parse` reads)."""
+    maxima = ("reads_max", "likes_max")
+    sums = [func.sum(index_daily.c[name]).label(name) for name in INDEX_DAILY_COUNTS if name not in maxima]
     stmt = (select(index_daily.c.account_id, *sums,
-                   func.max(index_daily.c.reads_max).label("reads_max"),
-                   func.max(index_daily.c.likes_max).label("likes_max"),
-                   func.sum(text("CASE WHEN posts + replies_given > 0 THEN 1 ELSE 0 END")).label("active_days"))
+                   *(func.max(index_daily.c[name]).label(name) for name in maxima),
+                   func.sum(text("CASE WHEN posts + replies_given > 0 THEN 1 ELSE 0 END")).label("active_days"),
+                   func.aggregate_strings(func.nullif(index_daily.c.answer_minutes, ""), ",").label("_answers"))
             .where(index_daily.c.day >= first, index_daily.c.day < end)
             .group_by(index_daily.c.account_id))
     out: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(stmt):
-        out[int(row.account_id)] = {k: int(v or 0) for k, v in row._mapping.items() if k != "account_id"}
-    for account_id, stored in conn.execute(select(index_daily.c.account_id, index_daily.c.answer_minutes)
-                                           .where(index_daily.c.day >= first, index_daily.c.day < end,
-                                                  index_daily.c.answer_minutes != "")):
-        out.setdefault(int(account_id), {}).setdefault("_answers", Counter()).update(rollup.parse(stored))
+    result = conn.execute(stmt)
+    names = list(result.keys())[1:]
+    for account_id, *values in result:
+        entry = dict(zip(names, values, strict=True))
+        answers = entry.pop("_answers")
+        totals: dict[str, Any] = {k: int(v or 0) for k, v in entry.items()}
+        if answers:
+            totals["_answers"] = rollup.parse(answers)
+        out[int(account_id)] = totals
     return out
 
 
@@ -231,15 +236,29 @@ SELECT account_id, MAX(rn) FROM (
 """)
 
 
-def _h_index(conn: Connection, period: Period) -> dict[int, int]:
-    """Each account's h-index of the period's posts by reposts (one statement, windowed)."""
+def _h_index(db: Database, period: Period) -> dict[int, int]:
+    """Each account's h-index of the period's posts by reposts (one statement, windowed; by
+    DuckDB where it can read the database, :mod:`plaza.index.engine`)."""
+    from plaza.index import engine
+
     lo, hi = id_at(int(period.start_at.timestamp() * 1000)), id_at(int(period.end_at.timestamp() * 1000))
-    return {int(a): int(h) for a, h in conn.execute(_H_INDEX, {"lo": lo, "hi": hi})}
+    if engine.engine_for(db.engine.url):
+        return engine.h_index(db.engine.url, lo, hi)
+    with db.read() as conn:
+        return {int(a): int(h) for a, h in conn.execute(_H_INDEX, {"lo": lo, "hi": hi})}
 
 
 def _pagerank(conn: Connection) -> dict[int, float]:
-    edges = conn.execute(select(follows.c.account_id, follows.c.target_account_id)).all()
-    return formulas.pagerank((int(a), int(b)) for a, b in edges) if edges else {}
+    """PageRank on the whole follow graph (read on the driver straight into an array)."""
+    import numpy as np
+
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT account_id, target_account_id FROM {follows.name}")
+        edges = np.fromiter(cursor, dtype=np.dtype((np.int64, 2)))  # type: ignore[arg-type]
+    finally:
+        cursor.close()
+    return formulas.pagerank(edges) if len(edges) else {}
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -322,16 +341,19 @@ def _normalised(raws: Sequence[Mapping[str, float | None]]) -> list[dict[str, fl
     return out
 
 
+_OF_DIMENSION = {d: tuple((i.key, i.weight) for i in INDICATORS if i.dimension == d) for d in DIMENSIONS}
+
+
 def _dimensions(scores: Mapping[str, float | None]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
-    for dimension in DIMENSIONS:
-        parts: list[tuple[float, float]] = []
-        for indicator in INDICATORS:
-            value = scores.get(indicator.key)
-            if indicator.dimension == dimension and value is not None:
-                parts.append((indicator.weight, value))
-        weight = sum(w for w, _ in parts)
-        out[dimension] = round(sum(w * v for w, v in parts) / weight, 2) if weight else None
+    for dimension, indicators in _OF_DIMENSION.items():
+        weight = total = 0.0
+        for key, w in indicators:
+            value = scores.get(key)
+            if value is not None:
+                weight += w
+                total += w * value
+        out[dimension] = round(total / weight, 2) if weight else None
     return out
 
 
@@ -347,6 +369,7 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
         from plaza.index import response  # the response rate reads the hot lists' records
 
         hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
+    h_index = _h_index(db, period)
     with db.read() as conn:
         group = conn.execute(select(accounts).where(accounts.c.kind == "government", accounts.c.suspended.is_(False))
                              .order_by(accounts.c.id)).all()
@@ -356,7 +379,6 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
         service = _service(conn, period, now)
         helped = _help_completed(conn, period)
         responders = {int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))}
-        h_index = _h_index(conn, period)
         ranks = _pagerank(conn)
         imported_followers = dict(conn.execute(select(imported_accounts.c.account_id,
                                                       imported_accounts.c.followers_count)).all())
@@ -406,15 +428,17 @@ def groups_of(account: Any) -> dict[str, str | None]:
 
 def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Settings, now: datetime,
            group: Mapping[int, Any]) -> None:
-    rows = [{"period": period.key, "account_id": r.account_id, "composite": r.composite,
-             **{k: r.dimensions.get(k) for k in DIMENSIONS}, "bci": r.bci, "wci": r.wci, "rank": r.rank,
-             "figures": json.dumps(r.figures, ensure_ascii=False, separators=(",", ":")), "flags": r.flags,
-             **groups_of(group[r.account_id])}
-            for r in results]
+    columns = ("period", "account_id", "composite", *DIMENSIONS, "bci", "wci", "rank", "figures", "flags",
+               "region_code", "city", "province", "level", "department_type")
+    rows = []
+    for r in results:
+        groups = groups_of(group[r.account_id])
+        rows.append((period.key, r.account_id, r.composite, *(r.dimensions.get(k) for k in DIMENSIONS), r.bci, r.wci,
+                     r.rank, orjson.dumps(r.figures).decode(), r.flags, groups["region_code"], groups["city"],
+                     groups["province"], groups["level"], groups["department_type"]))
     with db.write() as conn:
         conn.execute(delete(index_results).where(index_results.c.period == period.key))
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(index_results), rows[start:start + 5000])
+        fast.insert_many(conn, index_results, columns, rows)
         dims: dict[str, list[float | None]] = {"composite": [r.composite for r in results],
                                                 **{k: [r.dimensions.get(k) for r in results] for k in DIMENSIONS}}
         median = {k: (round(statistics.median(v), 2) if (v := [x for x in values_of if x is not None]) else None)

@@ -35,12 +35,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, delete, select, text
 
 from plaza.clock import utcnow
 from plaza.desk import rollup
 from plaza.hot.trust import FULL_AGE_DAYS
-from plaza.storage import upsert
+from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at
 from plaza.storage.schema import INDEX_DAILY_COUNTS, index_daily, index_days
@@ -163,6 +163,9 @@ GROUP BY f.target_account_id
 """)
 _FOLLOWS_COLUMNS = ("followers_gained", "trusted_followers_gained")
 
+#: The columns of an ``index_daily`` row, in the order the counting gives them.
+_COLUMNS = ("account_id", "day", *INDEX_DAILY_COUNTS, "answer_minutes")
+
 #: Counts kept as the largest of the day's values when two sources give one (never summed).
 _MAXIMA = frozenset({"likes_max", "reads_max"})
 
@@ -185,9 +188,10 @@ class DayCounts:
     counts: Counter[str]
     answer_minutes: Counter[int]
 
-    def row(self, account_id: int, day: date) -> dict[str, Any]:
-        return {"account_id": account_id, "day": day, **{k: int(self.counts.get(k, 0)) for k in INDEX_DAILY_COUNTS},
-                "answer_minutes": rollup.render(self.answer_minutes)}
+    def values(self, account_id: int, day: date) -> tuple[Any, ...]:
+        """The row as :data:`_COLUMNS` orders it."""
+        return (account_id, day, *(int(self.counts.get(k, 0)) for k in INDEX_DAILY_COUNTS),
+                rollup.render(self.answer_minutes))
 
 
 def _add(found: dict[int, DayCounts], rows: Iterable[Any], columns: tuple[str, ...]) -> None:
@@ -221,20 +225,55 @@ def count_day(conn: Connection, day: date) -> dict[int, DayCounts]:
 
 
 def compute_day(db: Database, day: date, *, now: datetime | None = None) -> int:
-    """Count ``day`` and store it in place of what was stored for it; the accounts counted. The
-    counting reads (outside the write lock: the square keeps posting meanwhile); the write is
-    the day's rows only."""
+    """Count ``day`` and store it in place of what was stored for it; the accounts counted."""
+    return _compute(db, [day], now=now)[day]
+
+
+def _count(db: Database, first: date, end: date) -> dict[date, list[tuple[Any, ...]]]:
+    """Each day's rows of ``[first, end)`` (``_COLUMNS``): by DuckDB where it can read the
+    database (:mod:`plaza.index.engine`), else by this module's statements, a day at a time."""
+    from plaza.index import engine
+
+    if engine.engine_for(db.engine.url):
+        return engine.count_range(db.engine.url, first, end, age_days=FULL_AGE_DAYS).days()
+    out: dict[date, list[tuple[Any, ...]]] = {}
     with db.read() as conn:
-        found = count_day(conn, day)
-    with db.write() as conn:
-        conn.execute(delete(index_daily).where(index_daily.c.day == day))
-        if found:
-            conn.execute(insert(index_daily), [entry.row(account_id, day) for account_id, entry in found.items()])
-        stamp = now or utcnow()
-        conn.execute(upsert.insert(conn, index_days).values(day=day, computed_at=stamp, accounts=len(found))
-                     .on_conflict_do_update(index_elements=[index_days.c.day],
-                                            set_={"computed_at": stamp, "accounts": len(found)}))
-    return len(found)
+        for i in range((end - first).days):
+            day = first + timedelta(days=i)
+            out[day] = [entry.values(account_id, day) for account_id, entry in count_day(conn, day).items()]
+    return out
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as ``[first, end)`` ranges."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def _compute(db: Database, days: list[date], *, now: datetime | None = None) -> dict[date, int]:
+    """Count ``days`` (read outside the write lock: the square keeps posting meanwhile) and
+    store each in place of what was stored for it (a write per day); the accounts per day."""
+    stamp = now or utcnow()
+    done: dict[date, int] = {}
+    for first, end in _runs(days):
+        found = _count(db, first, end)
+        for i in range((end - first).days):
+            day = first + timedelta(days=i)
+            rows = found.get(day, [])
+            with db.write() as conn:
+                conn.execute(delete(index_daily).where(index_daily.c.day == day))
+                if rows:
+                    fast.insert_many(conn, index_daily, _COLUMNS, rows)
+                conn.execute(upsert.insert(conn, index_days).values(day=day, computed_at=stamp, accounts=len(rows))
+                             .on_conflict_do_update(index_elements=[index_days.c.day],
+                                                    set_={"computed_at": stamp, "accounts": len(rows)}))
+            done[day] = len(rows)
+    return done
 
 
 def missing_days(conn: Connection, first: date, end: date) -> list[date]:
@@ -256,6 +295,5 @@ def compute_days(db: Database, first: date, end: date, *, now: datetime | None =
         with db.read() as conn:
             todo = set(missing_days(conn, first, end))
         days = [d for d in days if d in todo or (today - d).days < recent]
-    for day in days:
-        compute_day(db, day, now=now)
+    _compute(db, days, now=now)
     return days
