@@ -279,11 +279,18 @@ class Ranked:
     flags: int
 
 
+class _Counts(dict[str, Any]):
+    """An account's totals, 0 for a count it has no row for."""
+
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
 def _raw(account: Any, totals: Mapping[str, Any], service: Mapping[str, int] | None, helped: int | None,
          followers: int, pagerank: float | None, h: int, hot: tuple[int, int] | None) -> dict[str, float | None]:
-    t = Counter({k: v for k, v in totals.items() if not k.startswith("_")})
-    answers: Counter[int] = totals.get("_answers") or Counter()
-    median = rollup.quantile(answers, 0.5)
+    t = _Counts(totals)
+    answers: Counter[int] | None = totals.get("_answers")
+    median = rollup.quantile(answers, 0.5) if answers else None
     s = service or {}
     satisfaction = _rate(s.get("satisfied", 0), s.get("rated", 0))
     return {
@@ -397,7 +404,7 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
     for account, raw, scores, (t, hot) in zip(group, raws, normal, extras, strict=True):
         dims = _dimensions(scores)
         mixed = formulas.composite({k: dims[k] for k in settings.weights}, settings.weights)
-        tc = Counter({k: v for k, v in t.items() if not k.startswith("_")})
+        tc = _Counts(t)
         bci = formulas.bci(tc["posts"], tc["originals"], tc["reposts"], tc["comments"], tc["original_reposts"],
                            tc["original_comments"], tc["likes"])
         wci = (formulas.wci(tc["reads"], tc["reads_posts"], tc["reads_max"], tc["likes"], tc["likes_max"])
