@@ -59,6 +59,7 @@ from plaza.storage.schema import (
     help_requests,
     imported_accounts,
     index_daily,
+    index_groups,
     index_periods,
     index_results,
 )
@@ -438,22 +439,43 @@ def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Se
     columns = ("period", "account_id", "composite", *DIMENSIONS, "bci", "wci", "rank", "figures", "flags",
                "region_code", "city", "province", "level", "department_type")
     rows = []
-    for r in results:
+    members: dict[tuple[str, str], list[Ranked]] = {}
+    for r in results:  # best first: an account's rank in each of its groups
         groups = groups_of(group[r.account_id])
+        ranks = {}
+        for kind in GROUP_KINDS:
+            if groups[kind] is not None:
+                found = members.setdefault((kind, str(groups[kind])), [])
+                found.append(r)
+                ranks[kind] = len(found)
+        r.figures["group_ranks"] = ranks
         rows.append((period.key, r.account_id, r.composite, *(r.dimensions.get(k) for k in DIMENSIONS), r.bci, r.wci,
                      r.rank, orjson.dumps(r.figures).decode(), r.flags, groups["region_code"], groups["city"],
                      groups["province"], groups["level"], groups["department_type"]))
+    group_rows = [(period.key, kind, key, len(found), orjson.dumps(_medians(found)).decode())
+                  for (kind, key), found in members.items()]
     with db.write() as conn:
         conn.execute(delete(index_results).where(index_results.c.period == period.key))
         fast.insert_many(conn, index_results, columns, rows)
-        dims: dict[str, list[float | None]] = {"composite": [r.composite for r in results],
-                                                **{k: [r.dimensions.get(k) for r in results] for k in DIMENSIONS}}
-        median = {k: (round(statistics.median(v), 2) if (v := [x for x in values_of if x is not None]) else None)
-                  for k, values_of in dims.items()}
+        conn.execute(delete(index_groups).where(index_groups.c.period == period.key))
+        fast.insert_many(conn, index_groups, ("period", "kind", "key", "size", "median"), group_rows)
         values = {"kind": period.kind, "computed_at": now, "accounts": len(rows),
-                  "settings": json.dumps({**settings.as_json(), "median": median})}
+                  "settings": json.dumps({**settings.as_json(), "median": _medians(results)})}
         conn.execute(upsert.insert(conn, index_periods).values(period=period.key, **values)
                      .on_conflict_do_update(index_elements=[index_periods.c.period], set_=values))
+
+
+#: The groups a ranking can be of, each result keeping its own (:func:`groups_of`), with their
+#: sizes and medians stored with the run (``index_groups``) and each result's rank in them.
+GROUP_KINDS = ("province", "city", "region_code", "level", "department_type")
+
+
+def _medians(results: Sequence[Ranked]) -> dict[str, float | None]:
+    """The medians of the composite and of each dimension over ``results`` (None: no scores)."""
+    dims: dict[str, list[float | None]] = {"composite": [r.composite for r in results],
+                                            **{k: [r.dimensions.get(k) for r in results] for k in DIMENSIONS}}
+    return {k: (round(statistics.median(v), 2) if (v := [x for x in values_of if x is not None]) else None)
+            for k, values_of in dims.items()}
 
 
 def median(values: Sequence[float]) -> float | None:

@@ -24,7 +24,7 @@ from plaza.desk.metrics import Period, parse_period
 from plaza.errors import Invalid, NotFound
 from plaza.index import formulas
 from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS, period_for
-from plaza.storage.schema import accounts, index_periods, index_results, matrices, matrix_members
+from plaza.storage.schema import accounts, index_groups, index_periods, index_results, matrices, matrix_members
 from plaza.workflow.worktime import BEIJING
 
 __all__ = ["Filters", "account_view", "computed", "computed_periods", "default_period", "filters_from", "ranked_regions",
@@ -140,19 +140,61 @@ def _group(period_key: str, filters: Filters) -> Any:
             .where(index_results.c.period == period_key, *_conditions(filters)))
 
 
+def _kind_of(filters: Filters) -> tuple[str, str] | None:
+    """The one group (kind, key) of :data:`plaza.index.compute.GROUP_KINDS` a filter names, or
+    None (no filter, several, or a matrix)."""
+    named = [(k, v) for k, v in (("region", filters.region), ("level", filters.level),
+                                 ("department_type", filters.department_type)) if v is not None]
+    if filters.matrix is not None or len(named) != 1:
+        return None
+    kind, key = named[0]
+    if kind == "region":
+        if key == NATIONAL_REGION or key.endswith("0000"):
+            kind = "province"
+        elif regions.city_code(key) == key:
+            kind = "city"
+        else:
+            kind = "region_code"
+    return kind, key
+
+
+def _kept_group(conn: Connection, period_key: str, filters: Filters) -> tuple[int, dict[str, Any]] | None:
+    """A one-kind group's size and medians as stored with the run (None: not such a group, or
+    a run from before groups were kept — then the group is read whole)."""
+    kind = _kind_of(filters)
+    if kind is None:
+        return None
+    row = conn.execute(select(index_groups.c.size, index_groups.c.median).where(
+        index_groups.c.period == period_key, index_groups.c.kind == kind[0], index_groups.c.key == kind[1])).first()
+    if row is None:
+        kept_any = conn.execute(select(index_groups.c.kind).where(index_groups.c.period == period_key)
+                                .limit(1)).first()
+        return (0, {k: None for k in ("composite", *DIMENSIONS)}) if kept_any else None
+    return int(row.size), json.loads(row.median)
+
+
 def _previous_ranks(conn: Connection, period: Period, filters: Filters,
                     ids: Sequence[int]) -> tuple[dict[int, int], dict[int, Any]]:
     """The previous period's ranks in the same group of the page's accounts (``ids``), and their
     figures (none when that period was not computed). Unfiltered, the stored rank is the group
-    rank: a page reads only its own accounts' rows."""
+    rank, and a one-kind group's rank is kept in the figures: a page reads only its own
+    accounts' rows."""
     before = period.previous().key
     if not ids:
         return {}, {}
-    mine = conn.execute(select(index_results.c.account_id, index_results.c.rank, index_results.c.figures)
+    kind = _kind_of(filters)
+    member = index_results.c[kind[0]] if kind is not None else index_results.c.region_code
+    mine = conn.execute(select(index_results.c.account_id, index_results.c.rank, index_results.c.figures,
+                               member.label("member"))
                         .where(index_results.c.period == before, index_results.c.account_id.in_(list(ids)))).all()
     figures = {int(r.account_id): r.figures for r in mine}
     if not filters.active:
         return {int(r.account_id): int(r.rank) for r in mine}, figures
+    if kind is not None and mine:
+        kept = {int(r.account_id): (r.member, json.loads(r.figures).get("group_ranks")) for r in mine}
+        if all(ranks is not None for _, ranks in kept.values()):  # a run that kept its groups' ranks
+            return ({a: int(ranks[kind[0]]) for a, (key, ranks) in kept.items()
+                     if key == kind[1] and kind[0] in ranks}, figures)
     ranked = conn.execute(select(index_results.c.account_id)
                           .where(index_results.c.period == before, *_conditions(filters))
                           .order_by(index_results.c.rank)).all()
@@ -172,10 +214,16 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
     filters.check()
     run = computed(conn, period)
     stored = json.loads(run.settings)
+    kept = _kept_group(conn, period.key, filters)
     if not filters.active and "median" in stored:  # the whole group: counted when computed
         page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank)
                             .limit(limit).offset(offset)).all()
         total, median = int(run.accounts), stored.pop("median")
+    elif kept is not None:  # one region, level or department type: its size and medians kept too
+        page = conn.execute(_group(period.key, filters).order_by(index_results.c.rank)
+                            .limit(limit).offset(offset)).all()
+        total, median = kept
+        stored.pop("median", None)
     else:  # a group: its scores read once (size, medians, the page's ids), then the page's rows
         scores = conn.execute(select(index_results.c.account_id, index_results.c.composite,
                                      *(index_results.c[k] for k in DIMENSIONS))

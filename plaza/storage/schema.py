@@ -1182,6 +1182,19 @@ index_periods = Table(
     Column("settings", Text, nullable=False),
 )
 
+#: A ranked group of a computed period (kind: province, city, region_code, level or
+#: department_type — the groups each result keeps): its size and its medians (composite and
+#: dimensions, JSON); each result's rank in its groups is in its figures (``group_ranks``).
+index_groups = Table(
+    "index_groups",
+    metadata,
+    Column("period", String(12), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("median", Text, nullable=False),
+)
+
 #: A hot event (热点事件): a topic that reached the national or a city's top list, who had to
 #: answer it, and whether and when one of them did (plaza.index.response).
 index_events = Table(
