@@ -1169,6 +1169,11 @@ def main() -> None:
     result["full_month"] = {**full.json(), "accounts_ranked": accounts_ranked, "index_daily_rows": daily_rows}
     result["month_days"] = {**days_part.json(), "days": len(days_part.result)}
     result["month_rollup"] = rollup.json()
+    import resource
+
+    # DuckDB's memory on SQLite (its child processes; on PostgreSQL it is in this process)
+    result["peak_rss_mb"] = {"children": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+                             "this_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
     # 2. an incremental day
     print("phase 2: an incremental day …", flush=True)

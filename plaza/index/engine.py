@@ -9,8 +9,8 @@ nothing is downloaded): a range of days is read once into DuckDB's memory — th
 likes, follows and mentions, the earlier posts they refer to, the answers to its mentions and the
 accounts — and every count is one grouped statement over it, by account and Beijing day (ids
 are time-ordered: a row's day is its id's). On PostgreSQL the id ranges are pushed down to the
-server; on SQLite a range of a few days is read by a query in SQLite (its primary key's range),
-a longer one by scanning the tables in parallel.
+server; a range of a few days is read by a statement the database runs on its primary key's
+range, a longer one by DuckDB's parallel scans.
 
 **SQLite is read in a child process.** DuckDB carries its own copy of SQLite. Two copies of
 SQLite in one process corrupt databases (closing a file in one drops the other's POSIX locks:
@@ -38,9 +38,10 @@ __all__ = ["DayColumns", "available", "count_range", "engine_for"]
 #: ``PLAZA_INDEX_ENGINE``: ``auto`` (DuckDB where it can read the database), ``duckdb`` (fail
 #: without it), ``sql`` (the statements of :mod:`plaza.index.daily`).
 ENV = "PLAZA_INDEX_ENGINE"
-#: On SQLite, ranges of more days than this are read by scanning the whole tables in parallel
-#: (the scanner reads no range); shorter ones by their primary keys' range in SQLite.
-SQLITE_SCAN_DAYS = 4
+#: Ranges of more days than this are read by DuckDB's parallel scans of the tables (on SQLite
+#: the whole tables: its scanner reads no range; on PostgreSQL the range, pushed down); shorter
+#: ones by a statement the database runs on its primary key's range.
+SCAN_DAYS = 4
 
 _DAY_MS = 86_400_000
 _BEIJING_MS = 8 * 3_600_000
@@ -153,8 +154,8 @@ def count_range(url: URL | str, first: date, end: date, *, age_days: float, thre
                 scan: bool | None = None) -> DayColumns:
     """Every government account's counts for each day of ``[first, end)`` (accounts with nothing
     on a day are left out). On SQLite in a child process of its own (see the module docstring).
-    ``scan``: read the tables by DuckDB's scan (default: on SQLite for more than
-    :data:`SQLITE_SCAN_DAYS` days) rather than by a statement the database runs."""
+    ``scan``: read the tables by DuckDB's scan (default: for more than
+    :data:`SCAN_DAYS` days) rather than by a statement the database runs."""
     from plaza.desk import rollup
     from plaza.index import daily
     from plaza.storage.schema import INDEX_DAILY_COUNTS
@@ -438,7 +439,7 @@ def _count(backend: str, where: str, threads: int | None, *, first: str, end: st
     counts, maxima = columns["counts"], set(columns["maxima"])
     with _connect(backend, where, threads) as conn:
         if scan is None:
-            scan = backend == "sqlite" and (end_day - first_day).days > SQLITE_SCAN_DAYS
+            scan = (end_day - first_day).days > SCAN_DAYS
         _load(conn, _Source(conn, backend, scan), lo, hi, threads or os.cpu_count() or 1)
         conn.execute("CREATE OR REPLACE TABLE edges AS SELECT * FROM "
                      "(SELECT UNNEST(range(?)) AS bucket, UNNEST(?) AS low)", [len(edges), edges])
