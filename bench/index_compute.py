@@ -1431,19 +1431,24 @@ def extrapolate(args: argparse.Namespace, result: dict[str, Any], rows: dict[str
     writing = max(0.0, result["compute_day"]["wall_s"] - counting)
     one_day = (counting - beyond) * per_day + beyond * month + writing * accounts
     day_only = result["compute_day"]["wall_s"] * per_day  # as if nothing read beyond the day
-    page = max(v["p99_ms"] for k, v in result["ranking"].items() if not k.startswith("account_view")) / 1000 * accounts
-    figures = {"full month (30 days + roll-up)": FULL["days"] * one_day + rollup,
-               "the month's 30 days": FULL["days"] * one_day,
+    # a one-kind group's page reads its own rows (sizes and medians kept with the run): as measured
+    page = max(v["p99_ms"] for k, v in result["ranking"].items() if not k.startswith("account_view")) / 1000
+    month_days = FULL["days"] * one_day
+    if result.get("engine") == "duckdb":  # the month read once; a day's fixed cost (a process, the accounts) once
+        one_day = (counting - beyond) * per_day + beyond + writing * accounts
+        month_days = result["month_days"]["wall_s"] * month
+    figures = {"full month (30 days + roll-up)": month_days + rollup,
+               "the month's 30 days": month_days,
                "roll-up (compute_period, days done)": rollup,
                "one day (compute_day)": one_day,
                "one day, were every cost bound to the day's rows": day_only,
                "incremental day (compute_day + roll-up)": one_day + rollup,
-               "ranking page p99, worst filter (∝ group size)": page}
+               "ranking page p99, worst filter (as measured: a page reads its own rows)": page}
     return {"factors": {"per_day_rows": round(per_day, 2), "month_rows": round(month, 2), "accounts": round(accounts, 2),
                         "follows": round(follows, 2),
                         "share_of_a_day_beyond_its_rows": round(beyond / counting, 3) if counting else None},
             "figures": {k: round(v, 3) for k, v in figures.items()},
-            "bars": {"full month ≤ 60 s": FULL["days"] * one_day + rollup <= 60,
+            "bars": {"full month ≤ 60 s": month_days + rollup <= 60,
                      "incremental day ≤ 5 s": one_day + rollup <= 5, "ranking page ≤ 100 ms": page <= 0.1}}
 
 if __name__ == "__main__":
