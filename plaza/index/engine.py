@@ -224,8 +224,12 @@ def _connect(backend: str, where: str, threads: int | None) -> Iterator[Any]:
     file, PostgreSQL's connection string)."""
     import duckdb
 
+    import tempfile
+
+    # beyond its memory limit (80 % of the machine's) DuckDB spills to a folder of its own
+    spill = os.path.join(tempfile.gettempdir(), f"plaza-index-{os.getpid()}")
     conn = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                                  "threads": threads or os.cpu_count() or 1})
+                                  "threads": threads or os.cpu_count() or 1, "temp_directory": spill})
     try:
         conn.execute(f"LOAD '{_extension_file(backend)}'")
         kind = "sqlite" if backend == "sqlite" else "postgres"
