@@ -489,17 +489,3 @@ def test_cli_imports_mastodon_and_csv(env: dict[str, str], tmp_path: Path) -> No
     csv_result = run(["import", "csv", str(DATA / "csv_posts.csv")], env)
     assert csv_result.exit_code == 0, csv_result.output
     assert f"{DATA / 'csv_posts.csv'}:6: count invalid" in csv_result.output
-
-
-def test_many_files_read_by_a_process_of_their_own_give_the_same_items_in_order(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for path in EXAMPLES.glob("*.json"):
-        shutil.copy(path, tmp_path / path.name)
-    (tmp_path / "broken.json").write_text('{"user": ', encoding="utf-8")  # a skip, in its place
-    monkeypatch.setattr(weibo_reader, "PARALLEL_BYTES", 10**12)
-    serial = list(weibo_reader.read([tmp_path]))
-    monkeypatch.setattr(weibo_reader, "PARALLEL_BYTES", 1)
-    ahead = list(weibo_reader.read([tmp_path]))
-    assert ahead == serial
-    assert any(isinstance(i, Post) for i in serial) and any(isinstance(i, Skip) for i in serial)
-    assert [i.done for i in serial if isinstance(i, Tick)] == sorted(i.done for i in serial if isinstance(i, Tick))

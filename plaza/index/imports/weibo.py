@@ -12,7 +12,6 @@ is (``file:line`` for JSON Lines, ``file: weibo N`` for a record of a list) and 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -55,51 +54,16 @@ def files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-#: Files read ahead by a process of their own (a many-file import's reading beside its writing,
-#: on another core) when there are at least this many bytes.
-PARALLEL_BYTES = 8_000_000
-#: Files the reading process is ahead of the writer at most.
-_AHEAD = 4
-
-
 def read(paths: Iterable[Path]) -> Iterator[Item]:
-    """Every account, post, skip and note in the files, with ticks of progress (bytes). Several
-    files of :data:`PARALLEL_BYTES` or more are parsed by a process of their own, a few files
-    ahead of the caller (the same items, in the same order)."""
+    """Every account, post, skip and note in the files, with ticks of progress (bytes)."""
     chosen = files(paths)
     sizes = [_size(p) for p in chosen]
     total = sum(sizes)
-    starts = [sum(sizes[:i]) for i in range(len(sizes))]
-    if len(chosen) > 1 and total >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1:
-        yield from _read_ahead(chosen, sizes, starts, total)
-        return
-    for path, size, start in zip(chosen, sizes, starts, strict=True):
-        yield from _read_file(path, start, size, total)
-        yield Tick(start + size, total)
-
-
-def _file_items(path: Path, start: int, size: int, total: int) -> list[Item]:
-    return [*_read_file(path, start, size, total), Tick(start + size, total)]
-
-
-def _read_ahead(chosen: list[Path], sizes: list[int], starts: list[int], total: int) -> Iterator[Item]:
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        pending: deque[Future[list[Item]]] = deque()
-        work = iter(zip(chosen, sizes, starts, strict=True))
-        for path, size, start in work:
-            pending.append(pool.submit(_file_items, path, start, size, total))
-            if len(pending) >= _AHEAD:
-                break
-        while pending:
-            items = pending.popleft().result()
-            following = next(work, None)
-            if following is not None:
-                pending.append(pool.submit(_file_items, following[0], following[2], following[1], total))
-            yield from items
+    done = 0
+    for path, size in zip(chosen, sizes, strict=True):
+        yield from _read_file(path, done, size, total)
+        done += size
+        yield Tick(done, total)
 
 
 def _size(path: Path) -> int:
