@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from plaza.desk.metrics import parse_period
 from plaza.index import compute, rankings
 from plaza.instance import Plaza
-from plaza.storage.schema import index_groups, index_results
+from plaza.storage.schema import accounts, index_groups, index_results
 from tests.test_index_compute import square  # noqa: F401  (the fixture)
 from tests.test_index_engine import busy  # noqa: F401  (the fixture)
 
@@ -28,6 +28,9 @@ def test_a_kept_group_ranks_as_the_whole_group_read(plaza: Plaza, busy, offset: 
     compute.compute_period(plaza.db, later, now=now)
     with plaza.db.read() as conn:
         kept = [rankings.ranking(conn, later, f, limit=2, offset=offset) for f in FILTERS]
+        names = [r.username for r in conn.execute(select(accounts.c.username).join(
+            index_results, index_results.c.account_id == accounts.c.id).where(index_results.c.period == later.key))]
+        pages = [rankings.account_view(conn, name, later) for name in names]
         assert conn.execute(select(func.count()).select_from(index_groups)
                             .where(index_groups.c.period == later.key)).scalar()
     with plaza.db.write() as conn:  # as a run from before the groups were kept
@@ -39,6 +42,8 @@ def test_a_kept_group_ranks_as_the_whole_group_read(plaza: Plaza, busy, offset: 
                          .values(figures=stripped))
     with plaza.db.read() as conn:
         whole = [rankings.ranking(conn, later, f, limit=2, offset=offset) for f in FILTERS]
+        assert [rankings.account_view(conn, name, later) for name in names] == pages
+    assert len(pages) >= 5 and any(p["group"]["size"] > 1 for p in pages)
     for mine, theirs, f in zip(kept, whole, FILTERS, strict=True):
         for row in mine["accounts"] + theirs["accounts"]:
             row.pop("why_moved")  # reads the figures, renamed above

@@ -379,8 +379,9 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
         hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
     h_index = _h_index(db, period)
     with db.read() as conn:
-        group = conn.execute(select(accounts).where(accounts.c.kind == "government", accounts.c.suspended.is_(False))
-                             .order_by(accounts.c.id)).all()
+        a = accounts.c
+        group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
+                             .where(a.kind == "government", a.suspended.is_(False)).order_by(a.id)).all()
         totals = _totals(conn, period.first, period.end)
         silent_since = min(period.end, desk_metrics.today(now) + timedelta(days=1)) - timedelta(days=SILENT_DAYS)
         posted = _posted_since(conn, silent_since, period.end)
@@ -449,10 +450,12 @@ def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Se
                 found.append(r)
                 ranks[kind] = len(found)
         r.figures["group_ranks"] = ranks
+        if groups["level"] is not None and groups["department_type"] is not None:
+            members.setdefault((PEERS, f"{groups['level']}|{groups['department_type']}"), []).append(r)
         rows.append((period.key, r.account_id, r.composite, *(r.dimensions.get(k) for k in DIMENSIONS), r.bci, r.wci,
                      r.rank, orjson.dumps(r.figures).decode(), r.flags, groups["region_code"], groups["city"],
                      groups["province"], groups["level"], groups["department_type"]))
-    group_rows = [(period.key, kind, key, len(found), orjson.dumps(_medians(found)).decode())
+    group_rows = [(period.key, kind, key, len(found), orjson.dumps(_medians(found, kind == PEERS)).decode())
                   for (kind, key), found in members.items()]
     with db.write() as conn:
         conn.execute(delete(index_results).where(index_results.c.period == period.key))
@@ -468,19 +471,26 @@ def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Se
 #: The groups a ranking can be of, each result keeping its own (:func:`groups_of`), with their
 #: sizes and medians stored with the run (``index_groups``) and each result's rank in them.
 GROUP_KINDS = ("province", "city", "region_code", "level", "department_type")
+#: An account's peers (its level and department type, ``level|department_type``): their size
+#: and medians, each indicator's too, are kept for the account pages.
+PEERS = "peers"
 
 
-def _medians(results: Sequence[Ranked]) -> dict[str, float | None]:
-    """The medians of the composite and of each dimension over ``results`` (None: no scores)."""
-    dims: dict[str, list[float | None]] = {"composite": [r.composite for r in results],
-                                            **{k: [r.dimensions.get(k) for r in results] for k in DIMENSIONS}}
-    return {k: (round(statistics.median(v), 2) if (v := [x for x in values_of if x is not None]) else None)
-            for k, values_of in dims.items()}
+def _medians(results: Sequence[Ranked], indicators: bool = False) -> dict[str, Any]:
+    """The medians of the composite and of each dimension over ``results`` (None: no scores);
+    with ``indicators`` each indicator's too (an account page's peers)."""
+    out: dict[str, Any] = {"composite": median_of([r.composite for r in results]),
+                           **{k: median_of([r.dimensions.get(k) for r in results]) for k in DIMENSIONS}}
+    if indicators:
+        out["indicators"] = {i.key: median_of([r.figures["raw"].get(i.key) for r in results]) for i in INDICATORS}
+    return out
 
 
-def median(values: Sequence[float]) -> float | None:
-    """The median of the values given (None for none): a group's median on an account's page."""
-    return statistics.median(values) if values else None
+def median_of(values: Sequence[float | None]) -> float | None:
+    """The median of the values present, to two places (None when there are none): a group's
+    median on its ranking and on an account's page."""
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
 
 
 # --- the nightly run ---------------------------------------------------------------------------------

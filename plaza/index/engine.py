@@ -222,9 +222,9 @@ def _child_main() -> None:
 def _connect(backend: str, where: str, threads: int | None) -> Iterator[Any]:
     """DuckDB in memory with the database attached read-only as ``src`` (``where``: SQLite's
     file, PostgreSQL's connection string)."""
-    import duckdb
-
     import tempfile
+
+    import duckdb
 
     # beyond its memory limit (80 % of the machine's) DuckDB spills to a folder of its own
     spill = os.path.join(tempfile.gettempdir(), f"plaza-index-{os.getpid()}")

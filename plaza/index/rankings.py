@@ -9,13 +9,12 @@ is one indexed query for the page plus one for the previous period's ranks of th
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from plaza import regions
 from plaza.accounts.kinds import DEPARTMENT_TYPES, LEVELS, NATIONAL_REGION
@@ -23,7 +22,7 @@ from plaza.clock import as_utc
 from plaza.desk.metrics import Period, parse_period
 from plaza.errors import Invalid, NotFound
 from plaza.index import formulas
-from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS, period_for
+from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS, PEERS, median_of, period_for
 from plaza.storage.schema import accounts, index_groups, index_periods, index_results, matrices, matrix_members
 from plaza.workflow.worktime import BEIJING
 
@@ -173,6 +172,17 @@ def _kept_group(conn: Connection, period_key: str, filters: Filters) -> tuple[in
     return int(row.size), json.loads(row.median)
 
 
+def _kept_groups(conn: Connection, period_key: str, wanted: dict[str, str | None]) -> dict[tuple[str, str | None], Any]:
+    """The kept (size, medians) of the groups ``wanted`` (kind → key) of a period, by (kind, key)."""
+    pairs = [(kind, key) for kind, key in wanted.items() if key is not None]
+    if not pairs:
+        return {}
+    rows = conn.execute(select(index_groups.c.kind, index_groups.c.key, index_groups.c.size, index_groups.c.median)
+                        .where(index_groups.c.period == period_key,
+                               or_(*(and_(index_groups.c.kind == k, index_groups.c.key == v) for k, v in pairs))))
+    return {(r.kind, r.key): (int(r.size), json.loads(r.median)) for r in rows}
+
+
 def _previous_ranks(conn: Connection, period: Period, filters: Filters,
                     ids: Sequence[int]) -> tuple[dict[int, int], dict[int, Any]]:
     """The previous period's ranks in the same group of the page's accounts (``ids``), and their
@@ -202,11 +212,6 @@ def _previous_ranks(conn: Connection, period: Period, filters: Filters,
     return {int(r.account_id): i + 1 for i, r in enumerate(ranked) if int(r.account_id) in wanted}, figures
 
 
-def _median(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return round(statistics.median(present), 2) if present else None
-
-
 def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, limit: int = 50,
             offset: int = 0) -> dict[str, Any]:
     """A group's ranking for ``period``: best first, with each account's movement in the group
@@ -230,8 +235,8 @@ def ranking(conn: Connection, period: Period, filters: Filters = Filters(), *, l
                               .where(index_results.c.period == period.key, *_conditions(filters))
                               .order_by(index_results.c.rank)).all()
         total = len(scores)
-        median = {"composite": _median([r.composite for r in scores]),
-                  **{k: _median([getattr(r, k) for r in scores]) for k in DIMENSIONS}}
+        median = {"composite": median_of([r.composite for r in scores]),
+                  **{k: median_of([getattr(r, k) for r in scores]) for k in DIMENSIONS}}
         ids = [int(r.account_id) for r in scores[offset:offset + limit]]
         page = (conn.execute(_group(period.key, Filters()).where(index_results.c.account_id.in_(ids))
                              .order_by(index_results.c.rank)).all() if ids else [])
@@ -289,24 +294,38 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
         raise NotFound("index_not_ranked", username=account.username)
     figures = json.loads(row.figures)
     peers = and_(index_results.c.level == account.level, index_results.c.department_type == account.department_type)
+    peers_key = f"{account.level}|{account.department_type}"
     province = (NATIONAL_REGION if account.region_code == NATIONAL_REGION
                 else (account.region_code or "")[:2] + "0000")
+    kept = _kept_groups(conn, period.key, {"province": province, "level": account.level,
+                                           "department_type": account.department_type, PEERS: peers_key})
+    group_ranks = figures.get("group_ranks") or {}
+
+    def rank_in(kind: str, key: str | None, condition: ColumnElement[bool]) -> dict[str, int]:
+        if kind in group_ranks and (kind, key) in kept:  # as kept with the run
+            return {"rank": int(group_ranks[kind]), "of": kept[kind, key][0]}
+        return _rank_in(conn, period.key, row.composite, row.rank, condition)
+
     ranks = {
-        "overall": _rank_in(conn, period.key, row.composite, row.rank, None),
-        "region": _rank_in(conn, period.key, row.composite, row.rank, result_region(province)),
-        "level": _rank_in(conn, period.key, row.composite, row.rank, index_results.c.level == account.level),
-        "department_type": _rank_in(conn, period.key, row.composite, row.rank,
-                                    index_results.c.department_type == account.department_type),
+        "overall": {"rank": int(row.rank), "of": int(run.accounts)},
+        "region": rank_in("province", province, result_region(province)),
+        "level": rank_in("level", account.level, index_results.c.level == account.level),
+        "department_type": rank_in("department_type", account.department_type,
+                                   index_results.c.department_type == account.department_type),
     }
-    group_scores = [json.loads(f) for (f,) in conn.execute(
-        select(index_results.c.figures)
-        .where(index_results.c.period == period.key, peers))]
+    if (PEERS, peers_key) in kept:
+        group_size, peer_medians = kept[PEERS, peers_key][0], kept[PEERS, peers_key][1].get("indicators", {})
+    else:
+        group_scores = [json.loads(f) for (f,) in conn.execute(
+            select(index_results.c.figures).where(index_results.c.period == period.key, peers))]
+        group_size = len(group_scores)
+        peer_medians = {i.key: median_of([g["raw"].get(i.key) for g in group_scores]) for i in INDICATORS}
     indicators = []
     for indicator in INDICATORS:
         indicators.append({
             "key": indicator.key, "name": indicator.zh, "name_en": indicator.en, "dimension": indicator.dimension,
             "value": figures["raw"].get(indicator.key), "score": figures["scores"].get(indicator.key),
-            "group_median": _median([g["raw"].get(indicator.key) for g in group_scores]),
+            "group_median": peer_medians.get(indicator.key),
         })
     previous = conn.execute(select(index_results.c.figures, index_results.c.rank).where(
         index_results.c.period == period.previous().key, index_results.c.account_id == account.id)).first()
@@ -316,11 +335,14 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
         mine = conn.execute(select(index_results.c.composite, index_results.c.rank, *(index_results.c[k] for k in DIMENSIONS))
                             .where(index_results.c.period == cursor.key, index_results.c.account_id == account.id)).first()
         if mine is not None:
-            group = [c for (c,) in conn.execute(
-                select(index_results.c.composite)
-                .where(index_results.c.period == cursor.key, peers))]
+            then = _kept_groups(conn, cursor.key, {PEERS: peers_key})
+            if (PEERS, peers_key) in then:
+                group_median = then[PEERS, peers_key][1].get("composite")
+            else:
+                group_median = median_of([c for (c,) in conn.execute(
+                    select(index_results.c.composite).where(index_results.c.period == cursor.key, peers))])
             history.append({"period": cursor.key, "composite": mine.composite, "rank": mine.rank,
-                            **{k: getattr(mine, k) for k in DIMENSIONS}, "group_median": _median(group)})
+                            **{k: getattr(mine, k) for k in DIMENSIONS}, "group_median": group_median})
         cursor = cursor.previous()
     history.reverse()
     return {
@@ -338,7 +360,7 @@ def account_view(conn: Connection, username: str, period: Period) -> dict[str, A
         "indicators": indicators,
         "why_moved": _moved(figures, json.loads(previous.figures) if previous else None),
         "history": history,
-        "group": {"level": account.level, "department_type": account.department_type, "size": len(group_scores)},
+        "group": {"level": account.level, "department_type": account.department_type, "size": group_size},
     }
 
 
