@@ -366,9 +366,12 @@ def _dimensions(scores: Mapping[str, float | None]) -> dict[str, float | None]:
 
 
 def compute_period(db: Database, period: Period, *, settings: Settings | None = None, now: datetime | None = None,
-                   hot_events: Mapping[int, tuple[int, int]] | None = None, count_days: bool = True) -> list[Ranked]:
+                   hot_events: Mapping[int, tuple[int, int]] | None = None, count_days: bool = True,
+                   pageranks: Mapping[int, float] | None = None) -> list[Ranked]:
     """Compute and store ``period``'s index (its days first, those not done yet); the ranked
-    accounts, best first. ``hot_events``: account → (events it had to answer, answered)."""
+    accounts, best first. ``hot_events``: account → (events it had to answer, answered);
+    ``pageranks``: the follow graph's PageRank when the caller has it (the nightly run computes
+    it once for its periods: the graph is today's, whatever the period)."""
     settings = settings or Settings()
     now = as_utc(now or utcnow())
     if count_days:  # else the caller counted them (the nightly run, once for all its periods)
@@ -388,7 +391,7 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
         service = _service(conn, period, now)
         helped = _help_completed(conn, period)
         responders = {int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))}
-        ranks = _pagerank(conn)
+        ranks = _pagerank(conn) if pageranks is None else pageranks
         imported_followers = dict(conn.execute(select(imported_accounts.c.account_id,
                                                       imported_accounts.c.followers_count)).all())
     raws, extras = [], []
@@ -509,6 +512,7 @@ def nightly(db: Database, *, now: datetime | None = None) -> list[str]:
     done: list[str] = []
     periods = [desk_metrics.of_date(today - timedelta(days=1), kind) for kind in NIGHTLY_KINDS]
     counted = False
+    pageranks: dict[int, float] | None = None
     for kind in NIGHTLY_KINDS:
         period = desk_metrics.of_date(today - timedelta(days=1), kind)
         with db.read() as conn:
@@ -523,7 +527,10 @@ def nightly(db: Database, *, now: datetime | None = None) -> list[str]:
             daily.compute_days(db, min(p.first for p in periods), max(p.end for p in periods), now=now,
                                only_missing=True)
             counted = True
-        compute_period(db, period, settings=settings, now=now, count_days=False)
+        if pageranks is None:
+            with db.read() as conn:
+                pageranks = _pagerank(conn)
+        compute_period(db, period, settings=settings, now=now, count_days=False, pageranks=pageranks)
         done.append(period.key)
     return done
 
