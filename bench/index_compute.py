@@ -7,6 +7,8 @@ times the index's own calls on it and says what limits each.
     python bench/index_compute.py --backend postgres --accounts 2000 --citizens 4000 --days 7
     python bench/index_compute.py --backend sqlite --reuse bench/out/index/full.db              # full scale, kept
     python bench/index_compute.py --backend postgres --reuse plaza_index_full --profile         # a kept PG database
+    python bench/index_compute.py --backend sqlite --reuse bench/out/index/full.db --generate-only  # data only
+    python bench/index_compute.py --backend sqlite --accounts 2000 --citizens 4000 --days 7 --engine sql  # no DuckDB
 
 **The data** (November 2026 from the 1st, ``--days`` days; every id made from its own moment,
 ``(ms << 16) | seq`` as :func:`plaza.storage.ids.new_id` makes them, so a Beijing day is an id range
