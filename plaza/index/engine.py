@@ -257,15 +257,23 @@ class _Source:
     def rows(self, table: str, columns: dict[str, str], where: str) -> str:
         """A SELECT of ``columns`` (name → DuckDB type) from ``table`` where ``where`` holds."""
         if self.scan:
-            picked = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
-            return f"SELECT {picked} FROM {self.prefix}{table} WHERE {where}"
+            return f"SELECT {_typed(columns)} FROM {self.prefix}{table} WHERE {where}"
         return self.query(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", columns)
 
     def query(self, sql: str, columns: dict[str, str]) -> str:
         """The rows of ``sql`` run by the database itself, typed as ``columns``."""
         function = "sqlite_query" if self.backend == "sqlite" else "postgres_query"
-        picked = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
-        return f"SELECT {picked} FROM {function}('src', {_quote(sql)})"
+        return f"SELECT {_typed(columns)} FROM {function}('src', {_quote(sql)})"
+
+
+def _typed(columns: dict[str, str]) -> str:
+    """The columns (name → DuckDB type) as a SELECT list casting each to its type."""
+    return ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
+
+
+def _bounds(lo: int, hi: int, parts: int) -> list[int]:
+    """``[lo, hi)`` cut into ``parts`` ranges of ids: their ``parts + 1`` bounds."""
+    return [lo + (hi - lo) * i // parts for i in range(parts)] + [hi]
 
 
 _STATUS = {"id": "BIGINT", "account_id": "BIGINT", "in_reply_to_id": "BIGINT", "in_reply_to_account_id": "BIGINT",
@@ -327,7 +335,7 @@ def _load(conn: Any, source: _Source, lo: int, hi: int, threads: int) -> None:
             {"in_reply_to_id": "BIGINT", "account_id": "BIGINT", "answer_id": "BIGINT"})),
     ]
     parts = 1 if source.scan else max(1, threads)
-    bounds = [lo + (hi - lo) * i // parts for i in range(parts)] + [hi]
+    bounds = _bounds(lo, hi, parts)
     split = {"st": ("statuses", _STATUS), "fav": ("favourites", {"id": "BIGINT", "account_id": "BIGINT",
                                                                "status_id": "BIGINT"})}
     for name, (source_table, columns) in split.items():
@@ -473,7 +481,7 @@ def _h_index(backend: str, where: str, threads: int | None, *, lo: int, hi: int)
     workers = threads or os.cpu_count() or 1
     with _connect(backend, where, threads) as conn:
         source = _Source(conn, backend, False)
-        bounds = [lo + (hi - lo) * i // workers for i in range(workers)] + [hi]
+        bounds = _bounds(lo, hi, workers)
         _parallel(conn, [(f"posts_{i}", source.query(
             f"SELECT account_id, reblogs_count FROM statuses WHERE id >= {bounds[i]} AND id < {bounds[i + 1]} "
             "AND reblogs_count > 0 AND reblog_of_id IS NULL", {"account_id": "BIGINT", "reblogs_count": "BIGINT"}))

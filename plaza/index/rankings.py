@@ -163,13 +163,12 @@ def _kept_group(conn: Connection, period_key: str, filters: Filters) -> tuple[in
     kind = _kind_of(filters)
     if kind is None:
         return None
-    row = conn.execute(select(index_groups.c.size, index_groups.c.median).where(
-        index_groups.c.period == period_key, index_groups.c.kind == kind[0], index_groups.c.key == kind[1])).first()
-    if row is None:
+    found = _kept_groups(conn, period_key, {kind[0]: kind[1]}).get(kind)
+    if found is None:
         kept_any = conn.execute(select(index_groups.c.kind).where(index_groups.c.period == period_key)
                                 .limit(1)).first()
         return (0, {k: None for k in ("composite", *DIMENSIONS)}) if kept_any else None
-    return int(row.size), json.loads(row.median)
+    return found
 
 
 def _kept_groups(conn: Connection, period_key: str, wanted: dict[str, str | None]) -> dict[tuple[str, str | None], Any]:
