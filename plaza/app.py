@@ -47,12 +47,14 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     overdue_sweep = asyncio.create_task(workflow_engine.sweep_periodically(plaza.db))
     retraining = asyncio.create_task(routing.retrain_periodically(plaza.db))
     from plaza.index import compute as index_compute
+    from plaza.index import kept as index_kept
 
     index_nightly = asyncio.create_task(index_compute.compute_nightly(plaza.db))
+    index_fold = asyncio.create_task(index_kept.fold_forever(plaza.db))
     try:
         yield
     finally:
-        for task in (media_cleanup, overdue_sweep, retraining, index_nightly):
+        for task in (media_cleanup, overdue_sweep, retraining, index_nightly, index_fold):
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

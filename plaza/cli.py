@@ -1201,9 +1201,14 @@ def _weights(raw: str | None) -> dict[str, float] | None:
 @click.option("--response-hours", type=float, default=24.0, show_default=True,
               help="A hot event counts as answered within this many hours.")
 @click.option("--top", type=int, default=10, show_default=True, help="Show the first N of the ranking.")
-def index_compute(period_text: str | None, weights: str | None, response_hours: float, top: int) -> None:
-    """Compute a period's index: its days not counted yet (and the last week's again), the hot
-    events and who answered them, every government account's indicators, scores and rank."""
+@click.option("--recount", is_flag=True,
+              help="Count every day of the period again from the square's rows (days kept as the square wrote them "
+                   "included).")
+def index_compute(period_text: str | None, weights: str | None, response_hours: float, top: int,
+                  recount: bool) -> None:
+    """Compute a period's index: its days not counted yet (days kept as the square writes are only
+    rolled up), the hot events and who answered them, every government account's indicators,
+    scores and rank."""
     import time
 
     from plaza.index import compute, response
@@ -1217,6 +1222,10 @@ def index_compute(period_text: str | None, weights: str | None, response_hours: 
         except ValueError as exc:
             raise click.BadParameter(_("index_weights_invalid", reason=str(exc))) from exc
         period = compute.period_for(period_text)
+        if recount:
+            from plaza.index import daily
+
+            daily.compute_days(instance.db, period.first, period.end, recount=True)
         ranked = compute.compute_period(instance.db, period, settings=settings)
         events = response.events_of(instance.db, period)
         with instance.db.read() as conn:

@@ -30,6 +30,11 @@ pytestmark = pytest.mark.skipif(engine.available("sqlite:////tmp/any.db") is not
 def busy(plaza: Plaza, square, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]  # noqa: F811
     """The square of test_index_compute and more: days before and after, what each rule excludes."""
     monkeypatch.delenv(engine.ENV, raising=False)
+    return build_busy(plaza, square)
+
+
+def build_busy(plaza: Plaza, square, *, imported: bool = True):  # type: ignore[no-untyped-def]  # noqa: F811
+    """``square`` and more (see :func:`busy`); with ``imported``, Weibo's example files imported."""
     fabu, police, old, new = square["fabu"], square["police"], square["old"], square["new"]
     farm = factories.citizen(plaza, "shui_jun")
     verified = factories.citizen(plaza, "ji_zhe")
@@ -49,8 +54,10 @@ def busy(plaza: Plaza, square, monkeypatch: pytest.MonkeyPatch):  # type: ignore
     follows.follow(plaza.db, verified.id, police.id, created_at=at(23))
     follows.follow(plaza.db, farm.id, police.id, created_at=at(23, 5))
     publish(plaza, fabu, "自己回复自己", at(23, 30), in_reply_to_id=square["first"])
-    report = imports.import_weibo(plaza.db, [imports.EXAMPLES], default_city="500000")
-    assert report.posts > 0
+    if imported:
+        report = imports.import_weibo(plaza.db, [imports.EXAMPLES], default_city="500000")
+        assert report.posts > 0
+    square["early"] = early
     return square
 
 

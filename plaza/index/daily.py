@@ -43,7 +43,7 @@ from plaza.hot.trust import FULL_AGE_DAYS
 from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at
-from plaza.storage.schema import INDEX_DAILY_COUNTS, index_daily, index_days
+from plaza.storage.schema import INDEX_DAILY_COUNTS, index_daily, index_days, index_recount
 from plaza.workflow.worktime import BEIJING
 
 __all__ = ["RECOMPUTE_DAYS", "TRUSTED", "DayCounts", "compute_day", "compute_days", "day_bounds", "missing_days"]
@@ -272,6 +272,7 @@ def _compute(db: Database, days: list[date], *, now: datetime | None = None) -> 
                 conn.execute(upsert.insert(conn, index_days).values(day=day, computed_at=stamp, accounts=len(rows))
                              .on_conflict_do_update(index_elements=[index_days.c.day],
                                                     set_={"computed_at": stamp, "accounts": len(rows)}))
+                conn.execute(delete(index_recount).where(index_recount.c.day == day))
             done[day] = len(rows)
     return done
 
@@ -285,15 +286,42 @@ def missing_days(conn: Connection, first: date, end: date) -> list[date]:
 
 
 def compute_days(db: Database, first: date, end: date, *, now: datetime | None = None,
-                 only_missing: bool = False, recent: int = RECOMPUTE_DAYS) -> list[date]:
-    """Compute the days of ``[first, end)`` up to today (today as it stands so far); with
-    ``only_missing`` only the days not computed yet and the last ``recent`` ones (late answers)."""
-    today = (now or utcnow()).astimezone(BEIJING).date()
+                 only_missing: bool = False, recent: int = RECOMPUTE_DAYS, recount: bool = False) -> list[date]:
+    """Compute the days of ``[first, end)`` up to today (today as it stands so far). The journal
+    is folded first (:mod:`plaza.index.kept`): a day kept whole since keeping began is then done,
+    and only marked; the others are counted from the square's rows — with ``only_missing`` only
+    those not computed yet and the last ``recent`` ones (late answers) —, and so is a day the
+    journal asked to count again, once it is over. ``recount``: count every day from its rows."""
+    from plaza.index import kept
+
+    moment = now or utcnow()
+    today = moment.astimezone(BEIJING).date()
     end = min(end, today + timedelta(days=1))
     days = [first + timedelta(days=i) for i in range(max(0, (end - first).days))]
-    if only_missing:
-        with db.read() as conn:
-            todo = set(missing_days(conn, first, end))
-        days = [d for d in days if d in todo or (today - d).days < recent]
-    _compute(db, days, now=now)
+    kept.fold(db, now=moment)
+    kept.prune(db, now=moment)
+    with db.read() as conn:
+        since = kept.since_id(conn)
+        asked = kept.recount_days(conn)
+        missing = set(missing_days(conn, first, end)) if only_missing else set(days)
+    whole = {d for d in days if kept.keeps(d, since)} if not recount else set()
+    counted = [d for d in days if d not in whole and (d in missing or (today - d).days < recent or not only_missing)]
+    counted += [d for d in days if d in whole and d in asked and day_bounds(d)[1] <= moment]
+    _compute(db, sorted(set(counted)), now=now)
+    _mark(db, [d for d in days if d in whole and d not in counted], now=moment)
     return days
+
+
+_ROWS_OF_DAY = text("SELECT COUNT(*) FROM index_daily WHERE day = :day")
+
+
+def _mark(db: Database, days: list[date], *, now: datetime) -> None:
+    """Kept days: computed as they stand (the accounts with counts)."""
+    if not days:
+        return
+    with db.write() as conn:
+        for day in days:
+            accounts = int(conn.execute(_ROWS_OF_DAY, {"day": day}).scalar_one())
+            conn.execute(upsert.insert(conn, index_days).values(day=day, computed_at=now, accounts=accounts)
+                         .on_conflict_do_update(index_elements=[index_days.c.day],
+                                                set_={"computed_at": now, "accounts": accounts}))

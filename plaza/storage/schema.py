@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -1135,6 +1136,62 @@ index_days = Table(
     Column("day", Date, primary_key=True),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Column("accounts", Integer, nullable=False, default=0),
+)
+
+#: The day counts kept as the square writes (migration 0026, :mod:`plaza.index.kept`): triggers on
+#: the square's tables append each act the index counts here, in the act's own transaction; the
+#: fold adds them to ``index_daily`` and empties it. ``kind``: 1 post, 2 repost, 3 comment,
+#: 4 like, 5 mention, 6 answer, 7 follow, 8 count the day again; ``at`` the id whose Beijing day
+#: the act counts on; ``ref``/``a``/``b`` per kind (the migration's docstring); ``sign`` -1 undoes.
+index_journal = Table(
+    "index_journal",
+    metadata,
+    Column("seq", ID, primary_key=True, autoincrement=True),
+    Column("kind", SmallInteger, nullable=False),
+    Column("account_id", ID, nullable=True),
+    Column("at", ID, nullable=False),
+    Column("ref", ID, nullable=True),
+    Column("a", SmallInteger, nullable=False),
+    Column("b", SmallInteger, nullable=False),
+    Column("sign", SmallInteger, nullable=False),
+)
+
+#: Likes a government account's post got on a day (the day's most-liked post: ``likes_max``).
+index_post_likes = Table(
+    "index_post_likes",
+    metadata,
+    Column("status_id", ID, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("account_id", ID, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    Index(None, "account_id", "day"),
+)
+
+#: Who reposted a government account's posts on a day, and how often (distinct reposters).
+index_reposters = Table(
+    "index_reposters",
+    metadata,
+    Column("account_id", ID, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("reposter_id", ID, primary_key=True, autoincrement=False),
+    Column("trusted", SmallInteger, nullable=False),
+    Column("reposts", BigInteger, nullable=False),
+)
+
+#: Days to count again from the square's rows (what the journal could not judge: imports,
+#: accounts deleted), once they are over.
+index_recount = Table(
+    "index_recount",
+    metadata,
+    Column("day", Date, primary_key=True),
+)
+
+#: Since when every act is journaled (one row): days from then on are kept whole.
+index_keeping = Table(
+    "index_keeping",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("since_id", ID, nullable=False),
 )
 
 #: A period's index: every ranked account's indicators, dimension scores and composite.
