@@ -30,15 +30,19 @@ the compliance checks (:data:`FLAGS`) in the style of the State Council's inspec
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import BigInteger, Connection, String, case, cast, delete, func, select, text
 
 from plaza import regions
 from plaza.accounts.kinds import NATIONAL_REGION
@@ -53,7 +57,6 @@ from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at
 from plaza.storage.schema import (
-    INDEX_DAILY_COUNTS,
     accounts,
     follows,
     help_requests,
@@ -167,33 +170,43 @@ def period_for(text_value: str | None, *, now: datetime | None = None, first_dat
 
 # --- rolling up --------------------------------------------------------------------------------------
 
+#: What the scoring reads of a period's days: these counts summed, the best single post's reads
+#: and likes, and the active days (the other counts of ``index_daily`` are not scored).
+_SUMMED = ("posts", "originals", "replies_to_citizens", "reposts", "comments", "original_reposts",
+           "original_comments", "likes", "trusted_reposts", "trusted_likes", "trusted_reposters", "reads",
+           "reads_posts", "mentions", "mentions_answered", "trusted_followers_gained")
+_MAXIMA = ("reads_max", "likes_max")
+_TOTALS = (*_SUMMED, *_MAXIMA, "active_days")
 
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
-def _totals(conn: Connection, first: date, end: date) -> dict[int, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Accounts' counts over a range of days, as columns beside ``ids`` (each of :data:`_TOTALS`),
+    and the answer-time histograms of the accounts that answered any mention."""
+
+    ids: Ints
+    counts: dict[str, Ints]
+    answers: dict[int, Counter[int]]
+
+
+def _totals(conn: Connection, first: date, end: date) -> Totals:
     """Every account's counts over ``[first, end)``, its active days and answer-time histogram
     (one grouped statement; the days' histograms joined by commas, as :func:`rollup.parse` reads)."""
-    maxima = ("reads_max", "likes_max")
-    sums = [func.sum(index_daily.c[name]).label(name) for name in INDEX_DAILY_COUNTS if name not in maxima]
-    stmt = (select(index_daily.c.account_id, *sums,
-                   *(func.max(index_daily.c[name]).label(name) for name in maxima),
-                   func.sum(text("CASE WHEN posts + replies_given > 0 THEN 1 ELSE 0 END")).label("active_days"),
-                   func.aggregate_strings(func.nullif(index_daily.c.answer_minutes, ""), ",").label("_answers"))
-            .where(index_daily.c.day >= first, index_daily.c.day < end)
-            .group_by(index_daily.c.account_id))
-    out: dict[int, dict[str, Any]] = {}
-    result = conn.execute(stmt)
-    names = list(result.keys())[1:]
-    for account_id, *values in result:
-        entry = dict(zip(names, values, strict=True))
-        answers = entry.pop("_answers")
-        totals: dict[str, Any] = {k: int(v or 0) for k, v in entry.items()}
-        if answers:
-            totals["_answers"] = rollup.parse(answers)
-        out[int(account_id)] = totals
-    return out
+    d = index_daily.c
+    stmt = (select(d.account_id, *(cast(func.sum(d[name]), BigInteger) for name in _SUMMED),
+                   *(func.max(d[name]) for name in _MAXIMA),
+                   cast(func.sum(case((d.posts + d.replies_given > 0, 1), else_=0)), BigInteger),
+                   func.aggregate_strings(func.nullif(d.answer_minutes, ""), ","))
+            .where(d.day >= first, d.day < end)
+            .group_by(d.account_id))
+    rows = conn.execute(stmt).all()
+    width = 1 + len(_TOTALS)
+    matrix = np.array([row[:width] for row in rows], dtype=np.int64).reshape(len(rows), width)
+    answers = {int(row[0]): rollup.parse(row[width]) for row in rows if row[width]}
+    return Totals(matrix[:, 0], {name: matrix[:, 1 + i] for i, name in enumerate(_TOTALS)}, answers)
 
 
 def _posted_since(conn: Connection, since: date, end: date) -> set[int]:
@@ -250,16 +263,25 @@ def _h_index(db: Database, period: Period) -> dict[int, int]:
 
 
 def _pagerank(conn: Connection) -> dict[int, float]:
-    """PageRank on the whole follow graph (read on the driver straight into an array)."""
-    import numpy as np
-
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(f"SELECT account_id, target_account_id FROM {follows.name}")
-        edges = np.fromiter(cursor, dtype=np.dtype((np.int64, 2)))  # type: ignore[arg-type]
-    finally:
-        cursor.close()
+    """PageRank on the whole follow graph."""
+    edges = _follow_graph(conn)
     return formulas.pagerank(edges) if len(edges) else {}
+
+
+def _follow_graph(conn: Connection) -> Ints:
+    """Every follow as (follower, followed), read a follower at a time: its targets joined in
+    one text, a row per account instead of one per follow (half the time on the driver)."""
+    f = follows.c
+    rows = conn.execute(select(f.account_id, func.count(), func.aggregate_strings(cast(f.target_account_id, String), ","))
+                        .group_by(f.account_id)).all()
+    if not rows:
+        return np.zeros((0, 2), dtype=np.int64)
+    followers, counts, targets = zip(*rows, strict=True)
+    followed = np.fromstring(",".join(targets), dtype=np.int64, sep=",")
+    follower = np.repeat(np.array(followers, dtype=np.int64), np.array(counts, dtype=np.int64))
+    if len(followed) != len(follower):
+        raise RuntimeError(f"the follow graph read {len(followed)} targets for {len(follower)} follows")
+    return np.stack([follower, followed], axis=1)
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
@@ -280,89 +302,347 @@ class Ranked:
     flags: int
 
 
-class _Counts(dict[str, Any]):
-    """An account's totals, 0 for a count it has no row for."""
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a period's scoring reads beside its government accounts: the days' totals, who
+    posted in the last :data:`SILENT_DAYS`, the desk's counts and help completed by department
+    account, the help responders, PageRank, imported followers, and hot events to answer."""
 
-    def __missing__(self, key: str) -> int:
-        return 0
-
-
-def _raw(account: Any, totals: Mapping[str, Any], service: Mapping[str, int] | None, helped: int | None,
-         followers: int, pagerank: float | None, h: int, hot: tuple[int, int] | None) -> dict[str, float | None]:
-    t = _Counts(totals)
-    answers: Counter[int] | None = totals.get("_answers")
-    median = rollup.quantile(answers, 0.5) if answers else None
-    s = service or {}
-    satisfaction = _rate(s.get("satisfied", 0), s.get("rated", 0))
-    return {
-        "posts": t["posts"], "originals": t["originals"], "active_days": t["active_days"],
-        "reposts": t["reposts"], "trusted_reposters": t["trusted_reposters"],
-        "reads": t["reads"] if t["reads_posts"] else None,
-        "comments": t["comments"], "replies_to_citizens": t["replies_to_citizens"],
-        "mention_answer_rate": _rate(t["mentions_answered"], t["mentions"]),
-        "answer_minutes": round(median, 1) if median is not None else None,
-        "hot_response_rate": _rate(hot[1], hot[0]) if hot else None,
-        "on_time_acknowledgement_rate": _rate(s.get("ack_on_time", 0), s.get("ack_due", 0)),
-        "on_time_reply_rate": _rate(s.get("reply_on_time", 0), s.get("reply_due", 0)),
-        "satisfaction_rate": satisfaction,
-        "help_completed": helped,
-        "likes": t["likes"], "trusted_likes": t["trusted_likes"], "trusted_reposts": t["trusted_reposts"],
-        "trusted_followers_gained": t["trusted_followers_gained"],
-        "recognition_satisfaction": satisfaction,
-        "followers": followers, "pagerank": pagerank, "h_index": h, "mentions": t["mentions"],
-    }
+    totals: Totals
+    posted: set[int]
+    service: Mapping[int, Mapping[str, int]]
+    helped: Mapping[int, int]
+    responders: set[int]
+    pageranks: Mapping[int, float]
+    imported_followers: Mapping[int, int | None]
+    hot_events: Mapping[int, tuple[int, int]]
 
 
-def _flags(raw: Mapping[str, float | None], totals: Mapping[str, Any], service: Mapping[str, int] | None,
-           silent: bool, hot: tuple[int, int] | None) -> list[str]:
-    out = []
-    if silent:
-        out.append("silent_14_days")
-    mentions = int(totals.get("mentions", 0) or 0)
-    if mentions >= MENTIONS_CHECKED and (raw["mention_answer_rate"] or 0) < MENTIONS_ANSWERED_MIN:
-        out.append("mentions_unanswered")
-    if (service and service.get("reply_due", 0) >= CASES_CHECKED
-            and (raw["on_time_reply_rate"] or 0) < CASES_ON_TIME_MIN):
-        out.append("cases_late")
-    if int(totals.get("posts", 0) or 0) >= REPOSTS_ONLY_POSTS and not totals.get("originals"):
-        out.append("only_reposts")
-    if hot and hot[0] > 0 and hot[1] == 0:
-        out.append("hot_events_unanswered")
-    return out
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """A column's values present, ascending, and the row of each: what its medians by group
+    are taken of (sorted once for all the kinds of group)."""
+
+    rows: npt.NDArray[np.intp]
+    values: npt.NDArray[Any]
+
+    @classmethod
+    def of(cls, values: npt.NDArray[Any], present: npt.NDArray[np.bool_]) -> _Column:
+        rows = np.flatnonzero(present)
+        order = np.argsort(values[rows], kind="stable")
+        return cls(rows[order], values[rows][order])
+
+    def medians(self, codes: npt.NDArray[np.intp], size: int) -> list[Any]:
+        """Each of ``size`` groups' :func:`median_of` (``codes``: each row's group, -1 for
+        none): the same numbers, whole counts staying whole when a group has an odd number of
+        them, as :func:`statistics.median` gives them."""
+        group = codes[self.rows]
+        keep = group >= 0
+        group, values = group[keep], self.values[keep]
+        out: list[Any] = [None] * size
+        if not len(values):
+            return out
+        # by group, each group's values still ascending
+        at = np.sort(group.astype(np.int64) * len(values) + np.arange(len(values))) % len(values)
+        values = values[at]
+        counts = np.bincount(group, minlength=size)
+        starts = np.cumsum(counts) - counts
+        lows = values[(starts + (counts - 1) // 2).clip(0, len(values) - 1)].tolist()
+        highs = values[(starts + counts // 2).clip(0, len(values) - 1)].tolist()
+        for j, (count, low, high) in enumerate(zip(counts.tolist(), lows, highs, strict=True)):
+            if count:
+                out[j] = round(high if count % 2 else (low + high) / 2, 2)
+        return out
 
 
-def _normalised(raws: Sequence[Mapping[str, float | None]]) -> list[dict[str, float | None]]:
-    """Every scored indicator normalised across the group (0–100; faster answers higher)."""
-    out: list[dict[str, float | None]] = [{} for _ in raws]
-    for indicator in INDICATORS:
-        if indicator.dimension is None:
-            continue
-        values = [raw.get(indicator.key) for raw in raws]
-        if not indicator.log:  # a rate is its own scale: 0.8 scores 80 whatever the others did
-            normal = [None if v is None else round(100.0 * min(1.0, max(0.0, float(v))), 4) for v in values]
-        else:
-            normal = formulas.normalise([None if v is None else float(v) for v in values], log=True)
-        for i, value in enumerate(normal):
-            if value is not None and indicator.lower_is_better:
-                value = 100.0 - value
-            out[i][indicator.key] = value
-    return out
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """The ranked accounts (best first), their rows of the group in the same order, and the
+    columns the group medians are taken of (rows in the same order)."""
+
+    results: list[Ranked]
+    accounts: list[Any]
+    columns: dict[str, _Column]
 
 
+_KEYS = tuple(i.key for i in INDICATORS)
+_SCORED = tuple(i for i in INDICATORS if i.dimension is not None)
+_SCORED_KEYS = tuple(i.key for i in _SCORED)
 _OF_DIMENSION = {d: tuple((i.key, i.weight) for i in INDICATORS if i.dimension == d) for d in DIMENSIONS}
+#: The counts that are indicators as they are.
+_COUNTED = ("posts", "originals", "active_days", "reposts", "trusted_reposters", "comments", "replies_to_citizens",
+            "likes", "trusted_likes", "trusted_reposts", "trusted_followers_gained", "mentions")
+#: Each combination of flag bits as its list of flags (in :data:`FLAGS` order).
+_FLAG_LISTS = tuple([key for key, bit in _FLAG_BITS.items() if bits & bit] for bits in range(1 << len(FLAGS)))
+
+# A column of the group: (values, where present); whole counts as integers.
+_Values = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
 
 
-def _dimensions(scores: Mapping[str, float | None]) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for dimension, indicators in _OF_DIMENSION.items():
-        weight = total = 0.0
-        for key, w in indicators:
-            value = scores.get(key)
-            if value is not None:
-                weight += w
-                total += w * value
-        out[dimension] = round(total / weight, 2) if weight else None
+def _lookup(ids: Ints, keys: Ints) -> npt.NDArray[np.intp]:
+    """Where each of ``keys`` is in ``ids`` (any order), -1 where it is not."""
+    if not len(ids):
+        return np.full(len(keys), -1, dtype=np.intp)
+    order = np.argsort(ids, kind="stable")
+    found = order[np.searchsorted(ids, keys, sorter=order).clip(max=len(ids) - 1)]
+    return np.where(ids[found] == keys, found, -1)
+
+
+def _listed(values: npt.NDArray[Any], present: npt.NDArray[np.bool_]) -> list[Any]:
+    """``values`` as Python numbers, None where not ``present``."""
+    if present.all():
+        return values.tolist()  # type: ignore[no-any-return]
+    out: list[Any] = [None] * len(values)
+    for i, value in zip(np.flatnonzero(present).tolist(), values[present].tolist(), strict=True):
+        out[i] = value
     return out
+
+
+def _floats(values: Sequence[float | None]) -> Floats:
+    """Python numbers (None: no data) as floats, NaN for None."""
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _round(values: Floats, places: int) -> Floats:
+    """Each value as Python's ``round(value, places)`` gives it (NaN stays NaN). The scaled
+    value rounded to the nearest integer is the decimal Python rounds to, except within a hair
+    of a half (where the product's own rounding may tip it): those are asked of Python."""
+    scale = 10.0**places
+    scaled = values * scale
+    out = np.rint(scaled) / scale
+    unsure = np.flatnonzero((np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6) | (np.abs(scaled) > 1e12))
+    for i, value in zip(unsure.tolist(), values[unsure].tolist(), strict=True):
+        out[i] = round(value, places)
+    return out
+
+
+def _rounded(values: Floats, places: int) -> list[float | None]:
+    """Each value as Python's ``round(value, places)`` gives it, None for NaN."""
+    return _listed(_round(values, places), ~np.isnan(values))
+
+
+def _exactly(function: Callable[[Any], float], values: npt.NDArray[Any]) -> Floats:
+    """``function`` of each value by Python's ``math`` (numpy's may differ in the last bit, and
+    the figures are rounded), once per distinct value."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array([function(v) for v in distinct.tolist()], dtype=np.float64)[inverse.reshape(-1)]
+
+
+def _rates(numerators: Ints, denominators: Ints) -> Floats:
+    """numerator / denominator, NaN where the denominator is 0 (as :func:`_rate`)."""
+    out = np.full(len(numerators), np.nan)
+    np.divide(numerators, denominators, out=out, where=denominators != 0)
+    return out
+
+
+def _normalise(values: Floats) -> Floats:
+    """:func:`plaza.index.formulas.normalise` of counts (``log``) on a column, NaN for None,
+    to the bit."""
+    present = ~np.isnan(values)
+    out = np.full(len(values), np.nan)
+    if not present.any():
+        return out
+    given = values[present]
+    if (given < 0).any():
+        raise ValueError("log scaling is for counts: values must be ≥ 0")
+    scaled = _exactly(math.log1p, given)
+    low, high = scaled.min(), scaled.max()
+    if high == low:
+        out[present] = 100.0 if given[0] > 0 else 0.0
+    else:
+        out[present] = 100.0 * (scaled - low) / (high - low)
+    return out
+
+
+def _score(group: Sequence[Any], inputs: Inputs, settings: Settings,
+           h_index: Callable[[], Mapping[int, int]]) -> _Scored:
+    """Score and rank the ``group`` (government accounts: ``id``, ``followers_count``,
+    ``region_code``, ``level`` and ``department_type``) a column at a time:
+    the same figures as the formulas applied an account at a time. ``h_index`` is called last
+    (it may still be being counted)."""
+    ids_list = [int(a.id) for a in group]
+    ids = np.array(ids_list, dtype=np.int64)
+    found = _lookup(inputs.totals.ids, ids)
+    t = {name: np.where(found >= 0, column[found], 0) if len(column) else np.zeros(len(ids), dtype=np.int64)
+         for name, column in inputs.totals.counts.items()}
+    bits = np.zeros(len(ids), dtype=np.int64)
+    columns, listed = _indicators(group, ids_list, t, inputs, bits)
+    normal = _normalised(columns)
+    dimensions = {d: _round(_dimension(normal, indicators), 2) for d, indicators in _OF_DIMENSION.items()}
+    composite, partial = _composite(dimensions, settings)
+    bci, bci_parts = _bci(t)
+    wci, wci_parts = _wci(t)
+    bits |= _checks(ids, t, columns["mention_answer_rate"][0], inputs.posted)
+
+    # best first: the composite, then BCI, then the older account
+    order = np.lexsort((ids, -bci, -composite))
+    h = h_index()
+    listed["h_index"] = [h.get(account_id, 0) for account_id in ids_list]
+    columns["h_index"] = (np.array(listed["h_index"], dtype=np.int64), np.ones(len(ids), dtype=np.bool_))
+    for key in _KEYS:
+        if key not in listed:
+            listed[key] = _listed(*columns[key])
+    raws = [dict(zip(_KEYS, row, strict=True)) for row in zip(*(listed[key] for key in _KEYS), strict=True)]
+    scored = [dict(zip(_SCORED_KEYS, row, strict=True))
+              for row in zip(*(_rounded(normal[key], 2) for key in _SCORED_KEYS), strict=True)]
+    dims = [dict(zip(DIMENSIONS, row, strict=True))
+            for row in zip(*(_listed(values, ~np.isnan(values)) for values in dimensions.values()), strict=True)]
+    composites, bcis, flag_bits = composite.tolist(), bci.tolist(), bits.tolist()
+    results = [Ranked(ids_list[i], composites[i], dims[i], bcis[i], wci[i], rank,
+                      {"raw": raws[i], "scores": scored[i], "partial": partial[i],
+                       "flags": list(_FLAG_LISTS[flag_bits[i]]), "bci_parts": bci_parts[i], "wci_parts": wci_parts[i]},
+                      flag_bits[i])
+               for rank, i in enumerate(order.tolist(), start=1)]
+    columns["composite"] = (composite, np.ones(len(ids), dtype=np.bool_))
+    columns.update({d: (values, ~np.isnan(values)) for d, values in dimensions.items()})
+    return _Scored(results, [group[i] for i in order.tolist()],
+                   {key: _Column.of(values[order], present[order]) for key, (values, present) in columns.items()})
+
+
+def _indicators(group: Sequence[Any], ids: list[int], t: Mapping[str, Ints], inputs: Inputs,
+                bits: Ints) -> tuple[dict[str, _Values], dict[str, list[Any]]]:
+    """Every indicator but the h-index as a column, and those read per account as Python
+    numbers too (None: no data), as stored; the flags of the desk's and hot events' checks set
+    in ``bits``."""
+    n = len(ids)
+    position = {account_id: i for i, account_id in enumerate(ids)}
+    answer_minutes: list[float | None] = [None] * n
+    for account_id, histogram in inputs.totals.answers.items():
+        i = position.get(account_id)
+        if i is not None and histogram:
+            median = rollup.quantile(histogram, 0.5)
+            answer_minutes[i] = round(median, 1) if median is not None else None
+    hot_rate: list[float | None] = [None] * n
+    for account_id, hot in inputs.hot_events.items():
+        i = position.get(account_id)
+        if i is not None:
+            hot_rate[i] = _rate(hot[1], hot[0])
+            if hot[0] > 0 and hot[1] == 0:
+                bits[i] |= _FLAG_BITS["hot_events_unanswered"]
+    acknowledged: list[float | None] = [None] * n
+    replied: list[float | None] = [None] * n
+    satisfied: list[float | None] = [None] * n
+    for account_id, s in inputs.service.items():
+        i = position.get(account_id)
+        if i is None:
+            continue
+        acknowledged[i] = _rate(s.get("ack_on_time", 0), s.get("ack_due", 0))
+        replied[i] = _rate(s.get("reply_on_time", 0), s.get("reply_due", 0))
+        satisfied[i] = _rate(s.get("satisfied", 0), s.get("rated", 0))
+        if s and s.get("reply_due", 0) >= CASES_CHECKED and (replied[i] or 0) < CASES_ON_TIME_MIN:
+            bits[i] |= _FLAG_BITS["cases_late"]
+    helped: list[int | None] = [None] * n
+    for account_id in inputs.responders:
+        i = position.get(account_id)
+        if i is not None:
+            helped[i] = inputs.helped.get(account_id, 0)
+    imported = inputs.imported_followers
+    followers = [int(imported.get(a.id, a.followers_count) or 0) for a in group] if imported else \
+        [int(a.followers_count or 0) for a in group]
+    listed: dict[str, list[Any]] = {
+        "answer_minutes": answer_minutes, "hot_response_rate": hot_rate, "on_time_acknowledgement_rate": acknowledged,
+        "on_time_reply_rate": replied, "satisfaction_rate": satisfied, "recognition_satisfaction": satisfied,
+        "help_completed": helped, "followers": followers,
+        "pagerank": [inputs.pageranks.get(account_id) for account_id in ids]}
+
+    everywhere = np.ones(n, dtype=np.bool_)
+    columns: dict[str, _Values] = {key: (t[key], everywhere) for key in _COUNTED}
+    columns["reads"] = (t["reads"], t["reads_posts"] != 0)
+    mention_rate = _rates(t["mentions_answered"], t["mentions"])
+    columns["mention_answer_rate"] = (mention_rate, ~np.isnan(mention_rate))
+    for key in ("answer_minutes", "hot_response_rate", "on_time_acknowledgement_rate", "on_time_reply_rate",
+                "satisfaction_rate", "recognition_satisfaction", "pagerank"):
+        values = _floats(listed[key])
+        columns[key] = (values, ~np.isnan(values))
+    columns["help_completed"] = (np.array([v or 0 for v in helped], dtype=np.int64),
+                                 np.array([v is not None for v in helped], dtype=np.bool_))
+    columns["followers"] = (np.array(followers, dtype=np.int64), everywhere)
+    return columns, listed
+
+
+def _normalised(columns: Mapping[str, _Values]) -> dict[str, Floats]:
+    """Every scored indicator normalised across the group (0–100; faster answers higher)."""
+    normal: dict[str, Floats] = {}
+    for indicator in _SCORED:
+        values, present = columns[indicator.key]
+        given = np.where(present, values, np.nan).astype(np.float64)
+        if not indicator.log:  # a rate is its own scale: 0.8 scores 80 whatever the others did
+            scores = _round(100.0 * np.clip(given, 0.0, 1.0), 4)
+        else:
+            scores = _normalise(given)
+        normal[indicator.key] = 100.0 - scores if indicator.lower_is_better else scores
+    return normal
+
+
+def _dimension(normal: Mapping[str, Floats], indicators: Sequence[tuple[str, float]]) -> Floats:
+    """A dimension: the weighted mean of its indicators' scores over those an account has (NaN
+    where it has none; the sums in the order of the indicators, as an account at a time)."""
+    n = len(next(iter(normal.values())))
+    weight, total = np.zeros(n), np.zeros(n)
+    for key, w in indicators:
+        present = ~np.isnan(normal[key])
+        weight += np.where(present, w, 0.0)
+        total += np.where(present, w * normal[key], 0.0)
+    out = np.full(n, np.nan)
+    np.divide(total, weight, out=out, where=weight > 0)
+    return out
+
+
+def _composite(dimensions: Mapping[str, Floats], settings: Settings) -> tuple[Floats, list[bool]]:
+    """:func:`plaza.index.formulas.composite` on columns (0 where no weighted dimension has a
+    score), to two places, and whether each is partial."""
+    n = len(next(iter(dimensions.values())))
+    weighted = [(name, w) for name, w in settings.weights.items() if w > 0]
+    total, counted = np.zeros(n), np.zeros(n, dtype=np.int64)
+    for name, w in weighted:
+        present = ~np.isnan(dimensions[name])
+        total += np.where(present, w, 0.0)
+        counted += present
+    mixed = np.zeros(n)
+    for name, w in weighted:
+        used = np.divide(w, total, out=np.zeros(n), where=total > 0)
+        mixed += np.where(~np.isnan(dimensions[name]), used * dimensions[name], 0.0)
+    return _round(mixed, 2), (counted < len(weighted)).tolist()
+
+
+def _bci(t: Mapping[str, Ints]) -> tuple[Floats, list[dict[str, float | None]]]:
+    """:func:`plaza.index.formulas.bci` on columns: BCI to two places and its parts to four."""
+    for name in (*(k for k, _ in formulas.BCI_ACTIVITY), *(k for k, _ in formulas.BCI_SPREAD)):
+        if (t[name] < 0).any():
+            raise ValueError(f"{name} must be a finite number ≥ 0")
+    parts = []
+    for terms in (formulas.BCI_ACTIVITY, formulas.BCI_SPREAD):
+        part = np.zeros(len(t["posts"]))
+        for name, w in terms:
+            part = part + w * _exactly(lambda x: math.log(x + 1), t[name])
+        parts.append(part)
+    value = (formulas.BCI_MIX[0] * parts[0] + formulas.BCI_MIX[1] * parts[1]) * formulas.BCI_SCALE
+    return _round(value, 2), [{"w1": w1, "w2": w2} for w1, w2 in zip(_rounded(parts[0], 4), _rounded(parts[1], 4),
+                                                                      strict=True)]
+
+
+def _wci(t: Mapping[str, Ints]) -> tuple[list[float | None], list[dict[str, float] | None]]:
+    """WCI to two places and its parts to four where reads are known (an account at a time:
+    only imported accounts have reads)."""
+    n = len(t["reads_posts"])
+    wci: list[float | None] = [None] * n
+    parts: list[dict[str, float] | None] = [None] * n
+    with_reads = t["reads_posts"] != 0
+    inputs = [t[name][with_reads].tolist() for name in ("reads", "reads_posts", "reads_max", "likes", "likes_max")]
+    for i, *row in zip(np.flatnonzero(with_reads).tolist(), *inputs, strict=True):
+        found = formulas.wci(*row)
+        wci[i] = round(found.value, 2)
+        parts[i] = {"read": round(found.read, 4), "like": round(found.like, 4)}
+    return wci, parts
+
+
+def _checks(ids: Ints, t: Mapping[str, Ints], mention_rate: Floats, posted: set[int]) -> Ints:
+    """The flags of the checks on the days' counts: silent, mentions unanswered, reposts only."""
+    bits = np.zeros(len(ids), dtype=np.int64)
+    bits[~np.isin(ids, np.fromiter(posted, dtype=np.int64, count=len(posted)))] |= _FLAG_BITS["silent_14_days"]
+    bits[(t["mentions"] >= MENTIONS_CHECKED) & (mention_rate < MENTIONS_ANSWERED_MIN)] |= _FLAG_BITS["mentions_unanswered"]
+    bits[(t["posts"] >= REPOSTS_ONLY_POSTS) & (t["originals"] == 0)] |= _FLAG_BITS["only_reposts"]
+    return bits
 
 
 def compute_period(db: Database, period: Period, *, settings: Settings | None = None, now: datetime | None = None,
@@ -372,103 +652,138 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
     accounts, best first. ``hot_events``: account → (events it had to answer, answered);
     ``pageranks``: the follow graph's PageRank when the caller has it (the nightly run computes
     it once for its periods: the graph is today's, whatever the period)."""
+    from plaza.index import engine
+
     settings = settings or Settings()
     now = as_utc(now or utcnow())
     if count_days:  # else the caller counted them (the nightly run, once for all its periods)
         daily.compute_days(db, period.first, period.end, now=now, only_missing=True)
-    if hot_events is None:
-        from plaza.index import response  # the response rate reads the hot lists' records
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plaza-index") as pool:
+        # DuckDB counts the h-index in a process of its own (or, on PostgreSQL, without holding
+        # the GIL): the rest is read and scored meanwhile
+        counting = pool.submit(_h_index, db, period) if engine.engine_for(db.engine.url) else None
+        if hot_events is None:
+            from plaza.index import response  # the response rate reads the hot lists' records
 
-        hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
-    h_index = _h_index(db, period)
-    with db.read() as conn:
-        a = accounts.c
-        group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
-                             .where(a.kind == "government", a.suspended.is_(False)).order_by(a.id)).all()
-        totals = _totals(conn, period.first, period.end)
-        silent_since = min(period.end, desk_metrics.today(now) + timedelta(days=1)) - timedelta(days=SILENT_DAYS)
-        posted = _posted_since(conn, silent_since, period.end)
-        service = _service(conn, period, now)
-        helped = _help_completed(conn, period)
-        responders = {int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))}
-        ranks = _pagerank(conn) if pageranks is None else pageranks
-        imported_followers = dict(conn.execute(select(imported_accounts.c.account_id,
-                                                      imported_accounts.c.followers_count)).all())
-    raws, extras = [], []
-    for account in group:
-        t = totals.get(account.id, {})
-        followers = int(imported_followers.get(account.id, account.followers_count) or 0)
-        hot = hot_events.get(account.id)
-        helped_n = helped.get(account.id, 0) if account.id in responders else None
-        raw = _raw(account, t, service.get(account.id), helped_n, followers, ranks.get(account.id),
-                   h_index.get(account.id, 0), hot)
-        raws.append(raw)
-        extras.append((t, hot))
-    normal = _normalised(raws)
-    results: list[Ranked] = []
-    for account, raw, scores, (t, hot) in zip(group, raws, normal, extras, strict=True):
-        dims = _dimensions(scores)
-        mixed = formulas.composite({k: dims[k] for k in settings.weights}, settings.weights)
-        tc = _Counts(t)
-        bci = formulas.bci(tc["posts"], tc["originals"], tc["reposts"], tc["comments"], tc["original_reposts"],
-                           tc["original_comments"], tc["likes"])
-        wci = (formulas.wci(tc["reads"], tc["reads_posts"], tc["reads_max"], tc["likes"], tc["likes_max"])
-               if tc["reads_posts"] else None)
-        flags = _flags(raw, tc, service.get(account.id), account.id not in posted, hot)
-        figures = {"raw": raw, "scores": {k: (round(v, 2) if v is not None else None) for k, v in scores.items()},
-                   "partial": mixed.partial, "flags": flags,
-                   "bci_parts": {"w1": round(bci.w1, 4), "w2": round(bci.w2, 4)},
-                   "wci_parts": ({"read": round(wci.read, 4), "like": round(wci.like, 4)} if wci else None)}
-        results.append(Ranked(account.id, round(mixed.value or 0.0, 2), dims, round(bci.value, 2),
-                              round(wci.value, 2) if wci else None, 0, figures,
-                              sum(_FLAG_BITS[f] for f in flags)))
-    results.sort(key=lambda r: (-r.composite, -r.bci, r.account_id))
-    results = [Ranked(r.account_id, r.composite, r.dimensions, r.bci, r.wci, i + 1, r.figures, r.flags)
-               for i, r in enumerate(results)]
-    _store(db, period, results, settings, now, {int(a.id): a for a in group})
-    return results
+            hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
+        with db.read() as conn:
+            a = accounts.c
+            group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
+                                 .where(a.kind == "government", a.suspended.is_(False)).order_by(a.id)).all()
+            silent_since = min(period.end, desk_metrics.today(now) + timedelta(days=1)) - timedelta(days=SILENT_DAYS)
+            inputs = Inputs(
+                totals=_totals(conn, period.first, period.end),
+                posted=_posted_since(conn, silent_since, period.end),
+                service=_service(conn, period, now),
+                helped=_help_completed(conn, period),
+                responders={int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))},
+                pageranks=_pagerank(conn) if pageranks is None else pageranks,
+                imported_followers=dict(conn.execute(select(imported_accounts.c.account_id,
+                                                            imported_accounts.c.followers_count)).all()),
+                hot_events=hot_events)
+        scored = _score(group, inputs, settings,
+                        counting.result if counting is not None else lambda: _h_index(db, period))
+    _store(db, period, scored, settings, now)
+    return scored.results
 
 
 def groups_of(account: Any) -> dict[str, str | None]:
     """The groups an account is ranked in: its division, city, province, level, department type."""
-    code = account.region_code
+    return _groups(account.region_code, account.level, account.department_type)
+
+
+def _groups(code: str | None, level: str | None, department_type: str | None) -> dict[str, str | None]:
+    """:func:`groups_of` an account of that division, level and department type."""
     national = code == NATIONAL_REGION
     return {"region_code": code, "city": None if national or not code else regions.city_code(code),
             "province": NATIONAL_REGION if national else (code[:2] + "0000" if code else None),
-            "level": account.level, "department_type": account.department_type}
+            "level": level, "department_type": department_type}
 
 
-def _store(db: Database, period: Period, results: Sequence[Ranked], settings: Settings, now: datetime,
-           group: Mapping[int, Any]) -> None:
-    columns = ("period", "account_id", "composite", *DIMENSIONS, "bci", "wci", "rank", "figures", "flags",
-               "region_code", "city", "province", "level", "department_type")
-    rows = []
-    members: dict[tuple[str, str], list[Ranked]] = {}
-    for r in results:  # best first: an account's rank in each of its groups
-        groups = groups_of(group[r.account_id])
-        ranks = {}
-        for kind in GROUP_KINDS:
-            if groups[kind] is not None:
-                found = members.setdefault((kind, str(groups[kind])), [])
-                found.append(r)
-                ranks[kind] = len(found)
-        r.figures["group_ranks"] = ranks
-        if groups["level"] is not None and groups["department_type"] is not None:
-            members.setdefault((PEERS, f"{groups['level']}|{groups['department_type']}"), []).append(r)
-        rows.append((period.key, r.account_id, r.composite, *(r.dimensions.get(k) for k in DIMENSIONS), r.bci, r.wci,
-                     r.rank, orjson.dumps(r.figures).decode(), r.flags, groups["region_code"], groups["city"],
-                     groups["province"], groups["level"], groups["department_type"]))
-    group_rows = [(period.key, kind, key, len(found), orjson.dumps(_medians(found, kind == PEERS)).decode())
-                  for (kind, key), found in members.items()]
+_RESULT_COLUMNS = ("period", "account_id", "composite", *DIMENSIONS, "bci", "wci", "rank", "figures", "flags",
+                   "region_code", "city", "province", "level", "department_type")
+
+
+def _store(db: Database, period: Period, scored: _Scored, settings: Settings, now: datetime) -> None:
+    rows, group_rows, median = _rows(period, scored)
     with db.write() as conn:
         conn.execute(delete(index_results).where(index_results.c.period == period.key))
-        fast.insert_many(conn, index_results, columns, rows)
+        fast.insert_many(conn, index_results, _RESULT_COLUMNS, rows)
         conn.execute(delete(index_groups).where(index_groups.c.period == period.key))
         fast.insert_many(conn, index_groups, ("period", "kind", "key", "size", "median"), group_rows)
         values = {"kind": period.kind, "computed_at": now, "accounts": len(rows),
-                  "settings": json.dumps({**settings.as_json(), "median": _medians(results)})}
+                  "settings": json.dumps({**settings.as_json(), "median": median})}
         conn.execute(upsert.insert(conn, index_periods).values(period=period.key, **values)
                      .on_conflict_do_update(index_elements=[index_periods.c.period], set_=values))
+
+
+def _rows(period: Period, scored: _Scored) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], dict[str, Any]]:
+    """What :func:`_store` writes: the results' rows (best first; each result's places in its
+    groups set in its figures), its groups' rows with their sizes and medians, and the medians
+    of everyone."""
+    seen: dict[tuple[Any, ...], dict[str, str | None]] = {}
+    found = []
+    for account in scored.accounts:  # best first
+        kept = (account.region_code, account.level, account.department_type)
+        groups = seen.get(kept)
+        if groups is None:
+            groups = seen[kept] = _groups(*kept)
+            groups[PEERS] = (f"{groups['level']}|{groups['department_type']}"
+                             if groups["level"] is not None and groups["department_type"] is not None else None)
+        found.append(groups)
+    # each group in the order of its best member (each member's kinds in GROUP_KINDS order, then
+    # its peers), its members' places in it, and its medians
+    group_rows: list[tuple[int, int, tuple[Any, ...]]] = []
+    places: dict[str, list[int | None]] = {}
+    for k, kind in enumerate((*GROUP_KINDS, PEERS)):
+        keys, codes, places[kind], firsts = _factorise([None if g[kind] is None else str(g[kind]) for g in found])
+        size = len(keys)
+        medians: dict[str, list[Any]] = {name: scored.columns[name].medians(codes, size)
+                                         for name in ("composite", *DIMENSIONS)}
+        indicators = ({key: scored.columns[key].medians(codes, size) for key in _KEYS}
+                      if kind == PEERS else None)
+        sizes = np.bincount(codes[codes >= 0], minlength=size).tolist()
+        for j, key in enumerate(keys):
+            median: dict[str, Any] = {name: values[j] for name, values in medians.items()}
+            if indicators is not None:
+                median["indicators"] = {name: values[j] for name, values in indicators.items()}
+            group_rows.append((firsts[j], k, (period.key, kind, key, sizes[j], orjson.dumps(median).decode())))
+    group_rows.sort(key=lambda row: row[:2])
+    rows = []
+    for r, groups, *ranks in zip(scored.results, found, *(places[kind] for kind in GROUP_KINDS), strict=True):
+        r.figures["group_ranks"] = (dict(zip(GROUP_KINDS, ranks, strict=True)) if None not in ranks else
+                                    {kind: rank for kind, rank in zip(GROUP_KINDS, ranks, strict=True)
+                                     if rank is not None})
+        rows.append((period.key, r.account_id, r.composite, *(r.dimensions.get(k) for k in DIMENSIONS), r.bci, r.wci,
+                     r.rank, orjson.dumps(r.figures).decode(), r.flags, groups["region_code"], groups["city"],
+                     groups["province"], groups["level"], groups["department_type"]))
+    everyone = np.zeros(len(rows), dtype=np.intp)
+    overall = {name: scored.columns[name].medians(everyone, 1)[0] for name in ("composite", *DIMENSIONS)}
+    return rows, [row for _, _, row in group_rows], overall
+
+
+def _factorise(keys: Sequence[str | None]) -> tuple[list[str], npt.NDArray[np.intp], list[int | None], list[int]]:
+    """The distinct ``keys`` in the order they first come (None is in no group), each row's group
+    (-1: none), its place in its group (1 for the first) and each group's first row."""
+    index: dict[str, int] = {}
+    sizes: list[int] = []
+    firsts: list[int] = []
+    codes: list[int] = []
+    places: list[int | None] = []
+    for row, key in enumerate(keys):
+        if key is None:
+            codes.append(-1)
+            places.append(None)
+            continue
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(sizes)
+            sizes.append(0)
+            firsts.append(row)
+        sizes[code] += 1
+        codes.append(code)
+        places.append(sizes[code])
+    return list(index), np.array(codes, dtype=np.intp), places, firsts
 
 
 #: The groups a ranking can be of, each result keeping its own (:func:`groups_of`), with their
@@ -477,16 +792,6 @@ GROUP_KINDS = ("province", "city", "region_code", "level", "department_type")
 #: An account's peers (its level and department type, ``level|department_type``): their size
 #: and medians, each indicator's too, are kept for the account pages.
 PEERS = "peers"
-
-
-def _medians(results: Sequence[Ranked], indicators: bool = False) -> dict[str, Any]:
-    """The medians of the composite and of each dimension over ``results`` (None: no scores);
-    with ``indicators`` each indicator's too (an account page's peers)."""
-    out: dict[str, Any] = {"composite": median_of([r.composite for r in results]),
-                           **{k: median_of([r.dimensions.get(k) for r in results]) for k in DIMENSIONS}}
-    if indicators:
-        out["indicators"] = {i.key: median_of([r.figures["raw"].get(i.key) for r in results]) for i in INDICATORS}
-    return out
 
 
 def median_of(values: Sequence[float | None]) -> float | None:

@@ -227,17 +227,26 @@ def pagerank(
     else:
         pairs = np.fromiter(edges, dtype=np.dtype((np.int64, 2)))
     extra = np.fromiter(nodes, dtype=np.int64)
-    ids, index = np.unique(np.concatenate([pairs.ravel(), extra]), return_inverse=True)
+    # every account's index among all, ascending by id (each column on its own: the followers
+    # come in order when read by the follows' index, and cost no sort then)
+    followers, follower = _distinct(pairs[:, 0])
+    targets, followed = _distinct(pairs[:, 1])
+    ids, _ = _distinct(np.concatenate([followers, targets, extra]))
     n = len(ids)
     if n == 0:
         return {}
-    follower, followed = index[: 2 * len(pairs) : 2], index[1 : 2 * len(pairs) : 2]
+    follower = np.searchsorted(ids, followers)[follower]
+    followed = np.searchsorted(ids, targets)[followed]
     keep = follower != followed
-    follower, followed = follower[keep], followed[keep]
     # Row = followed, column = follower: incoming @ (r / out) is the rank each account receives.
-    incoming = sparse.csr_array((np.ones(len(follower)), (followed, follower)), shape=(n, n))
-    incoming.sum_duplicates()
-    incoming.data[:] = 1.0  # a repeated follow counts once
+    # The edges sorted by (row, column) once, a repeated follow counting once, are the matrix's
+    # compressed rows as they are (no conversion, no sorting of each row's columns).
+    edge = np.sort(followed[keep].astype(np.int64) * n + follower[keep])
+    edge = edge[_firsts(edge)]
+    rows, columns = np.divmod(edge, n)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=starts[1:])
+    incoming = sparse.csr_array((np.ones(len(edge)), columns, starts), shape=(n, n))
     out = np.bincount(incoming.indices, minlength=n).astype(np.float64)
     dangling = out == 0
     share = np.divide(1.0, out, out=np.zeros(n), where=~dangling)
@@ -251,6 +260,31 @@ def pagerank(
             rank /= rank.sum()
             return dict(zip(ids.tolist(), rank.tolist(), strict=True))
     raise RuntimeError(f"PageRank did not converge to {tol} in {max_iter} iterations")
+
+
+def _distinct(values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The distinct values, ascending, and where each value is among them: ``np.unique`` with
+    ``return_inverse``, by one argsort, none when they are in order (several times faster on
+    millions of ids)."""
+    ordered = values
+    order = None if len(values) < 2 or bool((values[1:] >= values[:-1]).all()) else np.argsort(values)
+    if order is not None:
+        ordered = values[order]
+    first = _firsts(ordered)
+    group = np.zeros(len(values), dtype=np.intp)
+    np.cumsum(first[1:], out=group[1:])
+    if order is None:
+        return ordered[first], group
+    index = np.empty(len(values), dtype=np.intp)
+    index[order] = group
+    return ordered[first], index
+
+
+def _firsts(ordered: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Where each run of equal values of ``ordered`` (sorted) starts."""
+    first = np.ones(len(ordered), dtype=np.bool_)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return first
 
 
 def _value(value: float | None) -> float | None:
