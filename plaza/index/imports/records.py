@@ -107,7 +107,10 @@ class BadRecord(ValueError):
 
 def origin_key(value: Any) -> str:
     """An origin id as stored: the text itself, or a hash when longer than the column."""
-    text = str(value).replace("\x00", "").strip()
+    text = str(value)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    text = text.strip()
     if len(text) <= MAX_ORIGIN_ID:
         return text
     return "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -159,6 +162,15 @@ def parse_time(value: Any) -> datetime:
     """A post's time as UTC: ISO 8601 and "2021-02-23 12:28[:47]" (without an offset: Beijing
     time), a date alone (its start, Beijing time), or Weibo's API form "Tue Feb 23 12:28:47
     +0800 2021". Anything else (Weibo's relative "3分钟前") raises :class:`BadRecord`."""
+    if type(value) is str and len(value) == 19 and value[10] == " " and value[4] == "-":
+        # "2021-02-23 12:28:47", Beijing time, as weibo-crawler writes every post's
+        try:
+            beijing = datetime.fromisoformat(value + "+08:00").astimezone(UTC)
+        except ValueError:
+            pass
+        else:
+            if _YEARS[0] <= beijing.year < _YEARS[1]:
+                return beijing
     if not isinstance(value, str) or not value.strip():
         raise BadRecord("bad_date", repr(value))
     text = value.strip()
@@ -231,5 +243,8 @@ def split_list(value: Any) -> tuple[str, ...]:
     """weibo-crawler's comma-separated lists ("重庆山火,一起守护这座城"), or a JSON list."""
     if not value:
         return ()
+    if type(value) is str and "," not in value:  # one item, as most are
+        one = value.strip().strip("#@")
+        return (one,) if one else ()
     items = value if isinstance(value, list) else str(value).split(",")
     return tuple(dict.fromkeys(s for s in (str(i).strip().strip("#@") for i in items) if s))

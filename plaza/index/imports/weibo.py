@@ -162,33 +162,38 @@ def _read_document(name: str, doc: Any, start: int, size: int, total: int) -> It
 
 
 def _crawler_document(name: str, doc: dict[str, Any], start: int = 0, size: int = 0,
-                      total: int = 0) -> Iterator[Item]:
+                      total: int = 0) -> list[Item]:
+    # A list, not a generator: a document's items are made in one go (its JSON is read whole
+    # anyway), and each item then passes one generator level fewer on its way to the writer.
+    items: list[Item] = []
     author: Account | None = None
     user = doc.get("user")
     if isinstance(user, dict):
         try:
             author = account(user, name)
         except BadRecord as error:
-            yield bad(f"{name}: user", error)
+            items.append(bad(f"{name}: user", error))
         else:
-            yield author
+            items.append(author)
     weibos = doc.get("weibo") or []
     if not isinstance(weibos, list):
-        yield Skip(f"{name}: weibo", "unreadable_file", "weibo is not a list")
-        return
+        items.append(Skip(f"{name}: weibo", "unreadable_file", "weibo is not a list"))
+        return items
     for number, record in enumerate(weibos, start=1):
         where = f"{name}: weibo {number}"
         if not isinstance(record, dict):
-            yield Skip(where, "not_a_status", type(record).__name__)
+            items.append(Skip(where, "not_a_status", type(record).__name__))
         else:
-            yield from _crawler_weibo(where, record, author)
+            items.extend(_crawler_weibo(where, record, author))
         if size and number % _TICK_EVERY == 0:
-            yield Tick(start + size * number // len(weibos), total)
+            items.append(Tick(start + size * number // len(weibos), total))
+    return items
 
 
-def _crawler_weibo(where: str, record: dict[str, Any], author: Account | None) -> Iterator[Item]:
-    if record.get("id") not in (None, ""):
-        where = f"{where} (id {str(record['id'])[:40]})"
+def _crawler_weibo(where: str, record: dict[str, Any], author: Account | None) -> list[Item]:
+    key = record.get("id")
+    if key is not None and key != "":
+        where = f"{where} (id {str(key)[:40]})"
     items: list[Item] = []
     try:
         if author is None:  # a list of weibos without their user: each names its author
@@ -198,7 +203,7 @@ def _crawler_weibo(where: str, record: dict[str, Any], author: Account | None) -
             items.append(author)
         post = _crawler_post(record, author.origin_id, where)
         retweet = record.get("retweet")
-        if isinstance(retweet, dict) and retweet:
+        if retweet and isinstance(retweet, dict):
             if retweet.get("user_id") in (None, ""):
                 raise BadRecord("original_author_unknown", str(retweet.get("id", ""))[:40])
             original_author = _stub(retweet["user_id"], retweet.get("screen_name"), where)
@@ -212,22 +217,28 @@ def _crawler_weibo(where: str, record: dict[str, Any], author: Account | None) -
             post.repost_of = original.origin_id
         items.append(post)
     except BadRecord as error:
-        yield bad(where, error)
-        return
-    yield from items
+        return [bad(where, error)]
+    return items
+
+
+_ABSENT = object()
 
 
 def _crawler_post(record: dict[str, Any], account_id: str, where: str) -> Post:
-    origin_id = _id(record.get("id"))
-    body = record.get("text")
+    get = record.get
+    origin_id = _id(get("id"))
+    body = get("text")
     body = body if isinstance(body, str) else ""
-    topics = split_list(record["topics"]) if "topics" in record else tuple(square_text.topics(body))
-    mentions = split_list(record["at_users"]) if "at_users" in record else tuple(square_text.mentions(body))
-    return Post(origin_id=origin_id, account=account_id, created_at=parse_time(record.get("created_at")),
-                text=body, replies=parse_count(record.get("comments_count"), "comments_count"),
-                reblogs=parse_count(record.get("reposts_count"), "reposts_count"),
-                favourites=parse_count(record.get("attitudes_count"), "attitudes_count"),
-                topics=topics, mentions=mentions, city=_city(record.get("location")), where=where)
+    topics = get("topics", _ABSENT)
+    topics = tuple(square_text.topics(body)) if topics is _ABSENT else split_list(topics)
+    mentions = get("at_users", _ABSENT)
+    mentions = tuple(square_text.mentions(body)) if mentions is _ABSENT else split_list(mentions)
+    location = get("location")
+    return Post(origin_id=origin_id, account=account_id, created_at=parse_time(get("created_at")),
+                text=body, replies=parse_count(get("comments_count"), "comments_count"),
+                reblogs=parse_count(get("reposts_count"), "reposts_count"),
+                favourites=parse_count(get("attitudes_count"), "attitudes_count"),
+                topics=topics, mentions=mentions, city=_city(location) if location else None, where=where)
 
 
 # --- Weibo's status objects --------------------------------------------------------------------
@@ -291,6 +302,8 @@ def _reads(record: dict[str, Any]) -> int | None:
 
 
 def _id(value: Any) -> str:
+    if type(value) is int:  # as most are
+        return origin_key(value)
     if value is None or isinstance(value, bool) or not str(value).strip():
         raise BadRecord("no_id")
     return origin_key(value)

@@ -1,7 +1,9 @@
 """The one writer behind every import: accounts and posts read by :mod:`.weibo`, :mod:`.mastodon`
 or :mod:`.csvfile`, written in chunks — each chunk (5,000 posts by default) one transaction of
 batched plain-SQL inserts on the driver (:mod:`plaza.storage.fast`), so a failure leaves whole
-chunks and every account's counts true to its rows.
+chunks and every account's counts true to its rows. Posts are read ahead (:data:`READ_AHEAD`)
+and written oldest first, so a chunk's rows fall in a narrow stretch of every index ordered by
+id instead of all over it (a crawler's file spans its account's whole history).
 
 What is written: the account (``accounts`` + ``imported_accounts``: created once, found again by
 origin and origin id; an author first seen through a repost is completed when its own profile
@@ -24,13 +26,14 @@ import time
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, Table, insert, update
 
 from plaza.clock import utcnow
 from plaza.index.imports.profiles import level_of
@@ -46,6 +49,10 @@ from plaza.storage.schema import accounts, imported_accounts, imported_statuses,
 #: Posts per transaction: large enough for executemany to pay, small enough that a chunk's
 #: rows and lookups stay a few megabytes.
 CHUNK = 5_000
+#: Posts read before a chunk is written, then written in time order: the fewer a transaction's
+#: rows are spread over the tables' pages, the fewer pages it writes (on SQLite, at 5,000 posts
+#: a chunk, the import's commits cost a third of what they did in reading order).
+READ_AHEAD = 50_000
 #: Skipped records and notes kept for the report (the rest are counted by reason).
 MAX_LISTED = 100_000
 #: Display-name suffix of an imported account whose name another account has, per origin.
@@ -164,19 +171,93 @@ def _no_nul(text: str) -> str:
     return text.replace("\x00", "") if "\x00" in text else text
 
 
-def _millis(at: datetime, origin_id: str) -> int:
-    """The millisecond a post's id is made for: its time, and within a second that the source
-    gives no finer, a place of its own (posts of one second by many accounts are common)."""
-    ms = int(at.timestamp() * 1000)
-    if ms % 1000 == 0:
-        ms += zlib.crc32(origin_id.encode("utf-8")) % 1000
-    return ms
+def _in_time_order(posts: list[Post], chunk: int) -> list[list[Post]]:
+    """Posts read, a post read twice once (an original also reposted: the last read wins), cut
+    into chunks: originals first (a repost's row points at its original's), each part oldest
+    first (a reply's parent is written before it)."""
+    latest: dict[str, Post] = {}
+    for post in posts:
+        latest[post.origin_id] = post
+    by_time = attrgetter("created_at")
+    ordered = (sorted((p for p in latest.values() if p.repost_of is None), key=by_time)
+               + sorted((p for p in latest.values() if p.repost_of is not None), key=by_time))
+    return [ordered[start:start + chunk] for start in range(0, len(ordered), chunk)]
 
 
-def _at_id(at: datetime, status_id: int) -> datetime:
-    """A post's time as its id has it (a whole second of the source's given a millisecond of its
-    own by :func:`_millis`): ids and times order alike."""
-    return at + timedelta(milliseconds=(status_id >> 16) - int(at.timestamp() * 1000))
+def _new_ids(posts: list[Post], stamp: Callable[[datetime], Any]) -> tuple[list[int], list[Any]]:
+    """Each post's id, made for its time, and its time as that id has it (``stamp``: as rows store
+    it). Within a second that the source gives no finer, a post is given a millisecond of its own
+    (posts of one second by many accounts are common) and its stored time is the id's, so ids
+    and times order alike."""
+    used: set[int] = set()
+    ids: list[int] = []
+    stored_at: list[Any] = []
+    crc32, millis = zlib.crc32, _MILLISECONDS
+    for post in posts:
+        at = post.created_at
+        ms = int(at.timestamp() * 1000)
+        if ms % 1000:
+            ids.append(_unused_id(ms, used))
+            stored_at.append(stamp(at))
+        else:
+            extra = crc32(post.origin_id.encode("utf-8")) % 1000
+            ids.append(_unused_id(ms + extra, used))
+            stored_at.append(stamp(at + millis[extra]))
+    return ids, stored_at
+
+
+def _unused_id(ms: int, used: set[int]) -> int:
+    """A new id of the millisecond ``ms`` that is not in ``used`` (then it is)."""
+    status_id = new_id(ms)
+    while status_id in used:
+        status_id = new_id(ms)
+    used.add(status_id)
+    return status_id
+
+
+def _sqlite_time(at: datetime) -> str:
+    """A time as SQLAlchemy's SQLite DATETIME stores it (its fields, without the offset, to the
+    microsecond), made as the row is."""
+    return at.isoformat(" ", "microseconds")[:26]
+
+
+_MILLISECONDS = [timedelta(milliseconds=n) for n in range(1000)]
+
+
+def _as_is(at: datetime) -> datetime:
+    return at
+
+
+#: Values of a list parameter per statement: well within SQLite's smallest limit (32,766).
+_IN_SLICE = 10_000
+
+
+def _fetch_in(conn: Connection, sql: fast.Sql, *params: Any) -> list[tuple[Any, ...]]:
+    """:func:`fast.fetch` with its one list parameter (the last) sent in slices."""
+    *head, values = params
+    if len(values) <= _IN_SLICE:
+        return fast.fetch(conn, sql, *params)
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), _IN_SLICE):
+        rows.extend(fast.fetch(conn, sql, *head, values[start:start + _IN_SLICE]))
+    return rows
+
+
+def _insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows made in the driver's form (times on SQLite as :func:`_sqlite_time` makes them):
+    on PostgreSQL with COPY (:func:`fast.insert_many`), on SQLite one executemany on the driver,
+    the rows passed as they are (``fast.insert_many`` would copy each to convert its times)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        fast.insert_many(conn, table, columns, rows)
+        return
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                           f"VALUES ({', '.join('?' * len(columns))})", rows)
+    finally:
+        cursor.close()
 
 
 @contextmanager
@@ -204,6 +285,7 @@ class Writer:
         self.origin = origin
         self.default_city = default_city
         self.chunk = chunk
+        self.read_ahead = max(chunk, READ_AHEAD)
         self.progress = progress
         self.report = Report(origin)
         self._started = time.perf_counter()
@@ -224,13 +306,13 @@ class Writer:
     def add(self, item: Item) -> None:
         if isinstance(item, Post):
             self._posts.append(item)
-            if len(self._posts) >= self.chunk:
+            if len(self._posts) >= self.read_ahead:
                 self.flush()
         elif isinstance(item, Account):
             held = self._accounts.get(item.origin_id)
             if held is None or not held.known or item.known:
                 self._accounts[item.origin_id] = item  # a profile wins over a mere name
-            if len(self._accounts) >= self.chunk:
+            if len(self._accounts) >= self.read_ahead:
                 self.flush()
         elif isinstance(item, Skip):
             self.report.skip(item)
@@ -240,20 +322,29 @@ class Writer:
             self._tick = item
 
     def add_all(self, items: Iterable[Item]) -> None:
+        add, posts = self.add, self._posts
         for item in items:
-            self.add(item)
+            if type(item) is Post and len(posts) < self.read_ahead - 1:  # most items: add's first case
+                posts.append(item)
+            else:
+                add(item)
+                posts = self._posts
 
     def flush(self) -> None:
+        """Write what has been read: its accounts, then its posts a chunk per transaction."""
         if not self._accounts and not self._posts:
             return
         found_accounts, posts = self._accounts, self._posts
         self._accounts, self._posts = {}, []
-        # An error here ends the import: the chunk is rolled back whole.
-        with self.db.write() as conn, _page_cache(conn):
-            self._write_accounts(conn, found_accounts)
-            self._write_posts(conn, posts)
-        if self.progress is not None and self._tick is not None:
-            self.progress(self._tick.done, self._tick.total)
+        chunks = _in_time_order(posts, self.chunk)
+        for number, chunk in enumerate(chunks or [[]]):
+            # An error here ends the import: the chunk is rolled back whole.
+            with self.db.write() as conn, _page_cache(conn):
+                if number == 0:
+                    self._write_accounts(conn, found_accounts)
+                self._write_posts(conn, chunk)
+            if self.progress is not None and self._tick is not None:
+                self.progress(self._tick.done, self._tick.total)
 
     def finish(self) -> Report:
         self.flush()
@@ -271,7 +362,7 @@ class Writer:
         if not wanted:
             return
         now = utcnow()
-        existing = {row[0]: row for row in fast.fetch(conn, _ACCOUNTS_BY_ORIGIN, self.origin,
+        existing = {row[0]: row for row in _fetch_in(conn, _ACCOUNTS_BY_ORIGIN, self.origin,
                                                       [a.origin_id for a in wanted])}
         for account in wanted:
             row = existing.get(account.origin_id)
@@ -368,54 +459,55 @@ class Writer:
         for post in posts:  # one post twice in a chunk (an original also reposted): the last wins
             latest[post.origin_id] = post
         wanted = set(latest)
+        authors = set()
         for post in latest.values():
+            authors.add(post.account)
             if post.repost_of is not None:
                 wanted.add(post.repost_of)
             if post.reply_to is not None:
                 wanted.add(post.reply_to)
-        missing_authors = {p.account for p in latest.values()} - self._known.keys()
+        missing_authors = authors - self._known.keys()
         if missing_authors:  # an importer always names its authors first; a guard, not a path
-            self._known.update({row[0]: (int(row[1]), row[4]) for row in fast.fetch(
+            self._known.update({row[0]: (int(row[1]), row[4]) for row in _fetch_in(
                 conn, _ACCOUNTS_BY_ORIGIN, self.origin, list(missing_authors))})
-        existing = {row[0]: row for row in fast.fetch(conn, _POSTS_BY_ORIGIN, self.origin, list(wanted))}
+        existing = {row[0]: row for row in _fetch_in(conn, _POSTS_BY_ORIGIN, self.origin, list(wanted))}
 
         counts: list[tuple[int, int, int, int]] = []
         reads: list[tuple[int, int]] = []
         fresh: list[Post] = []
-        for post in latest.values():
-            row = existing.get(post.origin_id)
-            if row is None:
-                fresh.append(post)
-                continue
-            changed = False
-            if (row[4], row[5], row[6]) != (post.replies, post.reblogs, post.favourites):
-                counts.append((post.replies, post.reblogs, post.favourites, int(row[1])))
-                changed = True
-            if post.reads is not None and row[7] != post.reads:
-                reads.append((post.reads, int(row[1])))
-                changed = True
-            if changed:
-                self.report.posts_updated += 1
-            else:
-                self.report.posts_unchanged += 1
-        self._update_counts(conn, counts, reads)
+        if not existing:  # a first import: every post is new
+            fresh = list(latest.values())
+        else:
+            for post in latest.values():
+                row = existing.get(post.origin_id)
+                if row is None:
+                    fresh.append(post)
+                    continue
+                changed = False
+                if (row[4], row[5], row[6]) != (post.replies, post.reblogs, post.favourites):
+                    counts.append((post.replies, post.reblogs, post.favourites, int(row[1])))
+                    changed = True
+                if post.reads is not None and row[7] != post.reads:
+                    reads.append((post.reads, int(row[1])))
+                    changed = True
+                if changed:
+                    self.report.posts_updated += 1
+                else:
+                    self.report.posts_unchanged += 1
+            self._update_counts(conn, counts, reads)
         if fresh:
             self._insert(conn, fresh, existing, now)
 
     def _insert(self, conn: Connection, fresh: list[Post], existing: dict[str, Any], now: datetime) -> None:
-        # Originals first (a repost's row points at its original's), oldest first (a reply's parent
-        # in the same chunk is placed before it).
-        fresh.sort(key=lambda p: (p.repost_of is not None, p.created_at))
-        by_origin = {p.origin_id: p for p in fresh}
-        used: set[int] = set()
-        ids = {p.origin_id: self._new_id(p, used) for p in fresh}
+        sqlite = conn.dialect.name == "sqlite"
+        stamp = _sqlite_time if sqlite else _as_is
+        ids, stored_at = _new_ids(fresh, stamp)
         for _attempt in range(10):  # an id another post has (a back-dated millisecond shared): another
-            taken = {int(row[0]) for row in fast.fetch(conn, _IDS_TAKEN, list(ids.values()))}
+            taken = {int(row[0]) for row in _fetch_in(conn, _IDS_TAKEN, ids)}
             if not taken:
                 break
-            for origin_id, status_id in list(ids.items()):
-                if status_id in taken:
-                    ids[origin_id] = self._new_id(by_origin[origin_id], used)
+            used = set(ids) | taken
+            ids = [_unused_id(status_id >> 16, used) if status_id in taken else status_id for status_id in ids]
 
         # What each new post's original and parent are, and who wrote them.
         where_is: dict[str, tuple[int, int, str]] = {}  # origin id → (status id, author id, visibility)
@@ -424,54 +516,66 @@ class Writer:
         reposted = set()
         originals = {existing[p.repost_of][1] for p in fresh if p.repost_of in existing}
         if originals:
-            reposted = {(int(o), int(a)) for o, a in fast.fetch(conn, _REPOSTED, list(originals))}
+            reposted = {(int(o), int(a)) for o, a in _fetch_in(conn, _REPOSTED, list(originals))}
 
-        rows, imported, written = [], [], []
-        for post in fresh:
-            author = self._known.get(post.account)
+        # Rows in the driver's form (on SQLite a time as text), made once: no pass over them again.
+        plain: list[tuple[Any, ...]] = []
+        reposts: list[tuple[Any, ...]] = []
+        imported: list[tuple[Any, ...]] = []
+        written: list[tuple[Post, int, int, int | None]] = []
+        posted: dict[int, list[Any]] = {}  # author → [posts, the latest's time]
+        known, origin, skip, imported_at = self._known, self.origin, self.report.skip, stamp(now)
+        for post, status_id, at in zip(fresh, ids, stored_at, strict=True):
+            author = known.get(post.account)
             if author is None:
-                self.report.skip(Skip(post.where, "no_author", post.account))
+                skip(Skip(post.where, "no_author", post.account))
                 continue
             author_id, home_city = author
             reblog_of = None
             if post.repost_of is not None:
                 original = where_is.get(post.repost_of)
                 if original is None:
-                    self.report.skip(Skip(post.where, "original_missing", post.repost_of))
+                    skip(Skip(post.where, "original_missing", post.repost_of))
                     continue
                 if (original[0], author_id) in reposted:
-                    self.report.skip(Skip(post.where, "repost_twice", post.repost_of))
+                    skip(Skip(post.where, "repost_twice", post.repost_of))
                     continue
                 reposted.add((original[0], author_id))
                 reblog_of = original[0]
             parent = where_is.get(post.reply_to) if post.reply_to is not None else None
-            status_id = ids[post.origin_id]
             where_is[post.origin_id] = (status_id, author_id, post.visibility)
-            rows.append((status_id, author_id, _no_nul(post.text), _no_nul(post.spoiler_text)[:255],
-                         bool(post.spoiler_text),
-                         post.visibility, post.language, parent[0] if parent else None,
-                         parent[1] if parent else None, reblog_of, post.city or home_city,
-                         post.replies, post.reblogs, post.favourites, _at_id(post.created_at, status_id)))
-            imported.append((status_id, self.origin, post.origin_id, post.reads, now))
+            text = post.text
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            row = (status_id, author_id, text, _no_nul(post.spoiler_text)[:255] if post.spoiler_text else "",
+                   bool(post.spoiler_text), post.visibility, post.language, parent[0] if parent else None,
+                   parent[1] if parent else None, reblog_of, post.city or home_city,
+                   post.replies, post.reblogs, post.favourites, at)
+            (plain if reblog_of is None else reposts).append(row)
+            imported.append((status_id, origin, post.origin_id, post.reads, imported_at))
             written.append((post, status_id, author_id, reblog_of))
-        if not rows:
+            held = posted.get(author_id)
+            if held is None:
+                posted[author_id] = [1, post.created_at]
+            else:
+                held[0] += 1
+                if post.created_at > held[1]:
+                    held[1] = post.created_at
+        if not written:
             return
         # In id order (the tables' B-trees written in order), originals first: a repost's row
         # points at its original's.
-        plain = sorted(r for r in rows if r[9] is None)
-        reposts = sorted(r for r in rows if r[9] is not None)
-        imported.sort()
-        fast.insert_many(conn, statuses, _STATUS_COLUMNS, plain + reposts)
-        fast.insert_many(conn, imported_statuses, _IMPORTED_COLUMNS, imported)
+        first = itemgetter(0)
+        plain.sort(key=first)
+        reposts.sort(key=first)
+        imported.sort(key=first)
+        _insert_rows(conn, statuses, _STATUS_COLUMNS, plain + reposts)
+        _insert_rows(conn, imported_statuses, _IMPORTED_COLUMNS, imported)
         self._link_topics(conn, written, where_is, now)
         self._link_mentions(conn, written)
-        posted: dict[int, tuple[int, datetime]] = {}
-        for post, _, author_id, _ in written:
-            n, last = posted.get(author_id, (0, post.created_at))
-            posted[author_id] = (n + 1, max(last, post.created_at))
         fast.execute_many(conn, _COUNT_POSTS, [(n, last, last, author_id)
                                                for author_id, (n, last) in sorted(posted.items())])
-        self.report.posts_created += len(rows)
+        self.report.posts_created += len(written)
 
     def _update_counts(self, conn: Connection, counts: list[tuple[int, int, int, int]],
                        reads: list[tuple[int, int]]) -> None:
@@ -487,53 +591,58 @@ class Writer:
         fast.execute_many(conn, _UPDATE_COUNTS, counts)
         fast.execute_many(conn, _UPDATE_READS, reads)
 
-    def _new_id(self, post: Post, used: set[int]) -> int:
-        ms = _millis(post.created_at, post.origin_id)
-        status_id = new_id(ms)
-        while status_id in used:
-            status_id = new_id(ms)
-        used.add(status_id)
-        return status_id
-
     def _link_topics(self, conn: Connection, written: list[tuple[Post, int, int, int | None]],
                      where_is: dict[str, tuple[int, int, str]], now: datetime) -> None:
         key = self._topic_key
-        names = {key(n): n for post, *_ in written for n in post.topics}
+        tagged = [item for item in written if item[0].topics]  # posts that name topics themselves
+        names: dict[str, str] = {}  # key → the name last written with it
+        keys: dict[str, str] = {}  # each name of this chunk → its key
+        for item in tagged:
+            for name in item[0].topics:
+                k = keys.get(name)
+                if k is None:
+                    k = keys[name] = key(name)
+                names[k] = name
         names = {k: n for k, n in names.items() if k and len(n) <= square_text.MAX_TOPIC_LENGTH and "\x00" not in n}
         key_to_id = {key(name): topic_id
                      for topic_id, name in square_posts.topic_ids(conn, list(names.values()), now).items()}
-        own: dict[int, set[int]] = {}
-        for post, status_id, _, _ in written:
-            if post.topics:
-                own[status_id] = {key_to_id[k] for k in map(key, post.topics) if k in key_to_id}
+        topic_of = {name: key_to_id[k] for name, k in keys.items() if k in key_to_id}
+        own: dict[int, set[int]] = {item[1]: {topic_of[n] for n in item[0].topics if n in topic_of}
+                                    for item in tagged}
         # A repost carries its original's topics (discussion, 讨论量), as a native repost does.
-        originals = {reblog_of for _, _, _, reblog_of in written if reblog_of is not None}
+        originals = {item[3] for item in written if item[3] is not None}
         stored = originals - own.keys()
         if stored:
-            for status_id, topic_id in fast.fetch(conn, _TOPICS_OF, list(stored)):
+            for status_id, topic_id in _fetch_in(conn, _TOPICS_OF, list(stored)):
                 own.setdefault(int(status_id), set()).add(int(topic_id))
-        visibility = {v[0]: v[2] for v in where_is.values()}
         links: list[tuple[int, int, bool]] = []
+        nothing: set[int] = set()
         for post, status_id, _, reblog_of in written:
-            topic_set = set(own.get(status_id, ()))
-            public = post.visibility == "public"
-            if reblog_of is not None:
-                topic_set |= own.get(reblog_of, set())
-                public = public and visibility.get(reblog_of) == "public"
-            links.extend((topic_id, status_id, public) for topic_id in topic_set)
+            if reblog_of is None:
+                topic_set = own.get(status_id, nothing)
+                if not topic_set:
+                    continue
+                public = post.visibility == "public"
+            else:
+                topic_set = own.get(status_id, nothing) | own.get(reblog_of, nothing)
+                original = where_is.get(post.repost_of or "")
+                public = post.visibility == "public" and original is not None and original[2] == "public"
+            for topic_id in topic_set:
+                links.append((topic_id, status_id, public))
         links.sort()
-        fast.insert_many(conn, status_topics, ("topic_id", "status_id", "public"), links)
+        _insert_rows(conn, status_topics, ("topic_id", "status_id", "public"), links)
 
     def _link_mentions(self, conn: Connection, written: list[tuple[Post, int, int, int | None]]) -> None:
-        names = list({n for post, *_ in written for n in post.mentions})
+        naming = [(post, status_id) for post, status_id, _, _ in written if post.mentions or post.mention_refs]
+        names = list({n for post, _ in naming for n in post.mentions})
         found = {name: int(row.id) for name, row in square_accounts.resolve_names(conn, names).items()}
-        refs = {r for post, *_ in written for r in post.mention_refs}
+        refs = {r for post, _ in naming for r in post.mention_refs}
         unknown = refs - self._known.keys()
         if unknown:
-            self._known.update({row[0]: (int(row[1]), row[4]) for row in fast.fetch(
+            self._known.update({row[0]: (int(row[1]), row[4]) for row in _fetch_in(
                 conn, _ACCOUNTS_BY_ORIGIN, self.origin, list(unknown))})
         pairs: set[tuple[int, int]] = set()
-        for post, status_id, _, _ in written:
+        for post, status_id in naming:
             for name in post.mentions:
                 if name in found:
                     pairs.add((status_id, found[name]))
@@ -544,7 +653,7 @@ class Writer:
                     pairs.add((status_id, self._known[ref][0]))
                 else:
                     self._pending_refs.append((status_id, ref))
-        fast.insert_many(conn, mentions, ("status_id", "account_id"), sorted(pairs))
+        _insert_rows(conn, mentions, ("status_id", "account_id"), sorted(pairs))
 
     def _topic_key(self, name: str) -> str:
         key = self._topic_keys.get(name)
