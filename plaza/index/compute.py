@@ -250,14 +250,14 @@ SELECT account_id, MAX(rn) FROM (
 """)
 
 
-def _h_index(db: Database, period: Period) -> dict[int, int]:
+def _h_index(db: Database, period: Period, *, threads: int | None = None) -> dict[int, int]:
     """Each account's h-index of the period's posts by reposts (one statement, windowed; by
-    DuckDB where it can read the database, :mod:`plaza.index.engine`)."""
+    DuckDB where it can read the database, :mod:`plaza.index.engine`, on ``threads``)."""
     from plaza.index import engine
 
     lo, hi = id_at(int(period.start_at.timestamp() * 1000)), id_at(int(period.end_at.timestamp() * 1000))
     if engine.engine_for(db.engine.url):
-        return engine.h_index(db.engine.url, lo, hi)
+        return engine.h_index(db.engine.url, lo, hi, threads=threads)
     with db.read() as conn:
         return {int(a): int(h) for a, h in conn.execute(_H_INDEX, {"lo": lo, "hi": hi})}
 
@@ -659,9 +659,9 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
     if count_days:  # else the caller counted them (the nightly run, once for all its periods)
         daily.compute_days(db, period.first, period.end, now=now, only_missing=True)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plaza-index") as pool:
-        # DuckDB counts the h-index in a process of its own (or, on PostgreSQL, without holding
-        # the GIL): the rest is read and scored meanwhile
-        counting = pool.submit(_h_index, db, period) if engine.engine_for(db.engine.url) else None
+        # DuckDB counts the h-index on one core, in a process of its own (on PostgreSQL without
+        # holding the GIL), while the rest is read and scored on the other
+        counting = pool.submit(_h_index, db, period, threads=1) if engine.engine_for(db.engine.url) else None
         if hot_events is None:
             from plaza.index import response  # the response rate reads the hot lists' records
 
