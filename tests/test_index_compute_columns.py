@@ -321,3 +321,26 @@ def test_the_follow_graph_is_read_whole(plaza: Plaza, square) -> None:  # type: 
         graph = compute._follow_graph(conn)
     assert len(pairs) > 0
     assert sorted(map(tuple, graph.tolist())) == sorted((int(a), int(b)) for a, b in pairs)
+
+
+def test_the_days_totals_are_read_whole(plaza: Plaza, square) -> None:  # type: ignore[no-untyped-def]
+    from plaza.index import daily
+    from plaza.storage.schema import index_daily
+
+    period = parse_period("2026-11")
+    daily.compute_days(plaza.db, period.first, period.end)
+    with plaza.db.read() as conn:
+        days = conn.execute(index_daily.select()).all()
+        totals = compute._totals(conn, period.first, period.end)
+    assert len(days) > 0
+    for row, account_id in enumerate(totals.ids.tolist()):
+        mine = [d for d in days if d.account_id == account_id]
+        for name in compute._SUMMED:
+            assert totals.counts[name][row] == sum(getattr(d, name) for d in mine), name
+        for name in compute._MAXIMA:
+            assert totals.counts[name][row] == max(getattr(d, name) for d in mine), name
+        assert totals.counts["active_days"][row] == sum(1 for d in mine if d.posts + d.replies_given > 0)
+        answers = ",".join(d.answer_minutes for d in mine if d.answer_minutes)
+        assert totals.answers.get(account_id, Counter()) == rollup.parse(answers)
+    assert set(totals.ids.tolist()) == {d.account_id for d in days}
+    assert square["fabu"].id in totals.answers
