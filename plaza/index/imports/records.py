@@ -140,13 +140,28 @@ def parse_count(value: Any, name: str = "count") -> int:
             raise BadRecord("bad_count", f"{name}={value}")
         return min(int(value), MAX_COUNT)
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
-        if text.isdigit():
-            return min(int(text), MAX_COUNT)
-        match = _COUNT.match(text)
-        if match is not None:
-            number, unit = match.groups()
-            return min(int(float(number) * _UNITS.get(unit, 1)), MAX_COUNT)
+        known = _COUNTS_READ.get(value)
+        if known is not None:
+            return known
+        if len(_COUNTS_READ) >= 10_000:
+            _COUNTS_READ.clear()
+        _COUNTS_READ[value] = count = _parse_count_text(value, name)
+        return count
+    raise BadRecord("bad_count", f"{name}={value!r}")
+
+
+#: Counts written as text, as read ("1.2万" and its like recur all through a crawl).
+_COUNTS_READ: dict[str, int] = {}
+
+
+def _parse_count_text(value: str, name: str) -> int:
+    text = value.strip().replace(",", "").replace("，", "")
+    if text.isdigit():
+        return min(int(text), MAX_COUNT)
+    match = _COUNT.match(text)
+    if match is not None:
+        number, unit = match.groups()
+        return min(int(float(number) * _UNITS.get(unit, 1)), MAX_COUNT)
     raise BadRecord("bad_count", f"{name}={value!r}")
 
 

@@ -243,6 +243,8 @@ def _as_is(at: datetime) -> datetime:
     return at
 
 
+_SECOND = itemgetter(1)
+
 #: Values of a list parameter per statement: well within SQLite's smallest limit (32,766).
 _IN_SLICE = 10_000
 
@@ -554,8 +556,7 @@ class Writer:
             reposted = {(int(o), int(a)) for o, a in _fetch_in(conn, _REPOSTED, list(originals))}
 
         # Rows in the driver's form (on SQLite a time as text), made once: no pass over them again.
-        plain: list[tuple[Any, ...]] = []
-        reposts: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         imported: list[tuple[Any, ...]] = []
         written: list[tuple[Post, int, int, int | None]] = []
         posted: dict[int, list[Any]] = {}  # author → [posts, the latest's time]
@@ -582,11 +583,10 @@ class Writer:
             text = post.text
             if "\x00" in text:
                 text = text.replace("\x00", "")
-            row = (status_id, author_id, text, _no_nul(post.spoiler_text)[:255] if post.spoiler_text else "",
-                   bool(post.spoiler_text), post.visibility, post.language, parent[0] if parent else None,
-                   parent[1] if parent else None, reblog_of, post.city or home_city,
-                   post.replies, post.reblogs, post.favourites, at)
-            (plain if reblog_of is None else reposts).append(row)
+            rows.append((status_id, author_id, text, _no_nul(post.spoiler_text)[:255] if post.spoiler_text else "",
+                         bool(post.spoiler_text), post.visibility, post.language, parent[0] if parent else None,
+                         parent[1] if parent else None, reblog_of, post.city or home_city,
+                         post.replies, post.reblogs, post.favourites, at))
             imported.append((status_id, origin, post.origin_id, post.reads, imported_at))
             written.append((post, status_id, author_id, reblog_of))
             held = posted.get(author_id)
@@ -598,13 +598,9 @@ class Writer:
                     held[1] = post.created_at
         if not written:
             return
-        # In id order (the tables' B-trees written in order), originals first: a repost's row
-        # points at its original's.
-        first = itemgetter(0)
-        plain.sort(key=first)
-        reposts.sort(key=first)
-        imported.sort(key=first)
-        _insert_rows(conn, statuses, _STATUS_COLUMNS, plain + reposts)
+        # In the chunk's order: oldest first (the tables' B-trees written nearly in id order),
+        # originals first (a repost's row points at its original's).
+        _insert_rows(conn, statuses, _STATUS_COLUMNS, rows)
         _insert_rows(conn, imported_statuses, _IMPORTED_COLUMNS, imported)
         self._link_topics(conn, written, where_is, now)
         self._link_mentions(conn, written)
@@ -650,7 +646,7 @@ class Writer:
         if stored:
             for status_id, topic_id in _fetch_in(conn, _TOPICS_OF, list(stored)):
                 own.setdefault(int(status_id), set()).add(int(topic_id))
-        links: list[tuple[int, int, bool]] = []
+        by_topic: dict[int, list[tuple[int, int, bool]]] = {}
         nothing: set[int] = set()
         for post, status_id, _, reblog_of in written:
             if reblog_of is None:
@@ -663,9 +659,16 @@ class Writer:
                 original = where_is.get(post.repost_of or "")
                 public = post.visibility == "public" and original is not None and original[2] == "public"
             for topic_id in topic_set:
+                links = by_topic.get(topic_id)
+                if links is None:
+                    links = by_topic[topic_id] = []
                 links.append((topic_id, status_id, public))
-        links.sort()
-        _insert_rows(conn, status_topics, ("topic_id", "status_id", "public"), links)
+        # In key order (topic, post): sorted by topic, then each topic's by post (a few topics
+        # have most links: sorting (topic, post) pairs whole compares mostly equal topics).
+        ordered: list[tuple[int, int, bool]] = []
+        for topic_id in sorted(by_topic):
+            ordered.extend(sorted(by_topic[topic_id], key=_SECOND))
+        _insert_rows(conn, status_topics, ("topic_id", "status_id", "public"), ordered)
 
     def _link_mentions(self, conn: Connection, written: list[tuple[Post, int, int, int | None]]) -> None:
         naming = [(post, status_id) for post, status_id, _, _ in written if post.mentions or post.mention_refs]
