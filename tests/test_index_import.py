@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, func, select
 
 from plaza.cli import main
 from plaza.desk.metrics import parse_period
@@ -27,6 +28,7 @@ from plaza.index.imports import (
     import_mastodon,
     import_weibo,
     profiles,
+    writer,
 )
 from plaza.index.imports import weibo as weibo_reader
 from plaza.index.imports.records import Account, BadRecord, Post, Skip, parse_count, parse_time, plain_text
@@ -296,6 +298,62 @@ def test_chunks_keep_counts_true_and_posts_of_one_second_apart(plaza: Plaza, tmp
         assert conn.execute(select(func.count()).select_from(mentions)).scalar_one() == 300
     first = post(plaza, "1000")
     assert mentioned(plaza, first.id) == {"weibo_5"}
+
+
+def test_posts_are_written_oldest_first_whatever_order_the_files_give(plaza: Plaza, tmp_path: Path) -> None:
+    """Each file newest first (as weibo-crawler writes), among them reposts of the other
+    account's weibos, written 100 posts per transaction: ids order as times do, every repost
+    points at its original and every account holds exactly its posts."""
+    def at(i: int) -> str:
+        return f"2026-11-{1 + i // 24:02d} {i % 24:02d}:00:00"
+
+    for uid, other in ((1, 2), (2, 1)):
+        weibos: list[dict[str, Any]] = []
+        for i in reversed(range(150)):
+            weibo: dict[str, Any] = {"id": uid * 1000 + i, "text": f"第{i}条", "created_at": at(i)}
+            if i and i % 10 == 0:  # a repost of the other's weibo of the hour before
+                weibo["retweet"] = {"id": other * 1000 + i - 1, "user_id": other, "screen_name": f"用户{other}",
+                                    "text": f"第{i - 1}条", "created_at": at(i - 1)}
+            weibos.append(weibo)
+        doc = {"user": {"id": str(uid), "screen_name": f"用户{uid}", "verified_type": -1}, "weibo": weibos}
+        (tmp_path / f"{uid}.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    report = import_weibo(plaza.db, [tmp_path], default_city=CITY, chunk=100)
+    assert (report.posts_created, report.skipped) == (300, [])
+    with plaza.db.read() as conn:
+        times = conn.execute(select(statuses.c.created_at).order_by(statuses.c.id)).scalars().all()
+    assert times == sorted(times)
+    assert post(plaza, "1010").reblog_of_id == post(plaza, "2009").id
+    assert post(plaza, "2140").reblog_of_id == post(plaza, "1139").id
+    assert [account(plaza, f"weibo_{uid}").statuses_count for uid in (1, 2)] == [150, 150]
+
+
+def test_an_id_another_post_has_is_made_again(plaza: Plaza, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two posts of one millisecond, imported one after the other, drawn the same sequence
+    number: the second is given another id."""
+    drawn = iter([7, 7, 8, 9, 10])
+    monkeypatch.setattr(writer.random, "getrandbits", lambda bits: next(drawn))
+    for uid in (1, 2):
+        doc = {"user": {"id": str(uid), "screen_name": f"用户{uid}", "verified_type": -1},
+               "weibo": [{"id": uid, "text": "同一毫秒", "created_at": "2026-11-01T08:00:00.123+08:00"}]}
+        path = tmp_path / f"{uid}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        assert import_weibo(plaza.db, [path], default_city=CITY).posts_created == 1
+    first, second = post(plaza, "1"), post(plaza, "2")
+    assert first.id != second.id and ms_of(first.id) == ms_of(second.id)
+    assert (first.id & 0x3FF, second.id & 0x3FF) == (7, 8)
+
+
+def test_sqlite_takes_as_many_rows_an_insert_as_its_variables_allow(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+    pairs = Table("pairs", MetaData(), Column("a", Integer, primary_key=True), Column("b", Text))
+    pairs.metadata.create_all(engine)
+    with engine.begin() as conn:
+        driver = conn.connection.dbapi_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 9)  # four rows of two a statement
+        writer._insert_rows(conn, pairs, ("a", "b"), [(i, str(i)) for i in range(25)])
+        assert conn.execute(select(func.count(), func.sum(pairs.c.a)).select_from(pairs)).one() == (25, 300)
+    engine.dispose()
 
 
 def test_a_second_repost_of_one_original_by_one_account_is_skipped(plaza: Plaza, tmp_path: Path) -> None:
