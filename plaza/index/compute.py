@@ -682,22 +682,22 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
             from plaza.index import response  # the response rate reads the hot lists' records
 
             hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
-        with db.read() as conn:
-            a = accounts.c
-            group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
-                                 .where(a.kind == "government", a.suspended.is_(False)).order_by(a.id)).all()
-            silent_since = min(period.end, desk_metrics.today(now) + timedelta(days=1)) - timedelta(days=SILENT_DAYS)
-            inputs = Inputs(
-                totals=_totals(conn, period.first, period.end),
-                posted=_posted_since(conn, silent_since, period.end),
-                service=_service(conn, period, now),
-                helped=_help_completed(conn, period),
-                responders={int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))},
-                pageranks=_pagerank(conn) if pageranks is None else pageranks,
-                imported_followers=dict(conn.execute(select(imported_accounts.c.account_id,
-                                                            imported_accounts.c.followers_count)).all()),
-                hot_events=hot_events)
-        with _collector_paused():
+        with _collector_paused():  # what is read and made is kept to the end
+            with db.read() as conn:
+                a = accounts.c
+                group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
+                                     .where(a.kind == "government", a.suspended.is_(False)).order_by(a.id)).all()
+                silent_since = min(period.end, desk_metrics.today(now) + timedelta(days=1)) - timedelta(days=SILENT_DAYS)
+                inputs = Inputs(
+                    totals=_totals(conn, period.first, period.end),
+                    posted=_posted_since(conn, silent_since, period.end),
+                    service=_service(conn, period, now),
+                    helped=_help_completed(conn, period),
+                    responders={int(a) for (a,) in conn.execute(text("SELECT account_id FROM help_responders"))},
+                    pageranks=_pagerank(conn) if pageranks is None else pageranks,
+                    imported_followers=dict(conn.execute(select(imported_accounts.c.account_id,
+                                                                imported_accounts.c.followers_count)).all()),
+                    hot_events=hot_events)
             scored = _score(group, inputs, settings,
                             counting.result if counting is not None else lambda: _h_index(db, period))
             rows = _rows(period, scored)
@@ -707,9 +707,10 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: the scoring makes a few objects per account and
-    frees none of them until it ends, and the collector, run every few hundred new objects,
-    would only walk them again and again (a tenth of the roll-up's time). Left as it was found."""
+    """Python's cyclic garbage collector paused: the roll-up reads and makes a few objects per
+    account and frees none of them until it ends, and the collector, run every few hundred new
+    objects, would only walk them again and again (a tenth of the roll-up's time). Left as it
+    was found."""
     enabled = gc.isenabled()
     gc.disable()
     try:
