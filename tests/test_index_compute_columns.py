@@ -4,6 +4,7 @@ input (desk counts, help, hot events, reads, answer times, imported followers, t
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter, namedtuple
 from collections.abc import Mapping, Sequence
@@ -344,3 +345,15 @@ def test_the_days_totals_are_read_whole(plaza: Plaza, square) -> None:  # type: 
         assert totals.answers.get(account_id, Counter()) == rollup.parse(answers)
     assert set(totals.ids.tolist()) == {d.account_id for d in days}
     assert square["fabu"].id in totals.answers
+
+
+@pytest.mark.parametrize("places", [1, 2, 4])
+def test_rounding_a_column_gives_pythons_round_to_the_bit(places: int) -> None:
+    rng = np.random.default_rng(places)
+    values = np.concatenate([rng.random(200_000) * 100, np.round(rng.random(50_000) * 100, places + 1),
+                             np.arange(0, 100, 0.005), rng.random(1000) * 1e-3, rng.random(1000) * 1e6,
+                             [0.0, 100.0, 0.125, 0.375, 2.675, 1.005, 0.285, 0.145, 1e13 + 0.5, np.nan]])
+    expected = [None if np.isnan(v) else round(v, places) for v in values.tolist()]
+    assert compute._rounded(values, places) == expected
+    assert [math.copysign(1, v) for v in compute._rounded(-values[:1000], places) if v is not None] == \
+        [math.copysign(1, round(-v, places)) for v in values[:1000].tolist()]
