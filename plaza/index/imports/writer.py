@@ -558,7 +558,9 @@ class Writer:
         # Rows in the driver's form (on SQLite a time as text), made once: no pass over them again.
         rows: list[tuple[Any, ...]] = []
         imported: list[tuple[Any, ...]] = []
-        written: list[tuple[Post, int, int, int | None]] = []
+        tagged: list[tuple[Post, int]] = []  # posts that name topics themselves
+        reposts: list[tuple[Post, int, int]] = []  # (repost, its id, its original's id)
+        naming: list[tuple[Post, int]] = []  # posts that mention accounts
         posted: dict[int, list[Any]] = {}  # author → [posts, the latest's time]
         known, origin, skip, imported_at = self._known, self.origin, self.report.skip, stamp(now)
         for post, status_id, at in zip(fresh, ids, stored_at, strict=True):
@@ -588,7 +590,12 @@ class Writer:
                          parent[1] if parent else None, reblog_of, post.city or home_city,
                          post.replies, post.reblogs, post.favourites, at))
             imported.append((status_id, origin, post.origin_id, post.reads, imported_at))
-            written.append((post, status_id, author_id, reblog_of))
+            if post.topics:
+                tagged.append((post, status_id))
+            if reblog_of is not None:
+                reposts.append((post, status_id, reblog_of))
+            if post.mentions or post.mention_refs:
+                naming.append((post, status_id))
             held = posted.get(author_id)
             if held is None:
                 posted[author_id] = [1, post.created_at]
@@ -596,17 +603,17 @@ class Writer:
                 held[0] += 1
                 if post.created_at > held[1]:
                     held[1] = post.created_at
-        if not written:
+        if not rows:
             return
         # In the chunk's order: oldest first (the tables' B-trees written nearly in id order),
         # originals first (a repost's row points at its original's).
         _insert_rows(conn, statuses, _STATUS_COLUMNS, rows)
         _insert_rows(conn, imported_statuses, _IMPORTED_COLUMNS, imported)
-        self._link_topics(conn, written, where_is, now)
-        self._link_mentions(conn, written)
+        self._link_topics(conn, tagged, reposts, where_is, now)
+        self._link_mentions(conn, naming)
         fast.execute_many(conn, _COUNT_POSTS, [(n, last, last, author_id)
                                                for author_id, (n, last) in sorted(posted.items())])
-        self.report.posts_created += len(written)
+        self.report.posts_created += len(rows)
 
     def _update_counts(self, conn: Connection, counts: list[tuple[int, int, int, int]],
                        reads: list[tuple[int, int]]) -> None:
@@ -622,10 +629,10 @@ class Writer:
         fast.execute_many(conn, _UPDATE_COUNTS, counts)
         fast.execute_many(conn, _UPDATE_READS, reads)
 
-    def _link_topics(self, conn: Connection, written: list[tuple[Post, int, int, int | None]],
+    def _link_topics(self, conn: Connection, tagged: list[tuple[Post, int]], reposts: list[tuple[Post, int, int]],
                      where_is: dict[str, tuple[int, int, str]], now: datetime) -> None:
+        """Each post's topics: those it names (``tagged``) and, for a repost, its original's."""
         key = self._topic_key
-        tagged = [item for item in written if item[0].topics]  # posts that name topics themselves
         names: dict[str, str] = {}  # key → the name last written with it
         keys: dict[str, str] = {}  # each name of this chunk → its key
         for item in tagged:
@@ -641,23 +648,21 @@ class Writer:
         own: dict[int, set[int]] = {item[1]: {topic_of[n] for n in item[0].topics if n in topic_of}
                                     for item in tagged}
         # A repost carries its original's topics (discussion, 讨论量), as a native repost does.
-        originals = {item[3] for item in written if item[3] is not None}
+        originals = {reblog_of for _, _, reblog_of in reposts}
         stored = originals - own.keys()
         if stored:
             for status_id, topic_id in _fetch_in(conn, _TOPICS_OF, list(stored)):
                 own.setdefault(int(status_id), set()).add(int(topic_id))
         by_topic: dict[int, list[tuple[int, int, bool]]] = {}
         nothing: set[int] = set()
-        for post, status_id, _, reblog_of in written:
-            if reblog_of is None:
-                topic_set = own.get(status_id, nothing)
-                if not topic_set:
-                    continue
-                public = post.visibility == "public"
-            else:
-                topic_set = own.get(status_id, nothing) | own.get(reblog_of, nothing)
-                original = where_is.get(post.repost_of or "")
-                public = post.visibility == "public" and original is not None and original[2] == "public"
+        linked: list[tuple[int, set[int], bool]] = [
+            (status_id, own[status_id], post.visibility == "public")
+            for post, status_id in tagged if post.repost_of is None]
+        for post, status_id, reblog_of in reposts:
+            original = where_is.get(post.repost_of or "")
+            linked.append((status_id, own.get(status_id, nothing) | own.get(reblog_of, nothing),
+                           post.visibility == "public" and original is not None and original[2] == "public"))
+        for status_id, topic_set, public in linked:
             for topic_id in topic_set:
                 links = by_topic.get(topic_id)
                 if links is None:
@@ -670,8 +675,8 @@ class Writer:
             ordered.extend(sorted(by_topic[topic_id], key=_SECOND))
         _insert_rows(conn, status_topics, ("topic_id", "status_id", "public"), ordered)
 
-    def _link_mentions(self, conn: Connection, written: list[tuple[Post, int, int, int | None]]) -> None:
-        naming = [(post, status_id) for post, status_id, _, _ in written if post.mentions or post.mention_refs]
+    def _link_mentions(self, conn: Connection, naming: list[tuple[Post, int]]) -> None:
+        """The accounts each post of ``naming`` mentions, those not there yet tried at the end."""
         names = list({n for post, _ in naming for n in post.mentions})
         found = {name: int(row.id) for name, row in square_accounts.resolve_names(conn, names).items()}
         refs = {r for post, _ in naming for r in post.mention_refs}
