@@ -1,7 +1,8 @@
 """The one writer behind every import: accounts and posts read by :mod:`.weibo`, :mod:`.mastodon`
 or :mod:`.csvfile`, written in chunks — each chunk (5,000 posts by default) one transaction of
-batched plain-SQL inserts on the driver (:mod:`plaza.storage.fast`), so a failure leaves whole
-chunks and every account's counts true to its rows. Posts are read ahead (:data:`READ_AHEAD`)
+batched plain-SQL inserts on the driver (:mod:`plaza.storage.fast`; on SQLite many rows per
+INSERT, :func:`_insert_rows`), so a failure leaves whole chunks and every account's counts true
+to its rows. Posts are read ahead (:data:`READ_AHEAD`)
 and written oldest first, so a chunk's rows fall in a narrow stretch of every index ordered by
 id instead of all over it (a crawler's file spans its account's whole history).
 
@@ -50,12 +51,12 @@ from plaza.storage.db import Database
 from plaza.storage.ids import new_id
 from plaza.storage.schema import accounts, imported_accounts, imported_statuses, mentions, status_topics, statuses
 
-#: Posts per transaction: large enough for executemany to pay, small enough that a chunk's
+#: Posts per transaction: large enough for batched inserts to pay, small enough that a chunk's
 #: rows and lookups stay a few megabytes.
 CHUNK = 5_000
 #: Posts read before a chunk is written, then written in time order: the fewer a transaction's
 #: rows are spread over the tables' pages, the fewer pages it writes (on SQLite, at 5,000 posts
-#: a chunk, the import's commits cost a third of what they did in reading order).
+#: a chunk, an import's commits write a third of the pages they did in reading order).
 READ_AHEAD = 50_000
 #: Skipped records and notes kept for the report (the rest are counted by reason).
 MAX_LISTED = 100_000
@@ -240,10 +241,11 @@ _MILLISECONDS = [timedelta(milliseconds=n) for n in range(1000)]
 
 
 def _as_is(at: datetime) -> datetime:
+    """A time as PostgreSQL's driver takes it."""
     return at
 
 
-_SECOND = itemgetter(1)
+_SECOND = itemgetter(1)  # a topic link's post
 
 #: Values of a list parameter per statement: well within SQLite's smallest limit (32,766).
 _IN_SLICE = 10_000
