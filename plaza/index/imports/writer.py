@@ -2,9 +2,9 @@
 or :mod:`.csvfile`, written in chunks — each chunk (5,000 posts by default) one transaction of
 batched plain-SQL inserts on the driver (:mod:`plaza.storage.fast`; on SQLite many rows per
 INSERT, :func:`_insert_rows`), so a failure leaves whole chunks and every account's counts true
-to its rows. Posts are read ahead (:data:`READ_AHEAD`)
-and written oldest first, so a chunk's rows fall in a narrow stretch of every index ordered by
-id instead of all over it (a crawler's file spans its account's whole history).
+to its rows. Posts are read ahead (:data:`READ_AHEAD`) and written oldest first, so a chunk's
+rows fall in a narrow stretch of every index ordered by id instead of all over it (a crawler's
+file spans its account's whole history).
 
 What is written: the account (``accounts`` + ``imported_accounts``: created once, found again by
 origin and origin id; an author first seen through a repost is completed when its own profile
@@ -513,7 +513,7 @@ class Writer:
         counts: list[tuple[int, int, int, int]] = []
         reads: list[tuple[int, int]] = []
         fresh: list[Post] = []
-        if not existing:  # a first import: every post is new
+        if not existing:  # none imported before (a first import): every post is new
             fresh = list(latest.values())
         else:
             for post in latest.values():
