@@ -38,7 +38,7 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, update
+from sqlalchemy import Connection, Table, update
 
 from plaza.clock import utcnow
 from plaza.index.imports.profiles import level_of
@@ -148,6 +148,12 @@ _STATUS_COLUMNS = ("id", "account_id", "text", "spoiler_text", "sensitive", "vis
                    "in_reply_to_id", "in_reply_to_account_id", "reblog_of_id", "city", "replies_count",
                    "reblogs_count", "favourites_count", "created_at")
 _IMPORTED_COLUMNS = ("status_id", "origin", "origin_id", "reads_count", "imported_at")
+#: The columns an imported account sets (the rest stay empty: no avatar, no parent, no post yet).
+_ACCOUNT_COLUMNS = ("id", "username", "username_key", "display_name", "display_name_key", "note", "locale", "email",
+                    "password_hash", "role", "approved", "suspended", "bot", "organisation_type", "followers_count",
+                    "following_count", "statuses_count", "pull_feed", "created_at", "updated_at", "kind",
+                    "home_city", "agency", "region_code", "level", "department_type", "verified_at")
+_IMPORTED_ACCOUNT_COLUMNS = ("account_id", "origin", "origin_id", "followers_count", "verified_type", "imported_at")
 _MENTIONED = fast.Sql("SELECT status_id, account_id FROM mentions WHERE status_id IN ({in})")
 _UPDATE_COUNTS = fast.Sql(
     "UPDATE statuses SET replies_count = ?, reblogs_count = ?, favourites_count = ? WHERE id = ?")
@@ -313,6 +319,16 @@ def _page_cache(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size={before}")
 
 
+@dataclass
+class _Created:
+    """The accounts a chunk makes, written together once its accounts are all seen."""
+
+    accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    imported: list[tuple[Any, ...]] = field(default_factory=list)
+    #: their username and display-name keys (no other account may take them)
+    keys: set[str] = field(default_factory=set)
+
+
 class Writer:
     """Takes an importer's items one by one (:meth:`add`) and writes them a chunk at a time;
     :meth:`finish` writes the rest and returns the :class:`Report`."""
@@ -402,10 +418,11 @@ class Writer:
         now = utcnow()
         existing = {row[0]: row for row in _fetch_in(conn, _ACCOUNTS_BY_ORIGIN, self.origin,
                                                       [a.origin_id for a in wanted])}
+        created = _Created()
         for account in wanted:
             row = existing.get(account.origin_id)
             if row is None:
-                self._create_account(conn, account, now)
+                self._create_account(conn, account, now, created)
                 continue
             _, account_id, verified_type, followers, home_city = row
             self._known[account.origin_id] = (int(account_id), home_city)
@@ -425,6 +442,8 @@ class Writer:
                 self.report.accounts_updated += 1
             else:
                 self.report.accounts_unchanged += 1
+        _insert_rows(conn, accounts, _ACCOUNT_COLUMNS, created.accounts)
+        _insert_rows(conn, imported_accounts, _IMPORTED_ACCOUNT_COLUMNS, created.imported)
 
     def _place(self, account: Account) -> dict[str, Any]:
         """The account's place and government fields, the default city where none resolved."""
@@ -451,37 +470,39 @@ class Writer:
             followers_count=account.followers_count, verified_type=account.verified_type, imported_at=now))
         return str(values["home_city"])
 
-    def _free(self, conn: Connection, name: str) -> bool:
+    @staticmethod
+    def _free(conn: Connection, name: str, created: _Created) -> bool:
+        """Whether no account has ``name`` as its username or display name (as people read it),
+        the accounts of this chunk not written yet included."""
         key = square_accounts.display_name_key(name)
-        return not fast.fetch(conn, _NAME_TAKEN, key, key)
+        return key not in created.keys and not fast.fetch(conn, _NAME_TAKEN, key, key)
 
-    def _create_account(self, conn: Connection, account: Account, now: datetime) -> None:
+    def _create_account(self, conn: Connection, account: Account, now: datetime, created: _Created) -> None:
         username = account.username[:30]
         n = 2
-        while not self._free(conn, username):
+        while not self._free(conn, username, created):
             username = f"{account.username[:25]}_{n}"
             n += 1
         display = _clean_display_name(account.display_name) or username
         label = ORIGIN_LABELS.get(self.origin, self.origin)
-        candidates = [display, f"{display[:29 - len(label)]}·{label}"]
-        candidates += [f"{display[:27 - len(label)]}·{label}{i}" for i in range(2, 100)]
-        chosen = next((c for c in candidates if self._free(conn, c)), username)
+        candidates = chain((display, f"{display[:29 - len(label)]}·{label}"),
+                           (f"{display[:27 - len(label)]}·{label}{i}" for i in range(2, 100)))
+        chosen = next((c for c in candidates if self._free(conn, c, created)), username)
         if chosen != display:
             self.report.note(Note(account.where, "display_name_taken", f"{display} → {chosen}"))
         values = self._place(account)
-        if values["kind"] == "government":
-            values["verified_at"] = now
+        stamp = _sqlite_time if conn.dialect.name == "sqlite" else _as_is
+        at = stamp(now)
         account_id = new_id()
-        conn.execute(insert(accounts).values(
-            id=account_id, username=username, username_key=square_accounts.username_key(username),
-            display_name=chosen, display_name_key=square_accounts.display_name_key(chosen),
-            note=_no_nul(account.note)[:500], locale="zh-CN", email=None, password_hash=None, role="user",
-            approved=True, suspended=False, bot=False, organisation_type=None,
-            followers_count=account.followers_count, following_count=0, statuses_count=0,
-            pull_feed=False, created_at=now, updated_at=now, **values))
-        conn.execute(insert(imported_accounts).values(
-            account_id=account_id, origin=self.origin, origin_id=account.origin_id,
-            followers_count=account.followers_count, verified_type=account.verified_type, imported_at=now))
+        username_key, display_key = square_accounts.username_key(username), square_accounts.display_name_key(chosen)
+        created.accounts.append((
+            account_id, username, username_key, chosen, display_key, _no_nul(account.note)[:500], "zh-CN", None,
+            None, "user", True, False, False, None, account.followers_count, 0, 0, False, at, at, values["kind"],
+            values["home_city"], values["agency"], values["region_code"], values["level"], values["department_type"],
+            at if values["kind"] == "government" else None))
+        created.imported.append((account_id, self.origin, account.origin_id, account.followers_count,
+                                 account.verified_type, at))
+        created.keys.update((username_key, display_key))
         self._known[account.origin_id] = (account_id, str(values["home_city"]))
         if account.known:
             self._profiled.add(account.origin_id)
