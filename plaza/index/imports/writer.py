@@ -38,7 +38,7 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Connection, Table
 
 from plaza.clock import utcnow
 from plaza.index.imports.profiles import level_of
@@ -148,6 +148,12 @@ _STATUS_COLUMNS = ("id", "account_id", "text", "spoiler_text", "sensitive", "vis
                    "in_reply_to_id", "in_reply_to_account_id", "reblog_of_id", "city", "replies_count",
                    "reblogs_count", "favourites_count", "created_at")
 _IMPORTED_COLUMNS = ("status_id", "origin", "origin_id", "reads_count", "imported_at")
+_FILL_PROFILE = fast.Sql(
+    "UPDATE accounts SET kind = ?, home_city = ?, agency = ?, region_code = ?, level = ?, department_type = ?, "
+    "verified_at = ?, note = ?, followers_count = ?, updated_at = ? WHERE id = ?")
+_UPDATE_FOLLOWERS = fast.Sql("UPDATE accounts SET followers_count = ? WHERE id = ?")
+_UPDATE_MARKS = fast.Sql(
+    "UPDATE imported_accounts SET followers_count = ?, verified_type = ?, imported_at = ? WHERE account_id = ?")
 #: The columns an imported account sets (the rest stay empty: no avatar, no parent, no post yet).
 _ACCOUNT_COLUMNS = ("id", "username", "username_key", "display_name", "display_name_key", "note", "locale", "email",
                     "password_hash", "role", "approved", "suspended", "bot", "organisation_type", "followers_count",
@@ -419,6 +425,10 @@ class Writer:
         existing = {row[0]: row for row in _fetch_in(conn, _ACCOUNTS_BY_ORIGIN, self.origin,
                                                       [a.origin_id for a in wanted])}
         created = _Created()
+        # Accounts found again: their profile (one first seen through a repost), their followers.
+        profiles: list[tuple[Any, ...]] = []
+        followed: list[tuple[int, int]] = []
+        marks: list[tuple[Any, ...]] = []
         for account in wanted:
             row = existing.get(account.origin_id)
             if row is None:
@@ -430,20 +440,25 @@ class Writer:
                 continue
             self._profiled.add(account.origin_id)
             if self.origin == "weibo" and verified_type is None:  # made from a repost: its profile now
-                home = self._fill_profile(conn, int(account_id), account, now)
-                self._known[account.origin_id] = (int(account_id), home)
+                values = self._place(account)
+                profiles.append((values["kind"], values["home_city"], values["agency"], values["region_code"],
+                                 values["level"], values["department_type"],
+                                 now if values["kind"] == "government" else None, _no_nul(account.note)[:500],
+                                 account.followers_count, now, int(account_id)))
+                marks.append((account.followers_count, account.verified_type, now, int(account_id)))
+                self._known[account.origin_id] = (int(account_id), str(values["home_city"]))
                 self.report.accounts_updated += 1
             elif followers != account.followers_count or verified_type != account.verified_type:
-                conn.execute(update(accounts).where(accounts.c.id == account_id)
-                             .values(followers_count=account.followers_count))
-                conn.execute(update(imported_accounts).where(imported_accounts.c.account_id == account_id)
-                             .values(followers_count=account.followers_count,
-                                     verified_type=account.verified_type, imported_at=now))
+                followed.append((account.followers_count, int(account_id)))
+                marks.append((account.followers_count, account.verified_type, now, int(account_id)))
                 self.report.accounts_updated += 1
             else:
                 self.report.accounts_unchanged += 1
         _insert_rows(conn, accounts, _ACCOUNT_COLUMNS, created.accounts)
         _insert_rows(conn, imported_accounts, _IMPORTED_ACCOUNT_COLUMNS, created.imported)
+        fast.execute_many(conn, _FILL_PROFILE, profiles)
+        fast.execute_many(conn, _UPDATE_FOLLOWERS, followed)
+        fast.execute_many(conn, _UPDATE_MARKS, marks)
 
     def _place(self, account: Account) -> dict[str, Any]:
         """The account's place and government fields, the default city where none resolved."""
@@ -459,16 +474,6 @@ class Writer:
             self.report.note(Note(account.where, "place_unresolved",
                                   f"{account.display_name}: {account.unresolved_place or '-'} → {values['home_city']}"))
         return values
-
-    def _fill_profile(self, conn: Connection, account_id: int, account: Account, now: datetime) -> str:
-        values = self._place(account)
-        if values["kind"] == "government":
-            values["verified_at"] = now
-        conn.execute(update(accounts).where(accounts.c.id == account_id).values(
-            **values, note=_no_nul(account.note)[:500], followers_count=account.followers_count, updated_at=now))
-        conn.execute(update(imported_accounts).where(imported_accounts.c.account_id == account_id).values(
-            followers_count=account.followers_count, verified_type=account.verified_type, imported_at=now))
-        return str(values["home_city"])
 
     @staticmethod
     def _free(conn: Connection, name: str, created: _Created) -> bool:
