@@ -40,11 +40,13 @@ from plaza.storage.schema import (
     accounts,
     imported_accounts,
     imported_statuses,
+    index_recount,
     mentions,
     status_topics,
     statuses,
     topics,
 )
+from plaza.workflow.worktime import BEIJING
 from tests import factories
 
 DATA = Path(__file__).parent / "data"
@@ -220,6 +222,27 @@ def test_reimport_of_a_newer_crawl_updates_counters_and_completes_authors(plaza:
     assert (cq.followers_count, cq.statuses_count) == (6_300_000, 4)
     same = import_weibo(plaza.db, [path], default_city=CITY)
     assert (same.accounts_unchanged, same.posts_unchanged, same.posts_created, same.posts_updated) == (1, 5, 0, 0)
+
+
+def test_a_reimport_with_newer_counters_asks_the_index_to_count_their_days_again(plaza: Plaza, tmp_path: Path) -> None:
+    from plaza.index import kept
+
+    import_weibo(plaza.db, [CQ_FILE], default_city=CITY)
+    kept.fold(plaza.db)
+    with plaza.db.write() as conn:  # the days counted since: nothing asked any more
+        conn.execute(index_recount.delete())
+    newer = json.loads(CQ_FILE.read_text(encoding="utf-8"))
+    for weibo in newer["weibo"]:
+        weibo["attitudes_count"] = 20_000
+    path = tmp_path / "1000000501.json"
+    path.write_text(json.dumps(newer, ensure_ascii=False), encoding="utf-8")
+    import_weibo(plaza.db, [path], default_city=CITY)
+    kept.fold(plaza.db)
+    with plaza.db.read() as conn:
+        asked = kept.recount_days(conn)
+    days = {datetime.fromtimestamp((post(plaza, str(weibo["id"])).id >> 16) / 1000, BEIJING).date()
+            for weibo in newer["weibo"]}
+    assert days and days <= asked
 
 
 def test_weibo_api_statuses_import_with_their_authors(plaza: Plaza) -> None:

@@ -166,6 +166,21 @@ _UPDATE_COUNTS = fast.Sql(
 _UPDATE_COUNTS_PG = fast.Sql(
     "UPDATE statuses SET replies_count = v.r, reblogs_count = v.b, favourites_count = v.f "
     "FROM unnest(?::bigint[], ?::int[], ?::int[], ?::int[]) AS v(id, r, b, f) WHERE statuses.id = v.id")
+# the index's journal (migration 0026): kind 8, "count the day of this id again"
+_COUNT_DAY_AGAIN = fast.Sql(
+    "INSERT INTO index_journal (kind, account_id, at, ref, a, b, sign) VALUES (8, NULL, ?, NULL, 0, 0, 1)")
+_DAY_MS = 86_400_000
+_BEIJING_MS = 8 * 3_600_000
+
+
+def _one_per_day(status_ids: list[int]) -> list[int]:
+    """One id of each Beijing day ``status_ids`` fall on."""
+    found: dict[int, int] = {}
+    for status_id in status_ids:
+        found.setdefault(((status_id >> 16) + _BEIJING_MS) // _DAY_MS, status_id)
+    return list(found.values())
+
+
 _UPDATE_READS = fast.Sql("UPDATE imported_statuses SET reads_count = ? WHERE status_id = ?")
 _UPDATE_READS_PG = fast.Sql(
     "UPDATE imported_statuses SET reads_count = v.n FROM unnest(?::bigint[], ?::bigint[]) AS v(id, n) "
@@ -645,7 +660,10 @@ class Writer:
 
     def _update_counts(self, conn: Connection, counts: list[tuple[int, int, int, int]],
                        reads: list[tuple[int, int]]) -> None:
-        """Newer counters of posts imported before (on PostgreSQL one statement each)."""
+        """Newer counters of posts imported before (on PostgreSQL one statement each); their days
+        are asked to be counted again by the index (plaza.index.kept: counters are not acts)."""
+        changed = sorted({status_id for *_values, status_id in counts} | {status_id for _n, status_id in reads})
+        fast.execute_many(conn, _COUNT_DAY_AGAIN, [(status_id,) for status_id in _one_per_day(changed)])
         if conn.dialect.name == "postgresql":
             if counts:
                 replies, reblogs, likes, ids = (list(c) for c in zip(*counts, strict=True))
