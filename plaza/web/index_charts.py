@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from plaza.web import desk_charts
 from plaza.web.desk_charts import ACCENT, GRID, MUTED, PALE, TEXT
 
-__all__ = ["dimension_bars", "history_chart", "rate_bars", "score_bars"]
+__all__ = ["dimension_bars", "history_chart", "rate_bars", "scatter_chart", "score_bars"]
 
 BLUE = "#1a8cff"  # plaza.css --gov-blue: the group's median
 #: The fonts of chart text: the page's, and the CJK fonts the PDF is set in.
@@ -143,4 +143,65 @@ def history_chart(points: Sequence[tuple[str, float | None, float | None]], *, t
                 f'<line x1="{left + 150}" x2="{left + 168}" y1="11" y2="11" stroke="{BLUE}" stroke-width="2" '
                 f'stroke-dasharray="5 4"/>'
                 f'<text x="{left + 174}" y="15" fill="{TEXT}" {FONT}>{escape(median_label)}</text>')
+    return _frame(chart_id, width, height, title, desc, body)
+
+
+def _tick(value: float) -> str:
+    """An axis number: thousands grouped, at most three significant figures past the point."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def scatter_chart(points: Sequence[tuple[str, float, float]], *, title: str, desc: str, x_label: str,
+                  y_label: str, no_data: str, chart_id: str = "index-scatter", width: int = 640,
+                  height: int = 360) -> Markup:
+    """One named point per ``(label, x, y)``: the label written beside its dot and as the dot's
+    ``<title>``; both axes linear from the smallest value to the largest, with five ticks."""
+    left, top, right, bottom = 64.0, 16.0, width - 24.0, height - 44.0
+    body: list[str] = []
+    if not points:
+        body.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}" {FONT}>'
+                    f'{escape(no_data)}</text>')
+        return _frame(chart_id, width, height, title, desc, body)
+    xs, ys = [p[1] for p in points], [p[2] for p in points]
+
+    def span(values: list[float]) -> tuple[float, float]:
+        low, high = min(values), max(values)
+        if low == high:  # one value: a band around it, the dot in the middle
+            pad = abs(low) * 0.1 or 1.0
+            return low - pad, high + pad
+        return low, high
+
+    (x_low, x_high), (y_low, y_high) = span(xs), span(ys)
+
+    def x_of(value: float) -> float:
+        return round(left + (right - left) * (value - x_low) / (x_high - x_low), 1)
+
+    def y_of(value: float) -> float:
+        return round(bottom - (bottom - top) * (value - y_low) / (y_high - y_low), 1)
+
+    for step in range(5):
+        share = step / 4
+        x_value, y_value = x_low + (x_high - x_low) * share, y_low + (y_high - y_low) * share
+        x, y = x_of(x_value), y_of(y_value)
+        body.append(f'<line x1="{left}" x2="{right}" y1="{y}" y2="{y}" stroke="{GRID}"/>'
+                    f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" fill="{MUTED}" {FONT}>'
+                    f'{escape(_tick(y_value))}</text>'
+                    f'<text x="{x}" y="{bottom + 16}" text-anchor="middle" fill="{MUTED}" {FONT}>'
+                    f'{escape(_tick(x_value))}</text>')
+    body.append(f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#d0d0d0"/>'
+                f'<line x1="{left}" x2="{left}" y1="{top}" y2="{bottom}" stroke="#d0d0d0"/>'
+                f'<text x="{(left + right) / 2}" y="{height - 6}" text-anchor="middle" fill="{TEXT}" {FONT}>'
+                f'{escape(x_label)}</text>'
+                f'<text x="14" y="{(top + bottom) / 2}" text-anchor="middle" fill="{TEXT}" {FONT} '
+                f'transform="rotate(-90 14 {(top + bottom) / 2})">{escape(y_label)}</text>')
+    for label, x_value, y_value in points:
+        x, y = x_of(x_value), y_of(y_value)
+        anchor, dx = ("end", -6) if x > (left + right) / 2 else ("start", 6)
+        tip = escape(f"{label}: {x_label} {_tick(x_value)}, {y_label} {_tick(y_value)}")
+        body.append(f'<g class="index-point"><title>{tip}</title>'
+                    f'<circle cx="{x}" cy="{y}" r="4" fill="{ACCENT}" fill-opacity="0.8" stroke="#ffffff"/>'
+                    f'<text x="{x + dx}" y="{y - 5}" text-anchor="{anchor}" fill="{TEXT}" {FONT}>'
+                    f'{escape(_short(label, 10))}</text></g>')
     return _frame(chart_id, width, height, title, desc, body)

@@ -2,7 +2,9 @@
 department type, with movement, the group's median, pages and the API's exports; an account's page
 (``/index/accounts/{username}``: composite, dimensions, ranks in its groups, BCI, WCI, flags, its
 indicators against its group's median, why it moved and its history drawn); the period's hot events
-and who answered them (``/index/events``); the published formulas, stated from the code's own
+and who answered them (``/index/events``); influence against a city's development: each
+measure correlated with the imported city statistics, a summary, a table and a named scatter plot
+(``/index/correlations``); the published formulas, stated from the code's own
 constants (``/index/formulas``); a region's report as a page and as a PDF
 (``/index/reports/{region}/{period}``, ``….pdf``).
 
@@ -12,6 +14,7 @@ the event loop (:func:`plaza.http.context.off_loop`), the PDF on the compute poo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -27,11 +30,11 @@ from plaza.errors import Invalid, NotFound
 from plaza.http.context import off_loop, plaza_of
 from plaza.http.locale import request_locale
 from plaza.http.params import query_params
-from plaza.index import compute, formulas, rankings, report, response
+from plaza.index import compute, formulas, rankings, report, response, statistics
 from plaza.index.compute import DIMENSIONS, FLAGS, INDICATORS
 from plaza.web import pdf
 from plaza.web.desk_pages import china_time
-from plaza.web.index_charts import dimension_bars, history_chart, rate_bars, score_bars
+from plaza.web.index_charts import dimension_bars, history_chart, rate_bars, scatter_chart, score_bars
 from plaza.web.rendering import ENV, label, page_context, place_name, render
 
 #: Accounts per page of the ranking.
@@ -210,6 +213,7 @@ async def ranking_page(request: Request) -> Response:
         "filtered": any(chosen.values()), "clear_url": _here("/index", request, {"period": period.key}),
         "previous_computed": period.previous().key in computed_keys,
         "events_url": _here("/index/events", request, {"period": period.key}),
+        "correlations_url": _here("/index/correlations", request, {"period": period.key}),
         "account_url": lambda username: account_url(username, period.key),
         "report_url": report_url(filters.region, period.key) if filters.region else None,
         "region_label": _region_label(filters.region, locale) if filters.region else "",
@@ -306,6 +310,131 @@ async def events_page(request: Request) -> Response:
                     "json": f"{API}/events?{urlencode(query)}"},
         "ranking_url": _here("/index", request, query),
     })
+
+
+# --- influence against a city's development -------------------------------------------------------
+
+#: Why a correlations page has nothing to show (404 with what to run): no run, no statistics.
+_NOTHING_TO_CORRELATE = frozenset({"index_not_computed", "index_statistics_missing", "index_statistics_missing_year"})
+
+
+def _statistic_year(raw: str | None) -> int | None:
+    """``?year=`` (every statistic's latest year up to the period when absent); 422 naming the range."""
+    if not raw:
+        return None
+    low, high = statistics.YEARS
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not low <= int(raw) <= high:
+        raise Invalid("number_out_of_range", name="year", min=low, max=high)
+    return int(raw)
+
+
+def _correlation_number(value: float | None) -> str:
+    """A coefficient or p-value as shown: two decimals, a true minus sign; "—" for none."""
+    if value is None:
+        return "—"
+    if 0 < value < 0.001:
+        return "<0.001"
+    return f"{value:.2f}".replace("-", "−")
+
+
+def _correlation_interval(ci: Sequence[float] | None) -> str:
+    if ci is None:
+        return ""
+    return f"[{_correlation_number(ci[0])}, {_correlation_number(ci[1])}]"
+
+
+def _named(names: Mapping[str, tuple[str, str]], key: str, locale: str) -> str:
+    pair = names.get(key)
+    if pair is None:
+        return key
+    text = pair[1 if locale == "en" else 0]
+    return text[:1].upper() + text[1:]
+
+
+def _group_label(group: str, locale: str) -> str:
+    """``all``, ``level:county``, ``department_type:publicity`` in the reader's language."""
+    if group == "all":
+        return i18n.gettext("index_correlations_all_accounts", locale)
+    kind, _, key = group.partition(":")
+    vocabulary = LEVELS if kind == "level" else DEPARTMENT_TYPES
+    return label(vocabulary, key, locale) or key
+
+
+async def correlations_page(request: Request) -> Response:
+    """``/index/correlations?period=2026-11&measure=followers&statistic=population&year=2024``:
+    influence against a city's development — the summary, the correlations and a scatter plot."""
+    locale = request_locale(request)
+    params = query_params(request)
+    year = _statistic_year(params.text("year"))
+    db = plaza_of(request).db
+
+    def work() -> dict[str, Any]:
+        with db.read() as conn:
+            period = rankings.default_period(conn, params.text("period"))
+            found: dict[str, Any] = {"period": period, "periods": rankings.computed_periods(conn),
+                                     "body": None, "missing": None}
+            try:
+                dataset = statistics.load(conn, period, statistic_year=year)
+            except NotFound as exc:
+                if exc.key not in _NOTHING_TO_CORRELATE:
+                    raise
+                found["missing"] = exc
+                return found
+        found["body"] = statistics.analyse(dataset)
+        return found
+
+    # the bootstraps are seconds of CPU on a large group: never on the event loop
+    found = await asyncio.to_thread(work)
+    period: Period = found["period"]
+    body: dict[str, Any] | None = found["body"]
+    context: dict[str, Any] = {
+        **_labels(locale), "period": period, "body": body, "year": year,
+        "period_groups": period_groups(found["periods"], period, locale),
+        "ranking_url": _here("/index", request, {"period": period.key}),
+        "missing": found["missing"].message(locale) if found["missing"] is not None else None,
+        "missing_key": found["missing"].key if found["missing"] is not None else None,
+    }
+    if body is None:
+        return render(request, "index_correlations.html", context, status_code=404)
+    first = body["rows"][0] if body["rows"] else {"measure": body["measures"][0], "statistic": body["statistics"][0]}
+    measure = params.text("measure") or first["measure"]
+    statistic = params.text("statistic") or first["statistic"]
+    if measure not in body["measures"]:
+        raise Invalid("index_measure_unknown", value=measure[:60], known=", ".join(body["measures"]))
+    if statistic not in body["statistics"]:
+        raise Invalid("index_statistic_unknown", value=statistic[:60], known=", ".join(body["statistics"]))
+    measure_name = _named(statistics.MEASURES, measure, locale)
+    statistic_name = _named(statistics.STATISTICS, statistic, locale)
+    points = body["points"].get(measure, {}).get(statistic, [])
+    chart = scatter_chart(
+        [(p["display_name"], float(p["x"]), float(p["y"])) for p in points],
+        title=i18n.gettext("index_correlations_chart", locale, measure=measure_name, statistic=statistic_name),
+        desc=i18n.gettext("index_correlations_chart_desc", locale, n=len(points), measure=measure_name,
+                          statistic=statistic_name),
+        x_label=statistic_name, y_label=measure_name, no_data=i18n.gettext("index_no_data", locale),
+        chart_id="index-correlations-scatter")
+    query = {"period": period.key, "year": year}
+    rows = [{**row, "measure_name": _named(statistics.MEASURES, row["measure"], locale),
+             "statistic_name": _named(statistics.STATISTICS, row["statistic"], locale),
+             "group_name": _group_label(row["group"], locale),
+             "url": _here("/index/correlations", request, {**query, "measure": row["measure"],
+                                                             "statistic": row["statistic"]}),
+             "chosen": (row["measure"], row["statistic"]) == (measure, statistic)}
+            for row in body["rows"]]
+    api_query = {k: v for k, v in query.items() if v is not None}
+    context.update({
+        "summary": statistics.summary(body, locale), "rows": rows, "chart": chart, "points": points,
+        "measure": measure, "statistic": statistic, "measure_name": measure_name, "statistic_name": statistic_name,
+        "measure_options": [(key, _named(statistics.MEASURES, key, locale)) for key in body["measures"]],
+        "statistic_options": [(key, _named(statistics.STATISTICS, key, locale)) for key in body["statistics"]],
+        "number": _correlation_number, "interval": _correlation_interval,
+        "figure": lambda value: f"{value:,.2f}".rstrip("0").rstrip("."),
+        "account_url": lambda username: account_url(username, period.key),
+        "exports": {"csv": f"{API}/correlations?{urlencode({**api_query, 'format': 'csv'})}",
+                    "xlsx": f"{API}/correlations?{urlencode({**api_query, 'format': 'xlsx'})}",
+                    "json": f"{API}/correlations?{urlencode(api_query)}"},
+    })
+    return render(request, "index_correlations.html", context)
 
 
 # --- the formulas ----------------------------------------------------------------------------------

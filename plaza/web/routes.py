@@ -138,6 +138,7 @@ def routes() -> list[BaseRoute]:
         Route("/index", index_pages.ranking_page, name="index"),
         Route("/index/formulas", index_pages.formulas_page, name="index_formulas"),
         Route("/index/events", index_pages.events_page, name="index_events"),
+        Route("/index/correlations", index_pages.correlations_page, name="index_correlations"),
         Route("/index/accounts/{username}", index_pages.account_page, name="index_account"),
         Route("/index/reports/{region}/{period}.pdf", index_pages.report_pdf, name="index_report_pdf"),
         Route("/index/reports/{region}/{period}", index_pages.report_page, name="index_report"),
