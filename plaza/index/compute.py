@@ -29,14 +29,12 @@ the compliance checks (:data:`FLAGS`) in the style of the State Council's inspec
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -54,7 +52,7 @@ from plaza.desk import metrics as desk_metrics
 from plaza.desk import rollup
 from plaza.desk.metrics import Period
 from plaza.errors import Invalid
-from plaza.index import daily, formulas
+from plaza.index import collector_paused, daily, formulas
 from plaza.storage import fast, upsert
 from plaza.storage.db import Database
 from plaza.storage.ids import id_at
@@ -682,7 +680,7 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
             from plaza.index import response  # the response rate reads the hot lists' records
 
             hot_events = response.account_rates(db, period, hours=settings.response_hours, now=now)
-        with _collector_paused():  # what is read and made is kept to the end
+        with collector_paused():  # what is read and made is kept to the end
             with db.read() as conn:
                 a = accounts.c
                 group = conn.execute(select(a.id, a.followers_count, a.region_code, a.level, a.department_type)
@@ -703,21 +701,6 @@ def compute_period(db: Database, period: Period, *, settings: Settings | None = 
             rows = _rows(period, scored)
     _store(db, period, *rows, settings, now)
     return scored.results
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: the roll-up reads and makes a few objects per
-    account and frees none of them until it ends, and the collector, run every few hundred new
-    objects, would only walk them again and again (a tenth of the roll-up's time). Left as it
-    was found."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def groups_of(account: Any) -> dict[str, str | None]:

@@ -293,6 +293,17 @@ def import_csv(db: Database, path_or_text: str | bytes | os.PathLike[str]) -> Im
 # --- pairing accounts with their region's statistics ----------------------------------------------
 
 
+def parse_year(raw: str | None) -> int | None:
+    """``?year=`` of the correlations (every statistic's latest year up to the period when
+    absent); :class:`Invalid` naming the range."""
+    if not raw:
+        return None
+    low, high = YEARS
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not low <= int(raw) <= high:
+        raise Invalid("number_out_of_range", name="year", min=low, max=high)
+    return int(raw)
+
+
 def statistic_for(values: Mapping[str, Mapping[int, float]], code: str | None, *, year: int | None = None,
                   up_to: int | None = None) -> tuple[float, str, int] | None:
     """The statistic an account of division ``code`` is paired with, as (value, the code it is

@@ -318,16 +318,6 @@ async def events_page(request: Request) -> Response:
 _NOTHING_TO_CORRELATE = frozenset({"index_not_computed", "index_statistics_missing", "index_statistics_missing_year"})
 
 
-def _statistic_year(raw: str | None) -> int | None:
-    """``?year=`` (every statistic's latest year up to the period when absent); 422 naming the range."""
-    if not raw:
-        return None
-    low, high = statistics.YEARS
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not low <= int(raw) <= high:
-        raise Invalid("number_out_of_range", name="year", min=low, max=high)
-    return int(raw)
-
-
 def _correlation_number(value: float | None) -> str:
     """A coefficient or p-value as shown: two decimals, a true minus sign; "—" for none."""
     if value is None:
@@ -365,7 +355,7 @@ async def correlations_page(request: Request) -> Response:
     influence against a city's development — the summary, the correlations and a scatter plot."""
     locale = request_locale(request)
     params = query_params(request)
-    year = _statistic_year(params.text("year"))
+    year = statistics.parse_year(params.text("year"))
     db = plaza_of(request).db
 
     def work() -> dict[str, Any]:

@@ -147,20 +147,10 @@ def correlation_rows(body: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
-def _statistic_year(params: Params) -> int | None:
-    raw = params.text("year")
-    if not raw:
-        return None
-    low, high = statistics.YEARS
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not low <= int(raw) <= high:
-        raise Invalid("number_out_of_range", name="year", min=low, max=high)
-    return int(raw)
-
-
 async def index_correlations(request: Request) -> Response:
     params = query_params(request)
     fmt = _format(params)
-    year = _statistic_year(params)
+    year = statistics.parse_year(params.text("year"))
     db = plaza_of(request).db
 
     def work() -> dict[str, Any]:

@@ -13,11 +13,10 @@ and :mod:`.csvfile`; the one writer, and what it writes, in :mod:`.writer`.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from plaza.index import collector_paused
 from plaza.index.imports import csvfile, mastodon, profiles, weibo
 from plaza.index.imports.records import Note, Skip
 from plaza.index.imports.writer import CHUNK, Item, Progress, Report, Writer
@@ -39,24 +38,9 @@ class UnreadableInput(Exception):
 def _run(db: Database, origin: str, items: Iterable[Item], *, default_city: str, chunk: int,
          progress: Progress | None) -> Report:
     writer = Writer(db, origin, default_city=default_city, chunk=chunk, progress=progress)
-    with _no_cycle_collection():
+    with collector_paused():
         writer.add_all(items)
         return writer.finish()
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off while an import runs: the posts read ahead (tens of
-    thousands of objects, none in a cycle) make it walk every object of the process again and
-    again — more than a tenth of the import's time. It runs again as before once the import is
-    done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def import_weibo(db: Database, paths: Iterable[Path], *, default_city: str, chunk: int = CHUNK,
