@@ -40,7 +40,6 @@ from plaza.clock import utcnow
 from plaza.desk import rollup
 from plaza.storage import fast
 from plaza.storage.db import Database
-from plaza.storage.ids import id_at
 from plaza.storage.schema import (
     INDEX_DAILY_COUNTS,
     index_keeping,
@@ -170,6 +169,11 @@ def fold(db: Database, *, chunk: int = CHUNK, now: datetime | None = None) -> Fo
                 _apply(conn, rows, since_day, done)
         if len(rows) < chunk:
             return done
+
+
+def day_number(status_id: int) -> int:
+    """The Beijing day (days since 1970-01-01) of one time-ordered id."""
+    return ((status_id >> 16) + _BEIJING_MS) // _DAY_MS
 
 
 def _day_of(ids: np.ndarray) -> np.ndarray:
@@ -388,7 +392,3 @@ def first_kept_day(since: int) -> date:
     first = _date(int(_day_of(np.array([since], dtype=np.int64))[0]))
     return first if keeps(first, since) else first + timedelta(days=1)
 
-
-def since_for(moment: datetime) -> int:
-    """The ``since_id`` of keeping that began at ``moment``."""
-    return id_at(int(moment.timestamp() * 1000))

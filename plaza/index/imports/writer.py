@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 from plaza.clock import utcnow
+from plaza.index import kept
 from plaza.index.imports.profiles import level_of
 from plaza.index.imports.records import Account, BadRecord, Note, Post, Skip
 from plaza.square import accounts as square_accounts
@@ -169,15 +170,13 @@ _UPDATE_COUNTS_PG = fast.Sql(
 # the index's journal (migration 0026): kind 8, "count the day of this id again"
 _COUNT_DAY_AGAIN = fast.Sql(
     "INSERT INTO index_journal (kind, account_id, at, ref, a, b, sign) VALUES (8, NULL, ?, NULL, 0, 0, 1)")
-_DAY_MS = 86_400_000
-_BEIJING_MS = 8 * 3_600_000
 
 
 def _one_per_day(status_ids: list[int]) -> list[int]:
     """One id of each Beijing day ``status_ids`` fall on."""
     found: dict[int, int] = {}
     for status_id in status_ids:
-        found.setdefault(((status_id >> 16) + _BEIJING_MS) // _DAY_MS, status_id)
+        found.setdefault(kept.day_number(status_id), status_id)
     return list(found.values())
 
 
